@@ -1,0 +1,35 @@
+package io.promfed.storage;
+
+import io.promfed.model.labels.Labels;
+
+/**
+ * Collects samples for one transaction (one scrape, one rule group evaluation, one remote-write
+ * request). Nothing appended is visible to readers until {@link #commit()}, and then all of it is
+ * visible at once (isolation): a histogram is never read half old, half new. Not thread-safe.
+ */
+public interface Appender {
+
+  /**
+   * Appends one float sample.
+   *
+   * @param ref a series reference returned by an earlier append (cached per target), or 0 when
+   *     unknown; a stale or unknown ref falls back to {@code labels}
+   * @param labels the series labels; only read when {@code ref} does not resolve
+   * @return the series reference to cache for the next append of the same series
+   * @throws StorageException for a rejected sample (out of order, duplicate timestamp with another
+   *     value, out of bounds); only this sample is dropped, the transaction stays usable
+   */
+  long append(long ref, Labels labels, long timestampMs, double value) throws StorageException;
+
+  /**
+   * Records HELP/TYPE/UNIT for a metric family (as named in the exposition); kept by the store so
+   * that federation and {@code /api/v1/metadata} can serve it. Applied on commit.
+   */
+  void updateMetadata(String metricFamilyName, MetricMetadata metadata);
+
+  /** Makes every sample of this transaction visible at once. */
+  void commit();
+
+  /** Discards every sample of this transaction. */
+  void rollback();
+}

@@ -1,0 +1,45 @@
+package io.promfed.storage;
+
+/**
+ * A sample rejected by storage. The shared instances carry no stack trace because rejections are
+ * expected data conditions on the hot path (every federation round repeats samples), not bugs.
+ */
+public final class StorageException extends Exception {
+
+  /** Why a sample was rejected; the names follow Prometheus's storage errors. */
+  public enum Reason {
+    OUT_OF_ORDER_SAMPLE("out of order sample"),
+    DUPLICATE_SAMPLE_FOR_TIMESTAMP("duplicate sample for timestamp"),
+    OUT_OF_BOUNDS("out of bounds"),
+    TOO_MANY_SERIES("series limit exceeded");
+
+    private final String message;
+
+    Reason(String message) {
+      this.message = message;
+    }
+
+    public String message() {
+      return message;
+    }
+  }
+
+  public static final StorageException OUT_OF_ORDER_SAMPLE =
+      new StorageException(Reason.OUT_OF_ORDER_SAMPLE);
+  public static final StorageException DUPLICATE_SAMPLE_FOR_TIMESTAMP =
+      new StorageException(Reason.DUPLICATE_SAMPLE_FOR_TIMESTAMP);
+  public static final StorageException OUT_OF_BOUNDS = new StorageException(Reason.OUT_OF_BOUNDS);
+  public static final StorageException TOO_MANY_SERIES =
+      new StorageException(Reason.TOO_MANY_SERIES);
+
+  private final Reason reason;
+
+  private StorageException(Reason reason) {
+    super(reason.message(), null, false, false);
+    this.reason = reason;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}
