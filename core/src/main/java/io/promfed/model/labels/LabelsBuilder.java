@@ -5,6 +5,11 @@ import java.util.Arrays;
 /**
  * A mutable, reusable label set that builds {@link Labels}. Setting an empty value deletes the
  * label, as in Prometheus's {@code labels.Builder}. Not thread-safe: one builder per loop.
+ *
+ * <p>Parsers use {@link #add} instead, which keeps a label with an empty value until {@link
+ * #build()}: the scrape needs to see that a sample carried {@code instance=""} (federation's
+ * marker for "no instance", web/federate.go) so that {@code honor_labels} does not overwrite it,
+ * while the stored series, like Prometheus's head, never holds empty labels.
  */
 public final class LabelsBuilder {
 
@@ -77,6 +82,23 @@ public final class LabelsBuilder {
     return this;
   }
 
+  /**
+   * Adds a label as parsed, keeping an empty value (see the class comment). The caller guarantees
+   * that {@code name} is not present yet.
+   */
+  public LabelsBuilder add(String name, String value) {
+    ensure(size + 1);
+    names[size] = name;
+    values[size] = value;
+    size++;
+    return this;
+  }
+
+  /** Whether {@code name} is present, even with an empty value (Prometheus's {@code Has}). */
+  public boolean has(String name) {
+    return indexOf(name) >= 0;
+  }
+
   public LabelsBuilder delete(String name) {
     int i = indexOf(name);
     if (i >= 0) {
@@ -107,9 +129,21 @@ public final class LabelsBuilder {
       return Labels.EMPTY;
     }
     // Insertion sort: label sets are small (typically < 16) and often nearly sorted.
-    String[] pairs = new String[size * 2];
+    int nonEmpty = 0;
+    for (int i = 0; i < size; i++) {
+      if (!values[i].isEmpty()) {
+        nonEmpty++;
+      }
+    }
+    if (nonEmpty == 0) {
+      return Labels.EMPTY;
+    }
+    String[] pairs = new String[nonEmpty * 2];
     int n = 0;
     for (int i = 0; i < size; i++) {
+      if (values[i].isEmpty()) {
+        continue;
+      }
       String name = names[i];
       int j = n;
       while (j > 0 && pairs[(j - 1) * 2].compareTo(name) > 0) {
