@@ -321,14 +321,16 @@ public final class Head implements Appendable, Queryable {
         + metadata.size() * 160L;
   }
 
-  /** Heap bytes of closed (full, compacted) chunks, and how many samples they hold. */
-  long[] closedChunkBytesAndSamples() {
-    long[] r = new long[2];
+  /**
+   * Closed (full, compacted) chunks over all series: {heap bytes, encoded bytes, samples,
+   * chunks}. For the memory-density test and diagnostics.
+   */
+  long[] closedChunkStats() {
+    long[] r = new long[4];
     series.forEach(
         s -> {
           synchronized (s) {
-            r[0] += s.closedChunkBytes();
-            r[1] += s.closedChunkSamples();
+            s.addClosedChunkStats(r);
           }
         });
     return r;

@@ -259,21 +259,16 @@ final class MemSeries {
     return bytes;
   }
 
-  /** Heap bytes of the closed chunks only. */
-  long closedChunkBytes() {
-    long bytes = 0;
+  /**
+   * Adds to {@code acc} this series' closed chunks: {heap bytes, encoded bytes, samples, chunks}.
+   */
+  void addClosedChunkStats(long[] acc) {
     for (XorChunk c : closed) {
-      bytes += c.ramBytesUsed();
+      acc[0] += c.ramBytesUsed();
+      acc[1] += c.byteLength();
+      acc[2] += c.numSamples();
+      acc[3]++;
     }
-    return bytes;
-  }
-
-  long closedChunkSamples() {
-    long n = 0;
-    for (XorChunk c : closed) {
-      n += c.numSamples();
-    }
-    return n;
   }
 
   private static long align(long n) {
