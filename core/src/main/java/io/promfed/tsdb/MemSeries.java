@@ -179,6 +179,11 @@ final class MemSeries {
     return closed.length == 0 && (head == null || head.numSamples() == 0);
   }
 
+  /** Append ids still tracked for recent samples (bounded by the isolation low watermark). */
+  int trackedAppendIds() {
+    return txCount;
+  }
+
   /** Timestamp of the last committed sample, or {@code Long.MIN_VALUE}. */
   long lastTimestamp() {
     return hasLast ? lastT : Long.MIN_VALUE;
