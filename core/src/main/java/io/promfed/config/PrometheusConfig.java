@@ -1,0 +1,73 @@
+package io.promfed.config;
+
+import io.promfed.model.relabel.GoQuote;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A whole Prometheus configuration file: prometheus/prometheus {@code config.Config}, reduced to the
+ * sections this suite implements. Built by {@link ConfigLoader}; immutable and thread-safe, so a
+ * reload swaps one reference.
+ *
+ * @param global the {@code global} block (defaults when absent)
+ * @param ruleFiles {@code rule_files} globs, relative paths resolved against the config file's
+ *     directory by {@link ConfigLoader#load}
+ * @param scrapeConfigs {@code scrape_configs} in file order, with globals already inherited
+ * @param remoteWriteConfigs {@code remote_write} entries in file order
+ */
+public record PrometheusConfig(
+    GlobalConfig global,
+    List<String> ruleFiles,
+    List<ScrapeConfig> scrapeConfigs,
+    List<RemoteWriteConfig> remoteWriteConfigs) {
+
+  /** The checks of {@code Config.UnmarshalYAML}: rule file globs and unique job names. */
+  public PrometheusConfig {
+    Objects.requireNonNull(global, "global");
+    ruleFiles = List.copyOf(ruleFiles);
+    scrapeConfigs = List.copyOf(scrapeConfigs);
+    remoteWriteConfigs = List.copyOf(remoteWriteConfigs);
+    for (String rf : ruleFiles) {
+      checkRuleFilePath(rf);
+    }
+    Set<String> jobs = new HashSet<>();
+    for (ScrapeConfig sc : scrapeConfigs) {
+      if (!jobs.add(sc.jobName())) {
+        throw duplicateJob(sc.jobName());
+      }
+    }
+  }
+
+  /** An empty file: default globals, nothing to scrape. */
+  public static PrometheusConfig empty() {
+    return new PrometheusConfig(GlobalConfig.DEFAULT, List.of(), List.of(), List.of());
+  }
+
+  /** The scrape config for {@code jobName}, or {@code null}. */
+  public ScrapeConfig scrapeConfig(String jobName) {
+    for (ScrapeConfig sc : scrapeConfigs) {
+      if (sc.jobName().equals(jobName)) {
+        return sc;
+      }
+    }
+    return null;
+  }
+
+  static IllegalArgumentException duplicateJob(String jobName) {
+    return new IllegalArgumentException(
+        "found multiple scrape configs with job name " + GoQuote.quote(jobName));
+  }
+
+  /**
+   * {@code patRulePath} = {@code ^[^*]*(\*[^/]*)?$}: a glob may use {@code *} only in the last path
+   * element.
+   */
+  static void checkRuleFilePath(String path) {
+    int star = path.indexOf('*');
+    if (star >= 0 && path.indexOf('/', star) >= 0) {
+      throw new IllegalArgumentException("invalid rule file path " + GoQuote.quote(path));
+    }
+  }
+}

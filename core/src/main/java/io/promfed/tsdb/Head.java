@@ -1,0 +1,388 @@
+package io.promfed.tsdb;
+
+import io.promfed.model.labels.Labels;
+import io.promfed.model.labels.LabelsBuilder;
+import io.promfed.storage.Appendable;
+import io.promfed.storage.Appender;
+import io.promfed.storage.MetricMetadata;
+import io.promfed.storage.Queryable;
+import io.promfed.storage.Querier;
+import io.promfed.storage.StorageException;
+import io.promfed.tsdb.index.MemPostings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The in-memory time-series store (Prometheus's {@code tsdb.Head}): series in {@link MemSeries}
+ * found through striped maps by reference or label hash, samples in Gorilla XOR chunks of {@value
+ * io.promfed.tsdb.chunkenc.XorChunk#TARGET_SAMPLES} samples, an inverted index ({@link
+ * MemPostings}) for selectors, label strings interned in a {@link SymbolTable}, and metadata per
+ * metric family.
+ *
+ * <p><b>Writes</b> go through {@link #appender()}: one transaction per scrape or rule evaluation.
+ * Samples are validated when appended (out of bounds, out of order, duplicate timestamp with a
+ * different value; an exact repeat is accepted silently, as Prometheus does for federation) and
+ * written only on commit.
+ *
+ * <p><b>Reads</b> go through {@link #querier(long, long)}. A querier sees exactly the commits that
+ * had finished when it was opened, each in full (isolation, as Prometheus's tsdb/isolation.go):
+ * see {@link Isolation}. Queriers must be closed; an open querier keeps the isolation low
+ * watermark down, which makes series keep more append ids.
+ *
+ * <p><b>Retention</b>: the owner calls {@link #gc()} (or {@link #truncate(long)}) periodically;
+ * nothing here runs in the background. Appends older than the retention window or than the last
+ * truncation are rejected as out of bounds.
+ *
+ * <p>Time is injected ({@code nowMs}); the head never reads the system clock.
+ *
+ * <p>Thread-safe: any number of appenders (each used by one thread) and queriers concurrently.
+ * Readers never block writers for longer than it takes to copy one head chunk.
+ */
+public final class Head implements Appendable, Queryable {
+
+  /** Stripes of the series maps; Prometheus defaults to 16384, a few thousand scrapes suffice. */
+  static final int DEFAULT_STRIPES = 1024;
+
+  private final LongSupplier nowMs;
+  private final long retentionMs;
+  private final long maxSeries;
+
+  final StripeSeries series = new StripeSeries(DEFAULT_STRIPES);
+  final MemPostings postings = new MemPostings();
+  final SymbolTable symbols = new SymbolTable();
+  final Isolation isolation = new Isolation();
+  final Map<String, MetricMetadata> metadata = new ConcurrentHashMap<>();
+
+  private final AtomicLong lastRef = new AtomicLong();
+  private final AtomicLong numSeries = new AtomicLong();
+  private final AtomicLong truncatedBeforeMs = new AtomicLong(Long.MIN_VALUE);
+  private final ReentrantLock truncateLock = new ReentrantLock();
+
+  final LongAdder samplesAppended = new LongAdder();
+  final LongAdder outOfOrderSamples = new LongAdder();
+  final LongAdder duplicateSamples = new LongAdder();
+  final LongAdder outOfBoundsSamples = new LongAdder();
+  final LongAdder seriesLimitRejections = new LongAdder();
+  private final LongAdder seriesCreated = new LongAdder();
+  private final LongAdder seriesRemoved = new LongAdder();
+  private final LongAdder chunksRemoved = new LongAdder();
+
+  /**
+   * A head without a series limit.
+   *
+   * @param nowMs the current time in epoch milliseconds (inject a fake in tests)
+   * @param retention how long samples are kept; positive
+   */
+  public Head(LongSupplier nowMs, Duration retention) {
+    this(nowMs, retention, 0);
+  }
+
+  /**
+   * @param nowMs the current time in epoch milliseconds (inject a fake in tests)
+   * @param retention how long samples are kept; positive. Appends older than {@code now -
+   *     retention} are out of bounds and {@link #gc()} drops chunks that ended before it
+   * @param maxSeries the most series held at once, 0 for no limit; an append that would create
+   *     one more fails with {@link StorageException#TOO_MANY_SERIES}
+   */
+  public Head(LongSupplier nowMs, Duration retention, long maxSeries) {
+    if (nowMs == null) {
+      throw new IllegalArgumentException("nowMs is required");
+    }
+    if (retention == null || retention.isNegative() || retention.isZero()) {
+      throw new IllegalArgumentException("retention must be positive, got " + retention);
+    }
+    if (maxSeries < 0) {
+      throw new IllegalArgumentException("maxSeries must be >= 0, got " + maxSeries);
+    }
+    this.nowMs = nowMs;
+    this.retentionMs = saturatedMillis(retention);
+    this.maxSeries = maxSeries;
+  }
+
+  private static long saturatedMillis(Duration d) {
+    try {
+      return d.toMillis();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /**
+   * A new transaction. Its samples are validated as appended and become visible together on
+   * {@link Appender#commit()}. The oldest accepted timestamp is fixed now: {@link
+   * #minValidTimeMs()}.
+   */
+  @Override
+  public Appender appender() {
+    return new HeadAppender(this, minValidTimeMs());
+  }
+
+  /**
+   * A reader over {@code [mintMs, maxtMs]} that sees the commits finished by now, each in full.
+   * Must be closed.
+   */
+  @Override
+  public Querier querier(long mintMs, long maxtMs) {
+    return new HeadQuerier(this, isolation.beginRead(), mintMs, maxtMs);
+  }
+
+  /**
+   * Drops every chunk whose samples are all before {@code mintMs}, then removes series left
+   * without samples and without uncommitted appends (from the maps, the postings and the symbol
+   * table), and metadata of families with no series left. From now on appends before {@code
+   * mintMs} are out of bounds. Prometheus's {@code Head.Truncate} / {@code gc}. One truncation runs
+   * at a time; appends and queries continue meanwhile.
+   *
+   * @return the number of series removed
+   */
+  public long truncate(long mintMs) {
+    truncateLock.lock();
+    try {
+      truncatedBeforeMs.accumulateAndGet(mintMs, Math::max);
+      List<MemSeries> dead = new ArrayList<>();
+      long chunks = 0;
+      for (int i = 0; i < series.stripes(); i++) {
+        StripeSeries.HashStripe hs = series.hashStripeAt(i);
+        List<MemSeries> deadHere = new ArrayList<>();
+        synchronized (hs) {
+          long[] dropped = new long[1];
+          hs.forEach(
+              s -> {
+                synchronized (s) {
+                  dropped[0] += s.truncateBefore(mintMs);
+                  if (s.isEmpty() && s.pendingSamples == 0) {
+                    s.removed = true;
+                    deadHere.add(s);
+                  }
+                }
+              });
+          chunks += dropped[0];
+          for (MemSeries s : deadHere) {
+            hs.remove(s.labels.hash64(), s);
+            StripeSeries.RefStripe rs = series.refStripe(s.ref);
+            synchronized (rs) {
+              rs.series.remove(s.ref);
+            }
+          }
+        }
+        dead.addAll(deadHere);
+      }
+      if (!dead.isEmpty()) {
+        long[] refs = new long[dead.size()];
+        List<Labels> labelSets = new ArrayList<>(dead.size());
+        for (int i = 0; i < refs.length; i++) {
+          MemSeries s = dead.get(i);
+          refs[i] = s.ref;
+          labelSets.add(s.labels);
+        }
+        postings.delete(refs, labelSets);
+        for (Labels l : labelSets) {
+          for (int k = 0; k < l.size(); k++) {
+            symbols.release(l.name(k));
+            symbols.release(l.value(k));
+          }
+        }
+        numSeries.addAndGet(-dead.size());
+        seriesRemoved.add(dead.size());
+        dropOrphanedMetadata();
+      }
+      chunksRemoved.add(chunks);
+      return dead.size();
+    } finally {
+      truncateLock.unlock();
+    }
+  }
+
+  /** {@link #truncate(long)} at {@code now - retention}: what a scheduler calls periodically. */
+  public long gc() {
+    return truncate(retentionStartMs());
+  }
+
+  /**
+   * The oldest timestamp an appender opened now accepts: the later of {@code now - retention} and
+   * the last truncation point.
+   */
+  public long minValidTimeMs() {
+    return Math.max(retentionStartMs(), truncatedBeforeMs.get());
+  }
+
+  private long retentionStartMs() {
+    long now = nowMs.getAsLong();
+    long start = now - retentionMs;
+    return start > now ? Long.MIN_VALUE : start; // saturate on underflow
+  }
+
+  /**
+   * Metadata is kept per family; drop it when no series of the family is left, i.e. no {@code
+   * __name__} equal to the family name or starting with {@code <family>_} (suffixes such as
+   * {@code _total}, {@code _bucket}, {@code _count}).
+   */
+  private void dropOrphanedMetadata() {
+    metadata
+        .keySet()
+        .removeIf(
+            family ->
+                postings.postings(Labels.METRIC_NAME, family).isEmpty()
+                    && !postings.hasValueInRange(Labels.METRIC_NAME, family + "_", family + "`"));
+  }
+
+  /** Truncation point applied by the last {@link #truncate(long)}, or {@code Long.MIN_VALUE}. */
+  long truncatedBeforeMs() {
+    return truncatedBeforeMs.get();
+  }
+
+  MemSeries seriesByRef(long ref) {
+    return series.getByRef(ref);
+  }
+
+  Labels labelsOf(long ref) {
+    MemSeries s = series.getByRef(ref);
+    return s == null ? null : s.labels;
+  }
+
+  /**
+   * Finds or creates the series for {@code labels} and counts one pending sample on it (under the
+   * hash stripe lock, so GC cannot remove it before the appender's sample is accounted for). New
+   * series are indexed before the stripe lock is released, so no commit can make samples of a
+   * series visible before the series is in the postings.
+   */
+  MemSeries getOrCreateAndPin(Labels labels) throws StorageException {
+    if (labels == null || labels.isEmpty()) {
+      throw new IllegalArgumentException("empty label set");
+    }
+    long hash = labels.hash64();
+    StripeSeries.HashStripe hs = series.hashStripe(hash);
+    synchronized (hs) {
+      MemSeries s = hs.get(hash, labels);
+      if (s != null) {
+        synchronized (s) {
+          s.pendingSamples++;
+        }
+        return s;
+      }
+      long n = numSeries.incrementAndGet();
+      if (maxSeries > 0 && n > maxSeries) {
+        numSeries.decrementAndGet();
+        seriesLimitRejections.increment();
+        throw StorageException.TOO_MANY_SERIES;
+      }
+      Labels interned = intern(labels);
+      s = new MemSeries(lastRef.incrementAndGet(), interned);
+      s.pendingSamples = 1;
+      hs.put(hash, s);
+      StripeSeries.RefStripe rs = series.refStripe(s.ref);
+      synchronized (rs) {
+        rs.series.put(s.ref, s);
+      }
+      postings.add(s.ref, interned);
+      seriesCreated.increment();
+      return s;
+    }
+  }
+
+  private Labels intern(Labels labels) {
+    LabelsBuilder b = new LabelsBuilder();
+    for (int i = 0; i < labels.size(); i++) {
+      b.set(symbols.acquire(labels.name(i)), symbols.acquire(labels.value(i)));
+    }
+    return b.build();
+  }
+
+  // ---- sizes and statistics
+
+  /** Series currently in the head. */
+  public long numSeries() {
+    return numSeries.get();
+  }
+
+  /**
+   * Approximate heap bytes held by the head: series and their chunks, the series maps, postings,
+   * symbol table and metadata. Walks every series (O(series)); meant for a periodic gauge.
+   */
+  public long ramBytesUsed() {
+    long[] bytes = new long[1];
+    series.forEach(
+        s -> {
+          synchronized (s) {
+            bytes[0] += s.ramBytesUsed();
+          }
+        });
+    return bytes[0]
+        + series.ramBytesUsed(numSeries.get())
+        + postings.ramBytesUsed()
+        + symbols.ramBytesUsed()
+        + metadata.size() * 160L;
+  }
+
+  /**
+   * Closed (full, compacted) chunks over all series: {heap bytes, encoded bytes, samples,
+   * chunks}. For the memory-density test and diagnostics.
+   */
+  long[] closedChunkStats() {
+    long[] r = new long[4];
+    series.forEach(
+        s -> {
+          synchronized (s) {
+            s.addClosedChunkStats(r);
+          }
+        });
+    return r;
+  }
+
+  /** Samples written by commits (exact repeats and rejected samples not counted). */
+  public long samplesAppended() {
+    return samplesAppended.sum();
+  }
+
+  /** Samples rejected as older than their series' last sample. */
+  public long outOfOrderSamples() {
+    return outOfOrderSamples.sum();
+  }
+
+  /** Samples rejected for repeating their series' last timestamp with a different value. */
+  public long duplicateSamples() {
+    return duplicateSamples.sum();
+  }
+
+  /** Samples rejected as older than the retention window or the last truncation. */
+  public long outOfBoundsSamples() {
+    return outOfBoundsSamples.sum();
+  }
+
+  /** Appends rejected because they would have created a series beyond {@code maxSeries}. */
+  public long seriesLimitRejections() {
+    return seriesLimitRejections.sum();
+  }
+
+  /** Series ever created. */
+  public long seriesCreated() {
+    return seriesCreated.sum();
+  }
+
+  /** Series removed by truncation. */
+  public long seriesRemoved() {
+    return seriesRemoved.sum();
+  }
+
+  /** Chunks dropped by truncation. */
+  public long chunksRemoved() {
+    return chunksRemoved.sum();
+  }
+
+  /** The shared label-string table (for its size and memory gauges). */
+  public SymbolTable symbols() {
+    return symbols;
+  }
+
+  /** The inverted index (for its memory gauge and direct lookups). */
+  public MemPostings postings() {
+    return postings;
+  }
+}

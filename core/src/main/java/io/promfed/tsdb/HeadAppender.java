@@ -1,0 +1,179 @@
+package io.promfed.tsdb;
+
+import io.promfed.model.labels.Labels;
+import io.promfed.storage.Appender;
+import io.promfed.storage.MetricMetadata;
+import io.promfed.storage.StorageException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One transaction against a {@link Head} (Prometheus's {@code headAppender},
+ * tsdb/head_append.go). Samples are validated on {@link #append} and buffered in parallel
+ * primitive arrays (series, timestamp, value bits: no object per sample); {@link #commit()} writes
+ * them under one isolation append id so readers see all or none of them.
+ *
+ * <p>Not thread-safe: one appender per scrape loop or rule group. After {@link #commit()} or
+ * {@link #rollback()} the appender is empty and may be used for a new transaction.
+ */
+final class HeadAppender implements Appender {
+
+  private final Head head;
+  private final long minValidTimeMs;
+
+  private MemSeries[] series = new MemSeries[16];
+  private long[] timestamps = new long[16];
+  private long[] valueBits = new long[16];
+  private int size;
+  private Map<String, MetricMetadata> metadata; // null until used
+
+  HeadAppender(Head head, long minValidTimeMs) {
+    this.head = head;
+    this.minValidTimeMs = minValidTimeMs;
+  }
+
+  @Override
+  public long append(long ref, Labels labels, long timestampMs, double value)
+      throws StorageException {
+    if (timestampMs < minValidTimeMs) {
+      head.outOfBoundsSamples.increment();
+      throw StorageException.OUT_OF_BOUNDS;
+    }
+    long vBits = Double.doubleToRawLongBits(value); // stale markers keep their payload
+    MemSeries s = ref != 0 ? head.seriesByRef(ref) : null;
+    boolean pinned = false;
+    while (true) {
+      if (s == null) {
+        s = head.getOrCreateAndPin(labels);
+        pinned = true;
+      }
+      synchronized (s) {
+        if (s.removed) {
+          // Truncated between lookup and lock (never when pinned: GC skips pending series).
+          s = null;
+          continue;
+        }
+        int status = s.appendableFor(this, timestampMs, vBits);
+        if (status == MemSeries.OK) {
+          if (!pinned) {
+            s.pendingSamples++;
+          }
+          s.pendingOwner = this;
+          s.pendingT = timestampMs;
+          s.pendingVBits = vBits;
+        } else {
+          if (pinned) {
+            s.pendingSamples--;
+          }
+          if (status == MemSeries.NOOP) {
+            return s.ref;
+          }
+          if (status == MemSeries.OUT_OF_ORDER) {
+            head.outOfOrderSamples.increment();
+            throw StorageException.OUT_OF_ORDER_SAMPLE;
+          }
+          head.duplicateSamples.increment();
+          throw StorageException.DUPLICATE_SAMPLE_FOR_TIMESTAMP;
+        }
+      }
+      break;
+    }
+    if (size == series.length) {
+      int cap = size * 2;
+      series = Arrays.copyOf(series, cap);
+      timestamps = Arrays.copyOf(timestamps, cap);
+      valueBits = Arrays.copyOf(valueBits, cap);
+    }
+    series[size] = s;
+    timestamps[size] = timestampMs;
+    valueBits[size] = vBits;
+    size++;
+    return s.ref;
+  }
+
+  @Override
+  public void updateMetadata(String metricFamilyName, MetricMetadata md) {
+    if (metadata == null) {
+      metadata = new LinkedHashMap<>();
+    }
+    metadata.put(metricFamilyName, md);
+  }
+
+  /**
+   * Writes the buffered samples. Each is validated again against its series, because another
+   * appender may have committed to the same series meanwhile; a sample that no longer fits is
+   * dropped and counted, like Prometheus's commit. All written samples carry one append id and
+   * become visible to new queriers at once when the id is closed.
+   */
+  @Override
+  public void commit() {
+    if (size == 0) {
+      applyMetadata();
+      reset();
+      return;
+    }
+    long[] idAndWatermark = head.isolation.beginAppend();
+    long appendId = idAndWatermark[0];
+    long lowWatermark = idAndWatermark[1];
+    long minValid = head.truncatedBeforeMs();
+    long written = 0;
+    try {
+      for (int i = 0; i < size; i++) {
+        MemSeries s = series[i];
+        long t = timestamps[i];
+        long v = valueBits[i];
+        synchronized (s) {
+          s.pendingSamples--;
+          if (s.pendingOwner == this) {
+            s.pendingOwner = null;
+          }
+          if (t < minValid) {
+            head.outOfBoundsSamples.increment();
+            continue;
+          }
+          switch (s.appendable(t, v)) {
+            case MemSeries.OK -> {
+              s.write(t, v, appendId, lowWatermark);
+              written++;
+            }
+            case MemSeries.NOOP -> {}
+            case MemSeries.OUT_OF_ORDER -> head.outOfOrderSamples.increment();
+            default -> head.duplicateSamples.increment();
+          }
+        }
+      }
+      applyMetadata();
+    } finally {
+      head.isolation.endAppend(appendId);
+      head.samplesAppended.add(written);
+      reset();
+    }
+  }
+
+  private void applyMetadata() {
+    if (metadata != null) {
+      head.metadata.putAll(metadata);
+    }
+  }
+
+  @Override
+  public void rollback() {
+    for (int i = 0; i < size; i++) {
+      MemSeries s = series[i];
+      synchronized (s) {
+        s.pendingSamples--;
+        if (s.pendingOwner == this) {
+          s.pendingOwner = null;
+        }
+      }
+    }
+    reset();
+  }
+
+  private void reset() {
+    Arrays.fill(series, 0, size, null);
+    size = 0;
+    metadata = null;
+  }
+}

@@ -1,0 +1,154 @@
+package io.promfed.tsdb;
+
+import io.promfed.model.labels.Labels;
+import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The head's series maps, striped like Prometheus's {@code stripeSeries} (tsdb/head.go): one set
+ * of stripes finds a series by reference, another by label hash, each stripe with its own lock and
+ * fastutil map, so concurrent scrapes rarely contend and no lock covers all series.
+ *
+ * <p>Thread-safe. Lock order, to stay deadlock-free: a hash stripe, then a ref stripe, then a
+ * series monitor; nothing takes a stripe lock while holding a series monitor.
+ */
+final class StripeSeries {
+
+  private final int mask;
+  private final RefStripe[] refStripes;
+  private final HashStripe[] hashStripes;
+
+  StripeSeries(int stripes) {
+    if (Integer.bitCount(stripes) != 1) {
+      throw new IllegalArgumentException("stripes must be a power of two: " + stripes);
+    }
+    mask = stripes - 1;
+    refStripes = new RefStripe[stripes];
+    hashStripes = new HashStripe[stripes];
+    for (int i = 0; i < stripes; i++) {
+      refStripes[i] = new RefStripe();
+      hashStripes[i] = new HashStripe();
+    }
+  }
+
+  /** Reference → series. */
+  static final class RefStripe {
+    final Long2ObjectOpenHashMap<MemSeries> series = new Long2ObjectOpenHashMap<>(4);
+  }
+
+  /**
+   * Label hash → series, with a side map for the (astronomically rare) 64-bit hash collision, as
+   * Prometheus's {@code seriesHashmap} keeps {@code unique} and {@code conflicts}.
+   */
+  static final class HashStripe {
+    final Long2ObjectOpenHashMap<MemSeries> unique = new Long2ObjectOpenHashMap<>(4);
+    Map<Long, List<MemSeries>> conflicts; // null until needed
+
+    MemSeries get(long hash, Labels labels) {
+      MemSeries s = unique.get(hash);
+      if (s != null && s.labels.equals(labels)) {
+        return s;
+      }
+      if (conflicts != null) {
+        List<MemSeries> l = conflicts.get(hash);
+        if (l != null) {
+          for (MemSeries c : l) {
+            if (c.labels.equals(labels)) {
+              return c;
+            }
+          }
+        }
+      }
+      return null;
+    }
+
+    void put(long hash, MemSeries s) {
+      if (!unique.containsKey(hash)) {
+        unique.put(hash, s);
+        return;
+      }
+      if (conflicts == null) {
+        conflicts = new HashMap<>();
+      }
+      conflicts.computeIfAbsent(hash, k -> new ArrayList<>(2)).add(s);
+    }
+
+    void remove(long hash, MemSeries s) {
+      if (unique.get(hash) == s) {
+        unique.remove(hash);
+        if (conflicts != null) {
+          List<MemSeries> l = conflicts.get(hash);
+          if (l != null) {
+            unique.put(hash, l.remove(l.size() - 1));
+            if (l.isEmpty()) {
+              conflicts.remove(hash);
+            }
+          }
+        }
+      } else if (conflicts != null) {
+        List<MemSeries> l = conflicts.get(hash);
+        if (l != null) {
+          l.remove(s);
+          if (l.isEmpty()) {
+            conflicts.remove(hash);
+          }
+        }
+      }
+    }
+
+    void forEach(Consumer<MemSeries> action) {
+      unique.values().forEach(action);
+      if (conflicts != null) {
+        conflicts.values().forEach(l -> l.forEach(action));
+      }
+    }
+  }
+
+  int stripes() {
+    return mask + 1;
+  }
+
+  HashStripe hashStripe(long hash) {
+    return hashStripes[(int) (hash ^ (hash >>> 32)) & mask];
+  }
+
+  HashStripe hashStripeAt(int i) {
+    return hashStripes[i];
+  }
+
+  RefStripe refStripe(long ref) {
+    return refStripes[(int) ref & mask];
+  }
+
+  RefStripe refStripeAt(int i) {
+    return refStripes[i];
+  }
+
+  MemSeries getByRef(long ref) {
+    RefStripe rs = refStripe(ref);
+    synchronized (rs) {
+      return rs.series.get(ref);
+    }
+  }
+
+  /** Every series at the time each stripe is visited (a weakly consistent walk). */
+  void forEach(Consumer<MemSeries> action) {
+    List<MemSeries> batch = new ArrayList<>();
+    for (RefStripe rs : refStripes) {
+      synchronized (rs) {
+        batch.addAll(rs.series.values());
+      }
+      batch.forEach(action);
+      batch.clear();
+    }
+  }
+
+  /** Rough bytes of the maps themselves: two open-addressing slots (key + value) per series. */
+  long ramBytesUsed(long numSeries) {
+    return (long) refStripes.length * 2 * 96 + numSeries * 2 * 16;
+  }
+}

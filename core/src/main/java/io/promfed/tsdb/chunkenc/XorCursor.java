@@ -1,0 +1,195 @@
+package io.promfed.tsdb.chunkenc;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * A forward-only decoder over one {@link XorChunk} (Prometheus's {@code xorIterator}): {@link
+ * #next()}, {@link #seek(long)}, {@link #atT()}, {@link #atV()}. No allocation per sample; one
+ * cursor can be {@link #reset(XorChunk) reset} onto another chunk and reused.
+ *
+ * <p>Not thread-safe. It reads the chunk's buffer without locking, so it must only be used on a
+ * chunk that no longer changes: a closed (compacted) chunk or a {@link XorChunk#snapshot()}. The
+ * sample count is captured at {@link #reset(XorChunk)}.
+ */
+public final class XorCursor {
+
+  private static final VarHandle LONG_BE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+  private byte[] b;
+  private int pos; // bit position
+  private int numTotal;
+  private int numRead;
+
+  private long t;
+  private long vBits;
+  private long tDelta;
+  private int leading;
+  private int trailing;
+
+  /** A cursor positioned on nothing; call {@link #reset(XorChunk)} before use. */
+  public XorCursor() {
+    this.b = new byte[0];
+  }
+
+  /** Positions this cursor before the first sample of {@code chunk}. */
+  public XorCursor reset(XorChunk chunk) {
+    this.b = chunk.bytes;
+    this.numTotal = chunk.numSamples;
+    this.pos = 0;
+    this.numRead = 0;
+    this.t = Long.MIN_VALUE;
+    this.vBits = 0;
+    this.tDelta = 0;
+    this.leading = 0xff; // as the appender: no window yet, so appender() restores exact state
+    this.trailing = 0;
+    return this;
+  }
+
+  /** Advances to the next sample; false when the chunk is exhausted. */
+  public boolean next() {
+    if (numRead == numTotal) {
+      return false;
+    }
+    if (numRead == 0) {
+      long zz = readUvarint();
+      t = (zz >>> 1) ^ -(zz & 1);
+      vBits = readBits(64);
+      numRead = 1;
+      return true;
+    }
+    if (numRead == 1) {
+      tDelta = readUvarint();
+      t += tDelta;
+      readValue();
+      numRead = 2;
+      return true;
+    }
+    // Regular scrapes give dod == 0, a single 0 bit: the common path.
+    if (readBit() != 0) {
+      long dod;
+      if (readBit() == 0) {
+        dod = signed(readBits(14), 14);
+      } else if (readBit() == 0) {
+        dod = signed(readBits(17), 17);
+      } else if (readBit() == 0) {
+        dod = signed(readBits(20), 20);
+      } else {
+        dod = readBits(64);
+      }
+      tDelta += dod;
+    }
+    t += tDelta;
+    readValue();
+    numRead++;
+    return true;
+  }
+
+  /**
+   * Advances to the first sample with timestamp {@code >= targetMs}; stays if the current sample
+   * already qualifies (but always advances from "before the first sample"). False when none.
+   */
+  public boolean seek(long targetMs) {
+    while (numRead == 0 || t < targetMs) {
+      if (!next()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  public long atT() {
+    return t;
+  }
+
+  public double atV() {
+    return Double.longBitsToDouble(vBits);
+  }
+
+  /** The current value's raw bits (stale markers and NaN payloads intact). */
+  public long atVBits() {
+    return vBits;
+  }
+
+  long tDelta() {
+    return tDelta;
+  }
+
+  int leading() {
+    return leading;
+  }
+
+  int trailing() {
+    return trailing;
+  }
+
+  /** Bits above 2^(n-1) encode negatives (xor.go; the asymmetric range of bitRange). */
+  private static long signed(long bits, int n) {
+    return bits > (1L << (n - 1)) ? bits - (1L << n) : bits;
+  }
+
+  private void readValue() {
+    if (readBit() == 0) {
+      return; // same bits as before
+    }
+    int sig;
+    if (readBit() == 0) {
+      sig = 64 - leading - trailing;
+    } else {
+      leading = (int) readBits(5);
+      sig = (int) readBits(6);
+      if (sig == 0) {
+        sig = 64;
+      }
+      trailing = 64 - leading - sig;
+    }
+    vBits ^= readBits(sig) << trailing;
+  }
+
+  private int readBit() {
+    int p = pos++;
+    return (b[p >>> 3] >>> (7 - (p & 7))) & 1;
+  }
+
+  /** Reads {@code n} (1..64) bits, most significant first. */
+  private long readBits(int n) {
+    int p = pos;
+    int byteIdx = p >>> 3;
+    int off = p & 7;
+    if (n <= 56 && byteIdx + 8 <= b.length) {
+      // One unaligned 8-byte load covers off + n <= 63 bits.
+      long word = (long) LONG_BE.get(b, byteIdx);
+      pos = p + n;
+      return (word << off) >>> (64 - n);
+    }
+    long v = 0;
+    while (n > 0) {
+      int avail = 8 - (p & 7);
+      int take = Math.min(avail, n);
+      int bits = ((b[p >>> 3] & 0xff) >>> (avail - take)) & ((1 << take) - 1);
+      v = (v << take) | bits;
+      p += take;
+      n -= take;
+    }
+    pos = p;
+    return v;
+  }
+
+  private long readUvarint() {
+    long x = 0;
+    int shift = 0;
+    while (true) {
+      long by = readBits(8);
+      x |= (by & 0x7f) << shift;
+      if ((by & 0x80) == 0) {
+        return x;
+      }
+      shift += 7;
+      if (shift > 63) {
+        throw new IllegalStateException("corrupt chunk: varint overflows 64 bits");
+      }
+    }
+  }
+}

@@ -1,0 +1,450 @@
+package io.promfed.tsdb.index;
+
+import io.promfed.model.labels.Labels;
+import io.promfed.model.labels.Matcher;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongFunction;
+
+/**
+ * The head's inverted index (Prometheus's {@code tsdb/index/postings.go} {@code MemPostings}):
+ * label name → label value → sorted list of series references, plus the list of all series.
+ * Resolves selectors to postings exactly as Prometheus's {@code PostingsForMatchers}
+ * (tsdb/querier.go) does, including the rule that a matcher which matches the empty string also
+ * selects series that lack the label.
+ *
+ * <p>Thread-safe. One read-write lock guards the maps; it is held only to look up or add entries,
+ * never while a regex runs. Lists are copy-on-write except for plain appends (new series get the
+ * highest reference so far, so the usual add appends), which lets readers keep {@link Postings}
+ * views without copying and without holding the lock. Views stay valid forever.
+ */
+public final class MemPostings {
+
+  /** Map bookkeeping per (name, value) entry: TreeMap node + list object. */
+  private static final long ENTRY_OVERHEAD_BYTES = 40 + 24;
+
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final Map<String, TreeMap<String, PostingsList>> byName = new HashMap<>(); // guarded
+  private final PostingsList all = new PostingsList(); // guarded
+
+  /** An empty index. */
+  public MemPostings() {}
+
+  /**
+   * A growable sorted list. Entries below {@code size} in the current array are never modified
+   * after publication: inserts out of order and deletes allocate a new array.
+   */
+  private static final class PostingsList {
+    long[] refs = new long[4];
+    int size;
+
+    void add(long ref) {
+      if (size > 0 && refs[size - 1] >= ref) {
+        insertSlow(ref);
+        return;
+      }
+      if (size == refs.length) {
+        refs = Arrays.copyOf(refs, refs.length + (refs.length >>> 1) + 1);
+      }
+      refs[size++] = ref;
+    }
+
+    /** Two series created concurrently may register out of ref order: copy, never shift. */
+    private void insertSlow(long ref) {
+      int idx = Arrays.binarySearch(refs, 0, size, ref);
+      if (idx >= 0) {
+        return;
+      }
+      int at = -idx - 1;
+      long[] n = new long[Math.max(refs.length, size + 1)];
+      System.arraycopy(refs, 0, n, 0, at);
+      n[at] = ref;
+      System.arraycopy(refs, at, n, at + 1, size - at);
+      refs = n;
+      size++;
+    }
+
+    /** Removes every ref in sorted {@code dead}; always into a new array. */
+    void removeAll(long[] dead) {
+      long[] n = new long[Math.max(4, size)];
+      int k = 0;
+      int j = 0;
+      for (int i = 0; i < size; i++) {
+        long r = refs[i];
+        while (j < dead.length && dead[j] < r) {
+          j++;
+        }
+        if (j < dead.length && dead[j] == r) {
+          continue;
+        }
+        n[k++] = r;
+      }
+      if (k < n.length / 2 && n.length > 8) {
+        n = Arrays.copyOf(n, Math.max(4, k));
+      }
+      refs = n;
+      size = k;
+    }
+
+    Postings view() {
+      return size == 0 ? Postings.EMPTY : new Postings(refs, size);
+    }
+
+    long ramBytesUsed() {
+      return 16 + ((16 + 8L * refs.length + 7) & ~7L);
+    }
+  }
+
+  /** Indexes series {@code ref} under each of its labels. */
+  public void add(long ref, Labels labels) {
+    lock.writeLock().lock();
+    try {
+      for (int i = 0; i < labels.size(); i++) {
+        byName
+            .computeIfAbsent(labels.name(i), k -> new TreeMap<>())
+            .computeIfAbsent(labels.value(i), k -> new PostingsList())
+            .add(ref);
+      }
+      all.add(ref);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Removes series: {@code refs} are their references, {@code labelSets} their labels (to find
+   * the lists to touch without scanning the whole index, as Prometheus's {@code Delete} takes the
+   * affected label pairs). Empty lists and names are dropped.
+   */
+  public void delete(long[] refs, Collection<Labels> labelSets) {
+    if (refs.length == 0) {
+      return;
+    }
+    long[] dead = refs.clone();
+    Arrays.sort(dead);
+    Map<String, Set<String>> affected = new HashMap<>();
+    for (Labels l : labelSets) {
+      for (int i = 0; i < l.size(); i++) {
+        affected.computeIfAbsent(l.name(i), k -> new HashSet<>()).add(l.value(i));
+      }
+    }
+    lock.writeLock().lock();
+    try {
+      for (Map.Entry<String, Set<String>> e : affected.entrySet()) {
+        TreeMap<String, PostingsList> values = byName.get(e.getKey());
+        if (values == null) {
+          continue;
+        }
+        for (String v : e.getValue()) {
+          PostingsList pl = values.get(v);
+          if (pl != null) {
+            pl.removeAll(dead);
+            if (pl.size == 0) {
+              values.remove(v);
+            }
+          }
+        }
+        if (values.isEmpty()) {
+          byName.remove(e.getKey());
+        }
+      }
+      all.removeAll(dead);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Series with label {@code name="value"}. */
+  public Postings postings(String name, String value) {
+    lock.readLock().lock();
+    try {
+      TreeMap<String, PostingsList> values = byName.get(name);
+      PostingsList pl = values == null ? null : values.get(value);
+      return pl == null ? Postings.EMPTY : pl.view();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Every indexed series (Prometheus's {@code AllPostingsKey}). */
+  public Postings allPostings() {
+    lock.readLock().lock();
+    try {
+      return all.view();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Number of indexed series. */
+  public int numSeries() {
+    lock.readLock().lock();
+    try {
+      return all.size;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Sorted values of label {@code name} over all series. */
+  public List<String> labelValues(String name) {
+    lock.readLock().lock();
+    try {
+      TreeMap<String, PostingsList> values = byName.get(name);
+      return values == null ? List.of() : List.copyOf(values.keySet());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Sorted label names over all series. */
+  public List<String> labelNames() {
+    lock.readLock().lock();
+    try {
+      return List.copyOf(new TreeSet<>(byName.keySet()));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Whether any series has label {@code name} with a value in {@code [from, to)}. */
+  public boolean hasValueInRange(String name, String from, String to) {
+    lock.readLock().lock();
+    try {
+      TreeMap<String, PostingsList> values = byName.get(name);
+      if (values == null) {
+        return false;
+      }
+      String k = values.ceilingKey(from);
+      return k != null && k.compareTo(to) < 0;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The series matching every matcher, as Prometheus's {@code PostingsForMatchers}: matchers that
+   * do not match the empty string are intersected (the series must carry a matching value);
+   * matchers that match the empty string subtract the series carrying a value they reject (so a
+   * series lacking the label is kept, https://github.com/prometheus/prometheus/issues/3575). With
+   * no intersecting matcher the base is every series. No matchers select every series.
+   */
+  public Postings postingsForMatchers(Matcher... matchers) {
+    List<Postings> its = new ArrayList<>();
+    List<Matcher> subtracting = new ArrayList<>();
+    for (Matcher m : matchers) {
+      boolean re = m.type() == Matcher.Type.REGEX || m.type() == Matcher.Type.NOT_REGEX;
+      if (re && m.value().equals(".*")) {
+        if (m.type() == Matcher.Type.NOT_REGEX) {
+          return Postings.EMPTY; // matches nothing, not even a missing label
+        }
+        continue; // matches everything, including a missing label
+      }
+      if (m.matchesEmpty()) {
+        subtracting.add(m);
+        continue;
+      }
+      Postings p = Postings.union(valuesPostings(m.name(), m, true));
+      if (p.isEmpty()) {
+        return Postings.EMPTY;
+      }
+      its.add(p);
+    }
+    Postings result = its.isEmpty() ? allPostings() : Postings.intersect(its);
+    for (Matcher m : subtracting) {
+      if (result.isEmpty()) {
+        break;
+      }
+      // The series to drop are those carrying a value the matcher rejects.
+      result = Postings.without(result, Postings.union(valuesPostings(m.name(), m, false)));
+    }
+    return result;
+  }
+
+  /**
+   * Sorted distinct values of {@code name} among series matching {@code matchers}, as
+   * Prometheus's {@code labelValuesWithMatchers}: matchers on {@code name} itself first filter the
+   * values; only if there are matchers on other labels are postings intersected.
+   */
+  public List<String> labelValues(String name, Matcher... matchers) {
+    List<String> values = labelValues(name);
+    boolean otherLabels = false;
+    for (Matcher m : matchers) {
+      if (!m.name().equals(name)) {
+        otherLabels = true;
+        continue;
+      }
+      List<String> kept = new ArrayList<>(values.size());
+      for (String v : values) {
+        if (m.matches(v)) {
+          kept.add(v);
+        }
+      }
+      values = kept;
+    }
+    if (!otherLabels || values.isEmpty()) {
+      return List.copyOf(values);
+    }
+    Postings p = postingsForMatchers(matchers);
+    List<String> out = new ArrayList<>();
+    for (String v : values) {
+      if (p.intersects(postings(name, v))) {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Sorted distinct label names among series matching {@code matchers} (all names when none),
+   * reading each matched series' labels through {@code labelsOf} as Prometheus's {@code
+   * LabelNamesFor} does; {@code labelsOf} may return null for a series that has gone.
+   */
+  public List<String> labelNames(LongFunction<Labels> labelsOf, Matcher... matchers) {
+    if (matchers.length == 0) {
+      return labelNames();
+    }
+    Postings p = postingsForMatchers(matchers);
+    TreeSet<String> names = new TreeSet<>();
+    for (int i = 0; i < p.size(); i++) {
+      Labels l = labelsOf.apply(p.get(i));
+      if (l != null) {
+        for (int k = 0; k < l.size(); k++) {
+          names.add(l.name(k));
+        }
+      }
+    }
+    return List.copyOf(names);
+  }
+
+  /**
+   * Postings lists of the values {@code v} of {@code name} with {@code m.matches(v) == want}. Uses
+   * the direct lookups Prometheus uses (equality, literal alternations) and a prefix range for
+   * regexes with a literal prefix; otherwise scans the values. The value keys are copied under the
+   * read lock and matched outside it, so a slow regex never blocks series creation.
+   */
+  private List<Postings> valuesPostings(String name, Matcher m, boolean want) {
+    Matcher.Type type = m.type();
+    // A "positive" test: we want exactly the values the (possibly negated) pattern accepts.
+    boolean positiveEq =
+        (type == Matcher.Type.EQUAL && want) || (type == Matcher.Type.NOT_EQUAL && !want);
+    boolean positiveRe =
+        (type == Matcher.Type.REGEX && want) || (type == Matcher.Type.NOT_REGEX && !want);
+    boolean re = type == Matcher.Type.REGEX || type == Matcher.Type.NOT_REGEX;
+    if (!positiveEq && !positiveRe) {
+      // We want the values the underlying = or =~ pattern rejects. Stored values are never empty.
+      if (m.value().isEmpty()) {
+        return allValuesPostings(name); // ="" and =~"" reject every stored value
+      }
+      if (re && m.value().equals(".+")) {
+        return List.of(); // =~".+" accepts every stored value
+      }
+    }
+    List<String> candidates;
+    if (positiveEq) {
+      candidates = List.of(m.value());
+    } else if (positiveRe && m.value().equals(".+")) {
+      return allValuesPostings(name);
+    } else if (positiveRe && (candidates = RegexShortcuts.literalSet(m.value())) != null) {
+      // direct lookups
+    } else if (positiveRe) {
+      String prefix = RegexShortcuts.literalPrefix(m.value());
+      candidates = valueKeys(name, prefix);
+    } else {
+      candidates = valueKeys(name, "");
+    }
+    List<String> matched = new ArrayList<>();
+    for (String v : candidates) {
+      if (!v.isEmpty() && m.matches(v) == want) {
+        matched.add(v);
+      }
+    }
+    if (matched.isEmpty()) {
+      return List.of();
+    }
+    List<Postings> out = new ArrayList<>(matched.size());
+    lock.readLock().lock();
+    try {
+      TreeMap<String, PostingsList> values = byName.get(name);
+      if (values == null) {
+        return List.of();
+      }
+      for (String v : matched) {
+        PostingsList pl = values.get(v);
+        if (pl != null && pl.size > 0) {
+          out.add(pl.view());
+        }
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+    return out;
+  }
+
+  private List<Postings> allValuesPostings(String name) {
+    lock.readLock().lock();
+    try {
+      TreeMap<String, PostingsList> values = byName.get(name);
+      if (values == null) {
+        return List.of();
+      }
+      List<Postings> out = new ArrayList<>(values.size());
+      for (PostingsList pl : values.values()) {
+        out.add(pl.view());
+      }
+      return out;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Values of {@code name} starting with {@code prefix} (all for ""), copied under the lock. */
+  private List<String> valueKeys(String name, String prefix) {
+    lock.readLock().lock();
+    try {
+      TreeMap<String, PostingsList> values = byName.get(name);
+      if (values == null) {
+        return List.of();
+      }
+      NavigableMap<String, PostingsList> range =
+          prefix.isEmpty() ? values : values.tailMap(prefix, true);
+      List<String> out = new ArrayList<>();
+      for (String v : range.keySet()) {
+        if (!v.startsWith(prefix)) {
+          break;
+        }
+        out.add(v);
+      }
+      return out;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Approximate heap bytes: maps, list objects and their arrays (strings are the symbol table's). */
+  public long ramBytesUsed() {
+    lock.readLock().lock();
+    try {
+      long bytes = 48 + all.ramBytesUsed();
+      for (TreeMap<String, PostingsList> values : byName.values()) {
+        bytes += 48 + 32; // outer map entry + TreeMap object
+        for (PostingsList pl : values.values()) {
+          bytes += ENTRY_OVERHEAD_BYTES + pl.ramBytesUsed();
+        }
+      }
+      return bytes;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+}
