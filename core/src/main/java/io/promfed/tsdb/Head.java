@@ -376,13 +376,26 @@ public final class Head implements Appendable, Queryable {
     return chunksRemoved.sum();
   }
 
-  /** The shared label-string table (for its size and memory gauges). */
-  public SymbolTable symbols() {
+  /** Distinct label strings interned for the series in the head. */
+  public long numSymbols() {
+    return symbols.size();
+  }
+
+  /** Approximate heap bytes of the symbol table (included in {@link #ramBytesUsed()}). */
+  public long symbolsRamBytesUsed() {
+    return symbols.ramBytesUsed();
+  }
+
+  /** Approximate heap bytes of the postings index (included in {@link #ramBytesUsed()}). */
+  public long postingsRamBytesUsed() {
+    return postings.ramBytesUsed();
+  }
+
+  SymbolTable symbols() {
     return symbols;
   }
 
-  /** The inverted index (for its memory gauge and direct lookups). */
-  public MemPostings postings() {
+  MemPostings postings() {
     return postings;
   }
 }

@@ -41,9 +41,15 @@ final class MemSeries {
   private long lastT;
   private long lastVBits;
 
-  /** Ring of append ids of the last txCount samples (ordinals appendedCount-txCount ..). */
-  private long[] txIds;
+  /**
+   * Append ids of the last {@code txCount} samples (ordinals appendedCount-txCount ..), oldest
+   * first. The usual steady state is one id (the last sample's, dropped at the next commit), kept
+   * inline in {@code txSolo} so a write touches no extra array; more ids (while a querier holds the
+   * low watermark down) spill into the ring {@code txIds}, which is dropped again once empty.
+   */
+  private long txSolo;
 
+  private long[] txIds; // null unless more than one id is tracked
   private int txStart;
   private int txCount;
 
@@ -122,7 +128,10 @@ final class MemSeries {
   }
 
   private void trimTx(long lowWatermark) {
-    if (txCount == 0) {
+    if (txIds == null) {
+      if (txCount == 1 && txSolo < lowWatermark) {
+        txCount = 0;
+      }
       return;
     }
     int mask = txIds.length - 1;
@@ -130,28 +139,37 @@ final class MemSeries {
       txStart = (txStart + 1) & mask;
       txCount--;
     }
-    if (txIds.length > 8 && txCount <= txIds.length / 4) {
-      resizeTx(txIds.length / 2);
+    if (txCount == 0) {
+      txIds = null;
+      txStart = 0;
     }
   }
 
   private void pushTx(long appendId) {
     if (txIds == null) {
-      txIds = new long[2];
+      if (txCount == 0) {
+        txSolo = appendId;
+        txCount = 1;
+        return;
+      }
+      txIds = new long[4];
+      txIds[0] = txSolo;
+      txStart = 0;
     } else if (txCount == txIds.length) {
-      resizeTx(txIds.length * 2);
+      long[] n = new long[txIds.length * 2];
+      for (int i = 0; i < txCount; i++) {
+        n[i] = txAt(i);
+      }
+      txIds = n;
+      txStart = 0;
     }
     txIds[(txStart + txCount) & (txIds.length - 1)] = appendId;
     txCount++;
   }
 
-  private void resizeTx(int cap) {
-    long[] n = new long[cap];
-    for (int i = 0; i < txCount; i++) {
-      n[i] = txIds[(txStart + i) & (txIds.length - 1)];
-    }
-    txIds = n;
-    txStart = 0;
+  /** The {@code i}-th tracked id, oldest first. */
+  private long txAt(int i) {
+    return txIds == null ? txSolo : txIds[(txStart + i) & (txIds.length - 1)];
   }
 
   /**
@@ -229,8 +247,7 @@ final class MemSeries {
     int hiddenCount = 0;
     long firstTxOrdinal = appendedCount - txCount;
     for (int i = 0; i < txCount; i++) {
-      long id = txIds[(txStart + i) & (txIds.length - 1)];
-      if (!state.visible(id)) {
+      if (!state.visible(txAt(i))) {
         if (hidden == null) {
           hidden = new long[txCount - i];
         }
