@@ -6,19 +6,20 @@ import io.promfed.tsdb.chunkenc.XorChunk;
 import java.util.Arrays;
 
 /**
- * One series in the head (Prometheus's {@code memSeries}, tsdb/head.go): its reference, its
- * labels (strings interned in the head's {@link SymbolTable}), the closed XOR chunks and the open
- * head chunk, the last committed sample, the append ids of its most recent samples (for {@link
+ * One series in the head (Prometheus's {@code memSeries}, tsdb/head.go): its reference, its labels
+ * (strings interned in the head's {@link SymbolTable}), the closed XOR chunks and the open head
+ * chunk, the last committed sample, the append ids of its most recent samples (for {@link
  * Isolation}) and the bookkeeping of appenders holding uncommitted samples for it.
  *
- * <p>Thread-safety: all mutable state is guarded by the series' own monitor ({@code
- * synchronized (series)}), held only for one sample's validation or write, or for taking a read
- * snapshot. Closed chunks are immutable; the list of closed chunks is copy-on-write, so a snapshot
- * keeps its array without the lock. The head chunk is copied into snapshots.
+ * <p>Thread-safety: all mutable state is guarded by the series' own monitor ({@code synchronized
+ * (series)}), held only for one sample's validation or write, or for taking a read snapshot. Closed
+ * chunks are immutable; the list of closed chunks is copy-on-write, so a snapshot keeps its array
+ * without the lock. The head chunk is copied into snapshots.
  */
 final class MemSeries {
 
   static final int OK = 0;
+
   /** Same timestamp, bit-identical value: accepted and ignored (federation repeats samples). */
   static final int NOOP = 1;
 
@@ -34,6 +35,7 @@ final class MemSeries {
   private XorChunk[] closed = NO_CHUNKS;
   private XorChunk head;
   private XorAppender app;
+
   /** Samples ever written; sample ordinals run 0..appendedCount-1. */
   private long appendedCount;
 
@@ -61,6 +63,7 @@ final class MemSeries {
 
   long pendingT;
   long pendingVBits;
+
   /** Set by GC when the series left the head; an appender that finds it set looks up again. */
   boolean removed;
 
@@ -79,8 +82,8 @@ final class MemSeries {
   }
 
   /**
-   * Validation for an appender: against its own last buffered sample for this series if that is
-   * the newest, otherwise against the last committed one.
+   * Validation for an appender: against its own last buffered sample for this series if that is the
+   * newest, otherwise against the last committed one.
    */
   int appendableFor(Object owner, long t, long vBits) {
     if (pendingOwner == owner && (!hasLast || pendingT >= lastT)) {

@@ -127,12 +127,42 @@ class MemPostingsTest {
 
   private static final String[] NAMES = {"__name__", "a", "b", "c", "job"};
   private static final String[] VALUES = {
-    "x", "y", "xy", "yx", "1", "2", "2.5", "foo", "foobar", "fo", "FOO", "\n", "a|b", "ä", "😀", "x😀"
+    "x", "y", "xy", "yx", "1", "2", "2.5", "foo", "foobar", "fo", "FOO", "\n", "a|b", "ä", "😀",
+    "x😀"
   };
   private static final String[] PATTERNS = {
-    ".*", ".+", "", "x|y", "(x|y)", "fo.*", "foo?", "fo+", "x.*|y", "^x$", "foo(bar)?", "[xy]+",
-    "(?i)foo.*", "2\\.5|1", "c||d", "x?", "\n", "f.o.*", "a\\|b", "x😀?", "😀|ä", "(xy|yx)z?",
-    "foo|", ".*x", "[^x]*", "y.", "^(fo|x)", "\\d", "(x)(y)", "x{0}y?", "(?s:.)+", "foo$"
+    ".*",
+    ".+",
+    "",
+    "x|y",
+    "(x|y)",
+    "fo.*",
+    "foo?",
+    "fo+",
+    "x.*|y",
+    "^x$",
+    "foo(bar)?",
+    "[xy]+",
+    "(?i)foo.*",
+    "2\\.5|1",
+    "c||d",
+    "x?",
+    "\n",
+    "f.o.*",
+    "a\\|b",
+    "x😀?",
+    "😀|ä",
+    "(xy|yx)z?",
+    "foo|",
+    ".*x",
+    "[^x]*",
+    "y.",
+    "^(fo|x)",
+    "\\d",
+    "(x)(y)",
+    "x{0}y?",
+    "(?s:.)+",
+    "foo$"
   };
 
   private static long seed() {
@@ -158,7 +188,10 @@ class MemPostingsTest {
     String v =
         switch (t) {
           case EQUAL, NOT_EQUAL -> r.nextInt(5) == 0 ? "" : VALUES[r.nextInt(VALUES.length)];
-          default -> r.nextInt(4) == 0 ? VALUES[r.nextInt(VALUES.length)].replace("|", "\\|") : PATTERNS[r.nextInt(PATTERNS.length)];
+          default ->
+              r.nextInt(4) == 0
+                  ? VALUES[r.nextInt(VALUES.length)].replace("|", "\\|")
+                  : PATTERNS[r.nextInt(PATTERNS.length)];
         };
     return Matcher.of(t, name, v);
   }
@@ -205,8 +238,12 @@ class MemPostingsTest {
         }
         // Prometheus filters values by matchers on the same label without consulting series, so
         // every matching value is returned; with the model that is exactly the matched series'.
-        assertThat(mp.labelValues(name, ms)).as(why + " labelValues " + name).containsExactlyElementsOf(values);
-        assertThat(mp.labelNames(model::get, ms)).as(why + " labelNames").containsExactlyElementsOf(names);
+        assertThat(mp.labelValues(name, ms))
+            .as(why + " labelValues " + name)
+            .containsExactlyElementsOf(values);
+        assertThat(mp.labelNames(model::get, ms))
+            .as(why + " labelNames")
+            .containsExactlyElementsOf(names);
       }
       // Delete a random third, then add some new series (some with refs out of order).
       List<Long> dead = new ArrayList<>();
