@@ -5,8 +5,8 @@ import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.storage.Appendable;
 import io.promfed.storage.Appender;
 import io.promfed.storage.MetricMetadata;
-import io.promfed.storage.Queryable;
 import io.promfed.storage.Querier;
+import io.promfed.storage.Queryable;
 import io.promfed.storage.StorageException;
 import io.promfed.tsdb.index.MemPostings;
 import java.time.Duration;
@@ -32,9 +32,9 @@ import java.util.function.LongSupplier;
  * written only on commit.
  *
  * <p><b>Reads</b> go through {@link #querier(long, long)}. A querier sees exactly the commits that
- * had finished when it was opened, each in full (isolation, as Prometheus's tsdb/isolation.go):
- * see {@link Isolation}. Queriers must be closed; an open querier keeps the isolation low
- * watermark down, which makes series keep more append ids.
+ * had finished when it was opened, each in full (isolation, as Prometheus's tsdb/isolation.go): see
+ * {@link Isolation}. Queriers must be closed; an open querier keeps the isolation low watermark
+ * down, which makes series keep more append ids.
  *
  * <p><b>Retention</b>: the owner calls {@link #gc()} (or {@link #truncate(long)}) periodically;
  * nothing here runs in the background. Appends older than the retention window or than the last
@@ -88,8 +88,8 @@ public final class Head implements Appendable, Queryable {
    * @param nowMs the current time in epoch milliseconds (inject a fake in tests)
    * @param retention how long samples are kept; positive. Appends older than {@code now -
    *     retention} are out of bounds and {@link #gc()} drops chunks that ended before it
-   * @param maxSeries the most series held at once, 0 for no limit; an append that would create
-   *     one more fails with {@link StorageException#TOO_MANY_SERIES}
+   * @param maxSeries the most series held at once, 0 for no limit; an append that would create one
+   *     more fails with {@link StorageException#TOO_MANY_SERIES}
    */
   public Head(LongSupplier nowMs, Duration retention, long maxSeries) {
     if (nowMs == null) {
@@ -115,9 +115,8 @@ public final class Head implements Appendable, Queryable {
   }
 
   /**
-   * A new transaction. Its samples are validated as appended and become visible together on
-   * {@link Appender#commit()}. The oldest accepted timestamp is fixed now: {@link
-   * #minValidTimeMs()}.
+   * A new transaction. Its samples are validated as appended and become visible together on {@link
+   * Appender#commit()}. The oldest accepted timestamp is fixed now: {@link #minValidTimeMs()}.
    */
   @Override
   public Appender appender() {
@@ -134,11 +133,11 @@ public final class Head implements Appendable, Queryable {
   }
 
   /**
-   * Drops every chunk whose samples are all before {@code mintMs}, then removes series left
-   * without samples and without uncommitted appends (from the maps, the postings and the symbol
-   * table), and metadata of families with no series left. From now on appends before {@code
-   * mintMs} are out of bounds. Prometheus's {@code Head.Truncate} / {@code gc}. One truncation runs
-   * at a time; appends and queries continue meanwhile.
+   * Drops every chunk whose samples are all before {@code mintMs}, then removes series left without
+   * samples and without uncommitted appends (from the maps, the postings and the symbol table), and
+   * metadata of families with no series left. From now on appends before {@code mintMs} are out of
+   * bounds. Prometheus's {@code Head.Truncate} / {@code gc}. One truncation runs at a time; appends
+   * and queries continue meanwhile.
    *
    * @return the number of series removed
    */
@@ -221,8 +220,8 @@ public final class Head implements Appendable, Queryable {
 
   /**
    * Metadata is kept per family; drop it when no series of the family is left, i.e. no {@code
-   * __name__} equal to the family name or starting with {@code <family>_} (suffixes such as
-   * {@code _total}, {@code _bucket}, {@code _count}).
+   * __name__} equal to the family name or starting with {@code <family>_} (suffixes such as {@code
+   * _total}, {@code _bucket}, {@code _count}).
    */
   private void dropOrphanedMetadata() {
     metadata
@@ -322,8 +321,8 @@ public final class Head implements Appendable, Queryable {
   }
 
   /**
-   * Closed (full, compacted) chunks over all series: {heap bytes, encoded bytes, samples,
-   * chunks}. For the memory-density test and diagnostics.
+   * Closed (full, compacted) chunks over all series: {heap bytes, encoded bytes, samples, chunks}.
+   * For the memory-density test and diagnostics.
    */
   long[] closedChunkStats() {
     long[] r = new long[4];
@@ -376,13 +375,26 @@ public final class Head implements Appendable, Queryable {
     return chunksRemoved.sum();
   }
 
-  /** The shared label-string table (for its size and memory gauges). */
-  public SymbolTable symbols() {
+  /** Distinct label strings interned for the series in the head. */
+  public long numSymbols() {
+    return symbols.size();
+  }
+
+  /** Approximate heap bytes of the symbol table (included in {@link #ramBytesUsed()}). */
+  public long symbolsRamBytesUsed() {
+    return symbols.ramBytesUsed();
+  }
+
+  /** Approximate heap bytes of the postings index (included in {@link #ramBytesUsed()}). */
+  public long postingsRamBytesUsed() {
+    return postings.ramBytesUsed();
+  }
+
+  SymbolTable symbols() {
     return symbols;
   }
 
-  /** The inverted index (for its memory gauge and direct lookups). */
-  public MemPostings postings() {
+  MemPostings postings() {
     return postings;
   }
 }

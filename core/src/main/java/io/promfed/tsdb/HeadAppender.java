@@ -9,13 +9,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One transaction against a {@link Head} (Prometheus's {@code headAppender},
- * tsdb/head_append.go). Samples are validated on {@link #append} and buffered in parallel
- * primitive arrays (series, timestamp, value bits: no object per sample); {@link #commit()} writes
- * them under one isolation append id so readers see all or none of them.
+ * One transaction against a {@link Head} (Prometheus's {@code headAppender}, tsdb/head_append.go).
+ * Samples are validated on {@link #append} and buffered in parallel primitive arrays (series,
+ * timestamp, value bits: no object per sample); {@link #commit()} writes them under one isolation
+ * append id so readers see all or none of them.
  *
- * <p>Not thread-safe: one appender per scrape loop or rule group. After {@link #commit()} or
- * {@link #rollback()} the appender is empty and may be used for a new transaction.
+ * <p>Not thread-safe: one appender per scrape loop or rule group. After {@link #commit()} or {@link
+ * #rollback()} the appender is empty and may be used for a new transaction.
  */
 final class HeadAppender implements Appender {
 

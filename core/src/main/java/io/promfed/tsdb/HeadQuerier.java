@@ -18,8 +18,8 @@ import java.util.TreeMap;
  *
  * <p>{@link #select} resolves matchers through the postings, then takes each series' snapshot
  * lazily as the set is iterated; series with no visible sample in range are skipped. Label names
- * and values come from the index, as Prometheus's head index reader gives them (they include
- * series whose samples are outside the range or not yet committed). Metadata is read live.
+ * and values come from the index, as Prometheus's head index reader gives them (they include series
+ * whose samples are outside the range or not yet committed). Metadata is read live.
  *
  * <p>Not thread-safe. Must be closed; closing twice is harmless. Series and cursors obtained from
  * it stay readable after it is closed.

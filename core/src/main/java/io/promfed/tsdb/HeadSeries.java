@@ -8,15 +8,17 @@ import io.promfed.tsdb.chunkenc.XorChunk;
 /**
  * A series as one querier sees it: labels plus an immutable snapshot of its chunks (closed chunks
  * shared with the head, the head chunk copied), restricted to the querier's time range and
- * isolation state. Thread-safe (immutable); each {@link #cursor()} is independent and lives as
- * long as the caller holds it, even after the querier is closed or the head truncated.
+ * isolation state. Thread-safe (immutable); each {@link #cursor()} is independent and lives as long
+ * as the caller holds it, even after the querier is closed or the head truncated.
  */
 final class HeadSeries implements Series {
 
   final Labels labels;
   final XorChunk[] chunks;
+
   /** Ordinal (position in the series' whole history) of each chunk's first sample. */
   final long[] firstOrdinals;
+
   /** Sorted ordinals of samples written by commits this read must not see, or null. */
   final long[] hidden;
 

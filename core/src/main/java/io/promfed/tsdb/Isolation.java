@@ -5,8 +5,8 @@ import it.unimi.dsi.fastutil.longs.LongRBTreeSet;
 import java.util.Arrays;
 
 /**
- * Append/read isolation, after Prometheus's {@code tsdb/isolation.go} (first released in v2.17,
- * the fix for torn histograms over federation, prometheus#1887).
+ * Append/read isolation, after Prometheus's {@code tsdb/isolation.go} (first released in v2.17, the
+ * fix for torn histograms over federation, prometheus#1887).
  *
  * <p>Every commit takes an append id, increasing, and tags each sample it writes with it. A read
  * (querier) records, when it opens, the highest id handed out so far and the ids of commits still
@@ -25,6 +25,7 @@ final class Isolation {
 
   private long lastAppendId; // guarded by this
   private final LongRBTreeSet openAppends = new LongRBTreeSet(); // guarded by this
+
   /** Low watermarks of open reads → how many reads hold each. Guarded by this. */
   private final Long2IntRBTreeMap openReads = new Long2IntRBTreeMap();
 
@@ -50,8 +51,8 @@ final class Isolation {
   }
 
   /**
-   * Opens a commit: returns {@code [appendId, lowWatermark]}. The watermark includes the new
-   * commit itself, so samples it tags are never treated as untagged while it runs.
+   * Opens a commit: returns {@code [appendId, lowWatermark]}. The watermark includes the new commit
+   * itself, so samples it tags are never treated as untagged while it runs.
    */
   synchronized long[] beginAppend() {
     long id = ++lastAppendId;

@@ -6,19 +6,20 @@ import io.promfed.tsdb.chunkenc.XorChunk;
 import java.util.Arrays;
 
 /**
- * One series in the head (Prometheus's {@code memSeries}, tsdb/head.go): its reference, its
- * labels (strings interned in the head's {@link SymbolTable}), the closed XOR chunks and the open
- * head chunk, the last committed sample, the append ids of its most recent samples (for {@link
+ * One series in the head (Prometheus's {@code memSeries}, tsdb/head.go): its reference, its labels
+ * (strings interned in the head's {@link SymbolTable}), the closed XOR chunks and the open head
+ * chunk, the last committed sample, the append ids of its most recent samples (for {@link
  * Isolation}) and the bookkeeping of appenders holding uncommitted samples for it.
  *
- * <p>Thread-safety: all mutable state is guarded by the series' own monitor ({@code
- * synchronized (series)}), held only for one sample's validation or write, or for taking a read
- * snapshot. Closed chunks are immutable; the list of closed chunks is copy-on-write, so a snapshot
- * keeps its array without the lock. The head chunk is copied into snapshots.
+ * <p>Thread-safety: all mutable state is guarded by the series' own monitor ({@code synchronized
+ * (series)}), held only for one sample's validation or write, or for taking a read snapshot. Closed
+ * chunks are immutable; the list of closed chunks is copy-on-write, so a snapshot keeps its array
+ * without the lock. The head chunk is copied into snapshots.
  */
 final class MemSeries {
 
   static final int OK = 0;
+
   /** Same timestamp, bit-identical value: accepted and ignored (federation repeats samples). */
   static final int NOOP = 1;
 
@@ -34,6 +35,7 @@ final class MemSeries {
   private XorChunk[] closed = NO_CHUNKS;
   private XorChunk head;
   private XorAppender app;
+
   /** Samples ever written; sample ordinals run 0..appendedCount-1. */
   private long appendedCount;
 
@@ -41,9 +43,15 @@ final class MemSeries {
   private long lastT;
   private long lastVBits;
 
-  /** Ring of append ids of the last txCount samples (ordinals appendedCount-txCount ..). */
-  private long[] txIds;
+  /**
+   * Append ids of the last {@code txCount} samples (ordinals appendedCount-txCount ..), oldest
+   * first. The usual steady state is one id (the last sample's, dropped at the next commit), kept
+   * inline in {@code txSolo} so a write touches no extra array; more ids (while a querier holds the
+   * low watermark down) spill into the ring {@code txIds}, which is dropped again once empty.
+   */
+  private long txSolo;
 
+  private long[] txIds; // null unless more than one id is tracked
   private int txStart;
   private int txCount;
 
@@ -55,6 +63,7 @@ final class MemSeries {
 
   long pendingT;
   long pendingVBits;
+
   /** Set by GC when the series left the head; an appender that finds it set looks up again. */
   boolean removed;
 
@@ -73,8 +82,8 @@ final class MemSeries {
   }
 
   /**
-   * Validation for an appender: against its own last buffered sample for this series if that is
-   * the newest, otherwise against the last committed one.
+   * Validation for an appender: against its own last buffered sample for this series if that is the
+   * newest, otherwise against the last committed one.
    */
   int appendableFor(Object owner, long t, long vBits) {
     if (pendingOwner == owner && (!hasLast || pendingT >= lastT)) {
@@ -122,7 +131,10 @@ final class MemSeries {
   }
 
   private void trimTx(long lowWatermark) {
-    if (txCount == 0) {
+    if (txIds == null) {
+      if (txCount == 1 && txSolo < lowWatermark) {
+        txCount = 0;
+      }
       return;
     }
     int mask = txIds.length - 1;
@@ -130,28 +142,37 @@ final class MemSeries {
       txStart = (txStart + 1) & mask;
       txCount--;
     }
-    if (txIds.length > 8 && txCount <= txIds.length / 4) {
-      resizeTx(txIds.length / 2);
+    if (txCount == 0) {
+      txIds = null;
+      txStart = 0;
     }
   }
 
   private void pushTx(long appendId) {
     if (txIds == null) {
-      txIds = new long[2];
+      if (txCount == 0) {
+        txSolo = appendId;
+        txCount = 1;
+        return;
+      }
+      txIds = new long[4];
+      txIds[0] = txSolo;
+      txStart = 0;
     } else if (txCount == txIds.length) {
-      resizeTx(txIds.length * 2);
+      long[] n = new long[txIds.length * 2];
+      for (int i = 0; i < txCount; i++) {
+        n[i] = txAt(i);
+      }
+      txIds = n;
+      txStart = 0;
     }
     txIds[(txStart + txCount) & (txIds.length - 1)] = appendId;
     txCount++;
   }
 
-  private void resizeTx(int cap) {
-    long[] n = new long[cap];
-    for (int i = 0; i < txCount; i++) {
-      n[i] = txIds[(txStart + i) & (txIds.length - 1)];
-    }
-    txIds = n;
-    txStart = 0;
+  /** The {@code i}-th tracked id, oldest first. */
+  private long txAt(int i) {
+    return txIds == null ? txSolo : txIds[(txStart + i) & (txIds.length - 1)];
   }
 
   /**
@@ -229,8 +250,7 @@ final class MemSeries {
     int hiddenCount = 0;
     long firstTxOrdinal = appendedCount - txCount;
     for (int i = 0; i < txCount; i++) {
-      long id = txIds[(txStart + i) & (txIds.length - 1)];
-      if (!state.visible(id)) {
+      if (!state.visible(txAt(i))) {
         if (hidden == null) {
           hidden = new long[txCount - i];
         }

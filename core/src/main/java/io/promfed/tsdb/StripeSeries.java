@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The head's series maps, striped like Prometheus's {@code stripeSeries} (tsdb/head.go): one set
- * of stripes finds a series by reference, another by label hash, each stripe with its own lock and
+ * The head's series maps, striped like Prometheus's {@code stripeSeries} (tsdb/head.go): one set of
+ * stripes finds a series by reference, another by label hash, each stripe with its own lock and
  * fastutil map, so concurrent scrapes rarely contend and no lock covers all series.
  *
  * <p>Thread-safe. Lock order, to stay deadlock-free: a hash stripe, then a ref stripe, then a

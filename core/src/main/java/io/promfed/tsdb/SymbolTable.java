@@ -59,8 +59,8 @@ public final class SymbolTable {
   }
 
   /**
-   * Returns the shared instance equal to {@code s}, adding it if new, and counts one more
-   * reference to it.
+   * Returns the shared instance equal to {@code s}, adding it if new, and counts one more reference
+   * to it.
    */
   public String acquire(String s) {
     Stripe st = stripe(s);

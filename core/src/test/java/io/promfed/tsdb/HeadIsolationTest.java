@@ -77,16 +77,20 @@ class HeadIsolationTest {
     assertThat(read(alsoDuring)).isEqualTo(old);
     assertThat(read(after))
         .isEqualTo(
-            Map.of(A, List.of(S.of(T0, 0), S.of(T0 + 1, 1)), B, List.of(S.of(T0, 0), S.of(T0 + 1, 1))));
+            Map.of(
+                A,
+                List.of(S.of(T0, 0), S.of(T0 + 1, 1)),
+                B,
+                List.of(S.of(T0, 0), S.of(T0 + 1, 1))));
     for (Querier q : List.of(before, during, alsoDuring, after)) {
       q.close();
     }
   }
 
   /**
-   * Two commits interleave on one series: X (still open) writes a@1, then Y writes a@2 and b@2
-   * and finishes. A reader must see all of Y (a@2 included, although it sits after X's invisible
-   * a@1) and nothing of X. Prometheus stops at the first invisible sample here; hiding exactly the
+   * Two commits interleave on one series: X (still open) writes a@1, then Y writes a@2 and b@2 and
+   * finishes. A reader must see all of Y (a@2 included, although it sits after X's invisible a@1)
+   * and nothing of X. Prometheus stops at the first invisible sample here; hiding exactly the
    * invisible ones keeps Y whole.
    */
   @Test
@@ -103,7 +107,11 @@ class HeadIsolationTest {
     try (Querier q = head.querier(Long.MIN_VALUE, Long.MAX_VALUE)) {
       assertThat(read(q))
           .isEqualTo(
-              Map.of(A, List.of(S.of(T0, 0), S.of(T0 + 2, 20)), B, List.of(S.of(T0, 0), S.of(T0 + 2, 20))));
+              Map.of(
+                  A,
+                  List.of(S.of(T0, 0), S.of(T0 + 2, 20)),
+                  B,
+                  List.of(S.of(T0, 0), S.of(T0 + 2, 20))));
       write(b, T0 + 3, 10, x);
       head.isolation.endAppend(x[0]);
       assertThat(read(q)).containsEntry(B, List.of(S.of(T0, 0), S.of(T0 + 2, 20)));
@@ -141,9 +149,9 @@ class HeadIsolationTest {
 
   /**
    * Writers commit "histogram-like" transactions: every bucket, _count and _sum of a histogram
-   * incremented together in one commit. Readers must never see a mix of two commits. A churn
-   * thread creates and rolls back series while another truncates, to exercise GC against appends.
-   * Bounded by wall time (~2 s); correctness does not depend on timing.
+   * incremented together in one commit. Readers must never see a mix of two commits. A churn thread
+   * creates and rolls back series while another truncates, to exercise GC against appends. Bounded
+   * by wall time (~2 s); correctness does not depend on timing.
    */
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -206,7 +214,9 @@ class HeadIsolationTest {
                 while (System.nanoTime() < deadline) {
                   for (int w = 0; w < writers; w++) {
                     long k = checkHistogram("w" + w);
-                    assertThat(k).as("a later querier never sees less").isGreaterThanOrEqualTo(lastSeen[w]);
+                    assertThat(k)
+                        .as("a later querier never sees less")
+                        .isGreaterThanOrEqualTo(lastSeen[w]);
                     lastSeen[w] = k;
                     reads.incrementAndGet();
                     if (k > 0) {
@@ -252,8 +262,8 @@ class HeadIsolationTest {
 
   /**
    * Reads one histogram through a fresh querier and asserts it is whole: all five series or none,
-   * each with the same number of samples, the same last timestamp, and values of one commit k
-   * (le=1 → k, le=2 → 2k, +Inf and _count → 3k, _sum → 10k). Returns k (0 when none yet).
+   * each with the same number of samples, the same last timestamp, and values of one commit k (le=1
+   * → k, le=2 → 2k, +Inf and _count → 3k, _sum → 10k). Returns k (0 when none yet).
    */
   private long checkHistogram(String job) {
     try (Querier q = head.querier(Long.MIN_VALUE, Long.MAX_VALUE)) {
@@ -278,7 +288,8 @@ class HeadIsolationTest {
       }
       assertThat(seen).as("all series of the first commit or none").hasSize(5);
       long k = lasts.get(0)[1] - T0; // sorted: le=+Inf first ("+" < "1" < "2")
-      String state = job + " " + seen + " -> " + lasts.stream().map(java.util.Arrays::toString).toList();
+      String state =
+          job + " " + seen + " -> " + lasts.stream().map(java.util.Arrays::toString).toList();
       for (long[] l : lasts) {
         assertThat(l[0]).as(state).isEqualTo(k);
         assertThat(l[1]).as(state).isEqualTo(T0 + k);

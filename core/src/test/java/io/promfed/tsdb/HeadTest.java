@@ -26,7 +26,8 @@ class HeadTest {
 
   static final long T0 = 1_700_000_000_000L;
   static final Labels UP = Labels.of("__name__", "up", "job", "api", "instance", "a:1");
-  static final Labels REQS = Labels.of("__name__", "http_requests_total", "job", "api", "code", "200");
+  static final Labels REQS =
+      Labels.of("__name__", "http_requests_total", "job", "api", "code", "200");
 
   private final AtomicLong now = new AtomicLong(T0);
   private final Head head = new Head(now::get, Duration.ofHours(2));
@@ -55,7 +56,11 @@ class HeadTest {
   }
 
   static Map<Labels, List<S>> readAll(Head head, Matcher... ms) {
-    return read(head, Long.MIN_VALUE, Long.MAX_VALUE, ms.length == 0 ? new Matcher[] {Matcher.regex("__name__", ".+")} : ms);
+    return read(
+        head,
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        ms.length == 0 ? new Matcher[] {Matcher.regex("__name__", ".+")} : ms);
   }
 
   @Test
@@ -162,14 +167,16 @@ class HeadTest {
     Appender app = head.appender();
     long minValid = T0 - Duration.ofHours(2).toMillis();
     assertThat(head.minValidTimeMs()).isEqualTo(minValid);
-    assertThatThrownBy(() -> app.append(0, UP, minValid - 1, 1)).isSameAs(StorageException.OUT_OF_BOUNDS);
+    assertThatThrownBy(() -> app.append(0, UP, minValid - 1, 1))
+        .isSameAs(StorageException.OUT_OF_BOUNDS);
     app.append(0, UP, minValid, 1);
     app.commit();
     assertThat(head.numSeries()).isEqualTo(1); // the OOB append created nothing
 
     head.truncate(T0 + 1_000);
     Appender after = head.appender();
-    assertThatThrownBy(() -> after.append(0, UP, T0 + 999, 1)).isSameAs(StorageException.OUT_OF_BOUNDS);
+    assertThatThrownBy(() -> after.append(0, UP, T0 + 999, 1))
+        .isSameAs(StorageException.OUT_OF_BOUNDS);
     after.append(0, UP, T0 + 1_000, 1);
     after.commit();
     assertThat(head.outOfBoundsSamples()).isEqualTo(2);
@@ -208,7 +215,8 @@ class HeadTest {
     try (Querier q = head.querier(0, Long.MAX_VALUE)) {
       assertThat(q.metadata(null))
           .containsExactly(
-              Map.entry("http_requests_total", List.of(new MetricMetadata("counter", "Requests.", ""))),
+              Map.entry(
+                  "http_requests_total", List.of(new MetricMetadata("counter", "Requests.", ""))),
               Map.entry("up", List.of(new MetricMetadata("gauge", "Target up.", ""))));
       assertThat(q.metadata("up")).containsOnlyKeys("up");
       assertThat(q.metadata("nope")).isEmpty();
@@ -327,7 +335,8 @@ class HeadTest {
       while (set.next()) {
         got.add(set.at().labels());
       }
-      assertThat(q.labelValues("i", Matcher.equal("__name__", "odd"))).containsExactly("1", "3", "5", "7", "9");
+      assertThat(q.labelValues("i", Matcher.equal("__name__", "odd")))
+          .containsExactly("1", "3", "5", "7", "9");
       assertThat(q.labelValues("__name__")).containsExactly("even", "odd");
       assertThat(q.labelNames(Matcher.equal("i", "3"))).containsExactly("__name__", "i");
       assertThat(q.labelNames(Matcher.equal("i", "nope"))).isEmpty();
@@ -338,8 +347,10 @@ class HeadTest {
   @Test
   void internedLabelsShareStringInstancesAcrossSeries() throws Exception {
     Appender app = head.appender();
-    app.append(0, Labels.of("__name__", new String("a"), new String("job"), new String("api")), T0, 1);
-    app.append(0, Labels.of("__name__", new String("b"), new String("job"), new String("api")), T0, 1);
+    app.append(
+        0, Labels.of("__name__", new String("a"), new String("job"), new String("api")), T0, 1);
+    app.append(
+        0, Labels.of("__name__", new String("b"), new String("job"), new String("api")), T0, 1);
     app.commit();
     List<Labels> ls = new ArrayList<>(readAll(head).keySet());
     assertThat(ls.get(0).get("job")).isSameAs(ls.get(1).get("job"));
@@ -368,7 +379,8 @@ class HeadTest {
   @Test
   void emptyLabelsAreRejected() {
     Appender app = head.appender();
-    assertThatThrownBy(() -> app.append(0, Labels.EMPTY, T0, 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> app.append(0, Labels.EMPTY, T0, 1))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -395,8 +407,8 @@ class HeadTest {
 
   /**
    * Density of closed chunks for regular 15 s data, a deterministic size check. "Encoded" counts
-   * the chunk bytes as Prometheus stores them (bit stream + its 2-byte sample-count header);
-   * "heap" adds this JVM's per-chunk cost (40-byte chunk object, 16-byte array header, padding).
+   * the chunk bytes as Prometheus stores them (bit stream + its 2-byte sample-count header); "heap"
+   * adds this JVM's per-chunk cost (40-byte chunk object, 16-byte array header, padding).
    */
   @Test
   void closedChunksOfRegular15sDataStayWithinTheDensityTarget() throws Exception {
@@ -417,8 +429,18 @@ class HeadTest {
       Appender app = h.appender();
       long t = start + i * 15_000L;
       for (int s = 0; s < series; s++) {
-        counterRefs[s] = app.append(counterRefs[s], Labels.of("__name__", "requests_total", "s", Integer.toString(s)), t, counters[s]);
-        gaugeRefs[s] = app.append(gaugeRefs[s], Labels.of("__name__", "queue_length", "s", Integer.toString(s)), t, gauges[s]);
+        counterRefs[s] =
+            app.append(
+                counterRefs[s],
+                Labels.of("__name__", "requests_total", "s", Integer.toString(s)),
+                t,
+                counters[s]);
+        gaugeRefs[s] =
+            app.append(
+                gaugeRefs[s],
+                Labels.of("__name__", "queue_length", "s", Integer.toString(s)),
+                t,
+                gauges[s]);
         counters[s] += r.nextInt(4); // monotonic, small increments
         gauges[s] = Math.max(0, gauges[s] + r.nextInt(5) - 2); // small random walk
       }
@@ -430,7 +452,8 @@ class HeadTest {
     double encodedPerSample = (stats[1] + 2.0 * stats[3]) / stats[2];
     double heapPerSample = (double) stats[0] / stats[2];
     System.out.printf(
-        "closed chunks, regular 15s counters+gauges: %.3f encoded bytes/sample, %.3f heap bytes/sample%n",
+        "closed chunks, regular 15s counters+gauges: %.3f encoded bytes/sample, %.3f heap"
+            + " bytes/sample%n",
         encodedPerSample, heapPerSample);
     assertThat(encodedPerSample).isLessThanOrEqualTo(1.5);
     assertThat(heapPerSample).isLessThanOrEqualTo(1.9);

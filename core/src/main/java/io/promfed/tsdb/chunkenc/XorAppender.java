@@ -15,6 +15,7 @@ public final class XorAppender {
   private long t;
   private long vBits;
   private long tDelta;
+
   /** 0xff means "no window yet", as in Prometheus; otherwise 0..31. */
   private int leading = 0xff;
 

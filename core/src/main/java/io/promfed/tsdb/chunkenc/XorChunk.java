@@ -3,19 +3,19 @@ package io.promfed.tsdb.chunkenc;
 import java.util.Arrays;
 
 /**
- * A Gorilla/Prometheus XOR chunk: float samples in strictly increasing time order, encoded as a
- * bit stream in a {@code byte[]} exactly as Prometheus's {@code tsdb/chunkenc/xor.go} lays it out
+ * A Gorilla/Prometheus XOR chunk: float samples in strictly increasing time order, encoded as a bit
+ * stream in a {@code byte[]} exactly as Prometheus's {@code tsdb/chunkenc/xor.go} lays it out
  * (minus the 2-byte sample-count header, which is kept in a field here because chunks never leave
  * memory):
  *
  * <ul>
  *   <li>sample 0: the timestamp as a zig-zag varint, then the 64 raw value bits;
  *   <li>sample 1: the timestamp delta as an unsigned varint, then the value XOR-encoded;
- *   <li>sample n: the delta-of-delta of the timestamp in one of Prometheus's buckets ({@code 0} →
- *       1 bit; {@code 10}+14 bits; {@code 110}+17 bits; {@code 1110}+20 bits; {@code 1111}+64
- *       bits), then the value XOR-encoded against the previous value ({@code 0} for "same bits";
- *       {@code 10} + significant bits reusing the previous leading/trailing-zero window; {@code 11}
- *       + 5 bits leading zeros + 6 bits significant-bit count + the significant bits).
+ *   <li>sample n: the delta-of-delta of the timestamp in one of Prometheus's buckets ({@code 0} → 1
+ *       bit; {@code 10}+14 bits; {@code 110}+17 bits; {@code 1110}+20 bits; {@code 1111}+64 bits),
+ *       then the value XOR-encoded against the previous value ({@code 0} for "same bits"; {@code
+ *       10} + significant bits reusing the previous leading/trailing-zero window; {@code 11} + 5
+ *       bits leading zeros + 6 bits significant-bit count + the significant bits).
  * </ul>
  *
  * <p>Values are always handled as raw bits ({@link Double#doubleToRawLongBits}), so every NaN
@@ -116,9 +116,9 @@ public final class XorChunk {
   }
 
   /**
-   * An immutable copy holding exactly the samples written so far, so a reader can decode it
-   * outside the lock under which the copy was taken while the appender keeps writing to this chunk.
-   * The copy is trimmed (no spare capacity).
+   * An immutable copy holding exactly the samples written so far, so a reader can decode it outside
+   * the lock under which the copy was taken while the appender keeps writing to this chunk. The
+   * copy is trimmed (no spare capacity).
    */
   public XorChunk snapshot() {
     return new XorChunk(

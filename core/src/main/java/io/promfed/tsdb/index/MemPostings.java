@@ -122,8 +122,8 @@ public final class MemPostings {
   }
 
   /**
-   * Removes series: {@code refs} are their references, {@code labelSets} their labels (to find
-   * the lists to touch without scanning the whole index, as Prometheus's {@code Delete} takes the
+   * Removes series: {@code refs} are their references, {@code labelSets} their labels (to find the
+   * lists to touch without scanning the whole index, as Prometheus's {@code Delete} takes the
    * affected label pairs). Empty lists and names are dropped.
    */
   public void delete(long[] refs, Collection<Labels> labelSets) {
@@ -272,9 +272,9 @@ public final class MemPostings {
   }
 
   /**
-   * Sorted distinct values of {@code name} among series matching {@code matchers}, as
-   * Prometheus's {@code labelValuesWithMatchers}: matchers on {@code name} itself first filter the
-   * values; only if there are matchers on other labels are postings intersected.
+   * Sorted distinct values of {@code name} among series matching {@code matchers}, as Prometheus's
+   * {@code labelValuesWithMatchers}: matchers on {@code name} itself first filter the values; only
+   * if there are matchers on other labels are postings intersected.
    */
   public List<String> labelValues(String name, Matcher... matchers) {
     List<String> values = labelValues(name);
@@ -431,7 +431,9 @@ public final class MemPostings {
     }
   }
 
-  /** Approximate heap bytes: maps, list objects and their arrays (strings are the symbol table's). */
+  /**
+   * Approximate heap bytes: maps, list objects and their arrays (strings are the symbol table's).
+   */
   public long ramBytesUsed() {
     lock.readLock().lock();
     try {

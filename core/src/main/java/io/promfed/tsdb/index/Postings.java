@@ -221,7 +221,8 @@ public final class Postings {
 
   /**
    * The first index {@code >= from} in {@code r[0..n)} whose value is {@code >= x}: a linear step
-   * when the lists have similar sizes, exponential then binary search when {@code r} is much longer.
+   * when the lists have similar sizes, exponential then binary search when {@code r} is much
+   * longer.
    */
   private static int advance(long[] r, int from, int n, long x, boolean gallop) {
     if (!gallop) {

@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Conservative analysis of a matcher's regex source for the two shortcuts Prometheus's {@code
  * FastRegexMatcher} (model/labels/regexp.go) gives postings lookups: a set of literals ({@code
- * a|b|c}, looked up directly instead of scanning every value) and a literal prefix ({@code
- * api_.*}, which limits the scan to a sorted range of values).
+ * a|b|c}, looked up directly instead of scanning every value) and a literal prefix ({@code api_.*},
+ * which limits the scan to a sorted range of values).
  *
  * <p>The analysis only ever under-approximates: when in doubt it reports no shortcut. Callers still
  * confirm every candidate with the real matcher, so a shortcut can only narrow the scan, never add
@@ -29,7 +29,10 @@ final class RegexShortcuts {
     if (s == null) {
       return null;
     }
-    if (s.length() >= 2 && s.charAt(0) == '(' && s.charAt(1) != '?' && closingParen(s, 0) == s.length() - 1) {
+    if (s.length() >= 2
+        && s.charAt(0) == '('
+        && s.charAt(1) != '?'
+        && closingParen(s, 0) == s.length() - 1) {
       s = s.substring(1, s.length() - 1);
     }
     List<String> out = new ArrayList<>();
@@ -55,9 +58,9 @@ final class RegexShortcuts {
   }
 
   /**
-   * A prefix every string matched by {@code re} starts with; empty when none is known. For
-   * example {@code foo.*} → {@code foo}, {@code foob?} → {@code foo}, {@code foo(a|b)} → {@code
-   * foo}, {@code foo|bar} → empty.
+   * A prefix every string matched by {@code re} starts with; empty when none is known. For example
+   * {@code foo.*} → {@code foo}, {@code foob?} → {@code foo}, {@code foo(a|b)} → {@code foo},
+   * {@code foo|bar} → empty.
    */
   static String literalPrefix(String re) {
     String s = stripLeadingCaret(re);
@@ -85,7 +88,9 @@ final class RegexShortcuts {
         }
         return p.toString();
       }
-      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
         p.append(c).append(s.charAt(i + 1));
         lastLen = 2;
         i += 2;

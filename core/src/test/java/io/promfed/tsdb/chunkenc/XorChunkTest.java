@@ -147,7 +147,9 @@ class XorChunkTest {
     a.append(t0 + 2 * delta + dod, 1.0);
     // +1 for the value's "unchanged" bit
     assertThat(c.bitLength - before).as("dod=%d", dod).isEqualTo(expectedBits + 1);
-    assertThat(decode(c)).extracting(Sample::t).containsExactly(t0, t0 + delta, t0 + 2 * delta + dod);
+    assertThat(decode(c))
+        .extracting(Sample::t)
+        .containsExactly(t0, t0 + delta, t0 + 2 * delta + dod);
   }
 
   @Test
@@ -165,7 +167,14 @@ class XorChunkTest {
   @Test
   void hugeAndExtremeTimestampsRoundTrip() {
     long[] ts = {
-      Long.MIN_VALUE, Long.MIN_VALUE + 1, -1, 0, 1, Long.MAX_VALUE / 2, Long.MAX_VALUE - 1, Long.MAX_VALUE
+      Long.MIN_VALUE,
+      Long.MIN_VALUE + 1,
+      -1,
+      0,
+      1,
+      Long.MAX_VALUE / 2,
+      Long.MAX_VALUE - 1,
+      Long.MAX_VALUE
     };
     XorChunk c = new XorChunk();
     XorAppender a = c.appender();
@@ -254,7 +263,19 @@ class XorChunkTest {
           switch (tMode) {
             case 0 -> step;
             case 1 -> Math.max(1, step + r.nextInt(-5, 6));
-            case 2 -> Math.max(1, step + pick(r, 1 << 13, (1 << 13) + 1, 1 << 16, (1 << 16) + 1, 1 << 19, (1 << 19) + 1) * (r.nextBoolean() ? 1 : -1));
+            case 2 ->
+                Math.max(
+                    1,
+                    step
+                        + pick(
+                                r,
+                                1 << 13,
+                                (1 << 13) + 1,
+                                1 << 16,
+                                (1 << 16) + 1,
+                                1 << 19,
+                                (1 << 19) + 1)
+                            * (r.nextBoolean() ? 1 : -1));
             case 3 -> 1 + r.nextLong(1L << 40);
             default -> r.nextInt(10) == 0 ? 1 + r.nextLong(1L << 35) : step;
           };
@@ -269,7 +290,8 @@ class XorChunkTest {
             case 2 -> r.nextDouble() * 1e6; // noisy gauge
             case 3 -> SPECIALS[r.nextInt(SPECIALS.length)];
             case 4 -> Double.longBitsToDouble(r.nextLong()); // arbitrary bits, any NaN payload
-            default -> r.nextInt(3) == 0 ? SPECIALS[r.nextInt(SPECIALS.length)] : v + r.nextDouble();
+            default ->
+                r.nextInt(3) == 0 ? SPECIALS[r.nextInt(SPECIALS.length)] : v + r.nextDouble();
           };
     }
     return out;

@@ -1,0 +1,6 @@
+/**
+ * Sample encodings (Prometheus's {@code tsdb/chunkenc}): {@link io.promfed.tsdb.chunkenc.XorChunk}
+ * with its appender and cursor, the Gorilla delta-of-delta and XOR float encoding with Prometheus's
+ * millisecond bucket widths.
+ */
+package io.promfed.tsdb.chunkenc;
