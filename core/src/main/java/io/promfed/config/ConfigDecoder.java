@@ -12,7 +12,6 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -258,10 +257,6 @@ final class ConfigDecoder {
     this.baseDir = baseDir;
   }
 
-  NodeReader reader() {
-    return r;
-  }
-
   /** Global settings plus the limits that scrape configs inherit. */
   private record GlobalDraft(GlobalConfig config, Limits limits) {}
 
@@ -345,14 +340,14 @@ final class ConfigDecoder {
       ruleFiles.set(i, joinDir(ruleFiles.get(i)));
     }
     List<ScrapeConfig> scrapeConfigs = new ArrayList<>();
-    Map<String, Boolean> jobNames = new HashMap<>();
+    Set<String> jobNames = new HashSet<>();
     for (int i = 0; i < scrapes.size(); i++) {
       ScrapeDraft d = scrapes.get(i);
       if (d == null) {
         throw r.error(scrapeNodes.get(i), "empty or null scrape config section");
       }
       ScrapeConfig sc = finishScrape(d, global);
-      if (jobNames.put(sc.jobName(), Boolean.TRUE) != null) {
+      if (!jobNames.add(sc.jobName())) {
         throw r.error(
             d.node.value("job_name"), PrometheusConfig.duplicateJob(sc.jobName()).getMessage());
       }
