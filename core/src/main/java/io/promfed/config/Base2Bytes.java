@@ -17,7 +17,7 @@ public final class Base2Bytes {
    * Parses a size in bytes. Like upstream, tries the {@code iB} units first, then the {@code B}
    * ones, and reports the error of the second attempt.
    *
-   * @throws IllegalArgumentException with the library's message, e.g. {@code units: unknown unit  in
+   * @throws IllegalArgumentException with the library's message, e.g. {@code units: unknown unit in
    *     100} (sic, two spaces: the unit is empty) or {@code units: invalid -}
    */
   public static long parse(String s) {

@@ -1,19 +1,17 @@
 package io.promfed.config;
 
 import io.promfed.config.NodeReader.Struct;
-import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.model.relabel.Action;
 import io.promfed.model.relabel.GoQuote;
 import io.promfed.model.relabel.Names;
-import io.promfed.model.relabel.RelabelConfig;
 import io.promfed.model.relabel.Regexp;
+import io.promfed.model.relabel.RelabelConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +22,8 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 
 /**
- * Turns a composed YAML tree into a {@link PrometheusConfig}, in the order Prometheus does it: first
- * every section is decoded (type errors, unknown keys and the checks of each type's {@code
+ * Turns a composed YAML tree into a {@link PrometheusConfig}, in the order Prometheus does it:
+ * first every section is decoded (type errors, unknown keys and the checks of each type's {@code
  * UnmarshalYAML}), then {@code Config.UnmarshalYAML} validates across sections (rule file globs,
  * inheritance from {@code global}, {@code ScrapeConfig.Validate}, relabel rules, duplicate jobs).
  * See prometheus/prometheus {@code config/config.go}. One instance per load; not thread-safe.
@@ -174,7 +172,13 @@ final class ConfigDecoder {
 
   private static final Set<String> RELABEL_KEYS =
       Set.of(
-          "source_labels", "separator", "regex", "modulus", "target_label", "replacement", "action");
+          "source_labels",
+          "separator",
+          "regex",
+          "modulus",
+          "target_label",
+          "replacement",
+          "action");
   private static final Set<String> GROUP_KEYS = Set.of("targets", "labels");
   private static final Set<String> KUBERNETES_KEYS =
       Set.of(
@@ -188,7 +192,8 @@ final class ConfigDecoder {
   private static final Set<String> KUBERNETES_UNSUPPORTED =
       union(
           HTTP_UNSUPPORTED,
-          Set.of("attach_metadata", "basic_auth", "bearer_token", "bearer_token_file", "tls_config"));
+          Set.of(
+              "attach_metadata", "basic_auth", "bearer_token", "bearer_token_file", "tls_config"));
   private static final Set<String> NAMESPACES_KEYS = Set.of("own_namespace", "names");
   private static final Set<String> SELECTOR_KEYS = Set.of("role", "label", "field");
   private static final Set<String> REMOTE_WRITE_KEYS =
@@ -250,10 +255,6 @@ final class ConfigDecoder {
     this.r = new NodeReader(sourceName);
     this.env = env;
     this.baseDir = baseDir;
-  }
-
-  NodeReader reader() {
-    return r;
   }
 
   /** Global settings plus the limits that scrape configs inherit. */
@@ -339,14 +340,14 @@ final class ConfigDecoder {
       ruleFiles.set(i, joinDir(ruleFiles.get(i)));
     }
     List<ScrapeConfig> scrapeConfigs = new ArrayList<>();
-    Map<String, Boolean> jobNames = new HashMap<>();
+    Set<String> jobNames = new HashSet<>();
     for (int i = 0; i < scrapes.size(); i++) {
       ScrapeDraft d = scrapes.get(i);
       if (d == null) {
         throw r.error(scrapeNodes.get(i), "empty or null scrape config section");
       }
       ScrapeConfig sc = finishScrape(d, global);
-      if (jobNames.put(sc.jobName(), Boolean.TRUE) != null) {
+      if (!jobNames.add(sc.jobName())) {
         throw r.error(
             d.node.value("job_name"), PrometheusConfig.duplicateJob(sc.jobName()).getMessage());
       }
@@ -612,7 +613,8 @@ final class ConfigDecoder {
           "scrape timeout greater than scrape interval for scrape config with job name "
               + GoQuote.quote(jobName));
     }
-    Duration timeout = d.timeout.isZero() ? min(global.config.scrapeTimeout(), interval) : d.timeout;
+    Duration timeout =
+        d.timeout.isZero() ? min(global.config.scrapeTimeout(), interval) : d.timeout;
     Limits limits = d.limits.inherit(global.limits);
     ScrapeConfig.Builder b = d.builder;
     b.scrapeInterval(interval)
@@ -878,13 +880,7 @@ final class ConfigDecoder {
     List<RelabelConfig> relabel = finishRelabel(d.relabel);
     try {
       return new RemoteWriteConfig(
-          d.url,
-          d.remoteTimeout,
-          relabel,
-          d.basicAuth,
-          d.bearerToken,
-          d.bearerTokenFile,
-          d.queue);
+          d.url, d.remoteTimeout, relabel, d.basicAuth, d.bearerToken, d.bearerTokenFile, d.queue);
     } catch (IllegalArgumentException e) {
       throw r.error(d.node.value("url"), e.getMessage()); // the URL scheme check
     }

@@ -22,12 +22,12 @@ import org.yaml.snakeyaml.nodes.Node;
  * Loads Prometheus's YAML configuration into a validated {@link PrometheusConfig}: Prometheus's
  * {@code config.LoadFile} / {@code config.Load} (prometheus/prometheus {@code config/config.go}).
  *
- * <p>The YAML is composed into SnakeYAML nodes (no object construction, so no arbitrary types can be
- * instantiated) and decoded field by field, so every error carries the line of the offending key or
- * value: {@code prometheus.yml:12: field scrape_intervall not found in type config.ScrapeConfig}.
- * Like Prometheus, the loader expands {@code $VAR}/{@code ${VAR}} in {@code external_labels} values
- * from the environment and, for files, resolves relative file paths ({@code rule_files}, {@code
- * *_file}) against the file's directory. Stateless and thread-safe.
+ * <p>The YAML is composed into SnakeYAML nodes (no object construction, so no arbitrary types can
+ * be instantiated) and decoded field by field, so every error carries the line of the offending key
+ * or value: {@code prometheus.yml:12: field scrape_intervall not found in type
+ * config.ScrapeConfig}. Like Prometheus, the loader expands {@code $VAR}/{@code ${VAR}} in {@code
+ * external_labels} values from the environment and, for files, resolves relative file paths ({@code
+ * rule_files}, {@code *_file}) against the file's directory. Stateless and thread-safe.
  */
 public final class ConfigLoader {
 
@@ -61,8 +61,7 @@ public final class ConfigLoader {
    * @param sourceName names the input in messages, e.g. a file name
    * @throws ConfigException when the text is not valid YAML or not a valid configuration
    */
-  public static PrometheusConfig loadString(String yaml, String sourceName)
-      throws ConfigException {
+  public static PrometheusConfig loadString(String yaml, String sourceName) throws ConfigException {
     return load(yaml, sourceName, System::getenv, null);
   }
 

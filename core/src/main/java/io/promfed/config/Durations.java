@@ -5,8 +5,8 @@ import java.time.Duration;
 /**
  * Prometheus's duration syntax, {@code model.Duration} in prometheus/common {@code model/time.go}:
  * one or more {@code <digits><unit>} terms with units {@code y w d h m s ms} in strictly decreasing
- * order ({@code 1h30m}, {@code 15s}, {@code 100ms}; a year is 365d, a week 7d, a day 24h), or a bare
- * {@code 0}. No sign, no fractions. Stateless and thread-safe.
+ * order ({@code 1h30m}, {@code 15s}, {@code 100ms}; a year is 365d, a week 7d, a day 24h), or a
+ * bare {@code 0}. No sign, no fractions. Stateless and thread-safe.
  */
 public final class Durations {
 
@@ -88,8 +88,8 @@ public final class Durations {
 
   /**
    * Formats like {@code model.Duration.String()}, which is what Prometheus writes into {@code
-   * __scrape_interval__}/{@code __scrape_timeout__}: milliseconds precision, {@code y} and {@code w}
-   * only when they divide the whole value, then {@code d h m s ms}; zero is {@code 0s}.
+   * __scrape_interval__}/{@code __scrape_timeout__}: milliseconds precision, {@code y} and {@code
+   * w} only when they divide the whole value, then {@code d h m s ms}; zero is {@code 0s}.
    */
   public static String format(Duration d) {
     long ms = d.toMillis();

@@ -10,9 +10,9 @@ import java.util.Objects;
  * The {@code global} block (prometheus/prometheus {@code config/config.go}, {@code GlobalConfig}):
  * defaults inherited by every scrape config, and the external labels. Immutable.
  *
- * <p>The global sample/label/body-size/target limits are accepted by the loader and copied into each
- * {@link ScrapeConfig} that does not set its own, as Prometheus's {@code ScrapeConfig.Validate} does;
- * they are not kept here.
+ * <p>The global sample/label/body-size/target limits are accepted by the loader and copied into
+ * each {@link ScrapeConfig} that does not set its own, as Prometheus's {@code
+ * ScrapeConfig.Validate} does; they are not kept here.
  *
  * @param scrapeInterval default {@code scrape_interval}, 1m
  * @param scrapeTimeout default {@code scrape_timeout}, 10s (or the interval, when that is shorter)
@@ -46,7 +46,8 @@ public record GlobalConfig(
             GoQuote.quote(externalLabels.value(i)) + " is not a valid label value");
       }
     }
-    if (scrapeInterval.compareTo(Duration.ZERO) <= 0 || scrapeTimeout.compareTo(Duration.ZERO) <= 0) {
+    if (scrapeInterval.compareTo(Duration.ZERO) <= 0
+        || scrapeTimeout.compareTo(Duration.ZERO) <= 0) {
       throw new IllegalArgumentException("global scrape interval and timeout must be positive");
     }
     if (scrapeTimeout.compareTo(scrapeInterval) > 0) {

@@ -9,15 +9,17 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * One entry of {@code kubernetes_sd_configs}: the subset of Prometheus's {@code kubernetes.SDConfig}
- * (prometheus/prometheus {@code discovery/kubernetes/kubernetes.go}) this suite supports. Parsed and
- * validated only; the discoverer lives in {@code io.promfed.discovery.kubernetes}. Immutable.
+ * One entry of {@code kubernetes_sd_configs}: the subset of Prometheus's {@code
+ * kubernetes.SDConfig} (prometheus/prometheus {@code discovery/kubernetes/kubernetes.go}) this
+ * suite supports. Parsed and validated only; the discoverer lives in {@code
+ * io.promfed.discovery.kubernetes}. Immutable.
  *
  * @param role one of {@code endpoints}, {@code endpointslice}, {@code pod}, {@code service}, {@code
  *     node}
  * @param namespaceNames {@code namespaces.names}; empty means all namespaces (unless {@code
  *     ownNamespace})
- * @param ownNamespace {@code namespaces.own_namespace}: also watch the namespace the process runs in
+ * @param ownNamespace {@code namespaces.own_namespace}: also watch the namespace the process runs
+ *     in
  * @param selectors {@code selectors}: label/field selectors per role, pushed to the API server
  * @param apiServer the API server URL, or "" for in-cluster (or kubeconfig) configuration
  * @param kubeconfigFile a kubeconfig file, or ""

@@ -23,15 +23,15 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Decodes SnakeYAML nodes the way go-yaml v2's strict mode ({@code yaml.UnmarshalStrict}) decodes
- * into Prometheus's Go structs, and turns every problem into a {@link ConfigException} at the node's
- * line. Type errors use go-yaml's wording ({@code cannot unmarshal !!str `abc` into bool}) with Go's
- * type names, so messages match what Prometheus users know.
+ * into Prometheus's Go structs, and turns every problem into a {@link ConfigException} at the
+ * node's line. Type errors use go-yaml's wording ({@code cannot unmarshal !!str `abc` into bool})
+ * with Go's type names, so messages match what Prometheus users know.
  *
  * <p>Go decoding rules mirrored here: a YAML null sets a field to its zero value ("", 0, false,
  * empty list); any non-null scalar decodes into a string as its raw text; booleans accept YAML 1.1
- * spellings ({@code yes}, {@code on}, {@code y} …) only when unquoted; unknown and duplicate keys are
- * errors; merge keys ({@code <<}) are applied with explicit keys taking precedence. One instance per
- * load; not thread-safe.
+ * spellings ({@code yes}, {@code on}, {@code y} …) only when unquoted; unknown and duplicate keys
+ * are errors; merge keys ({@code <<}) are applied with explicit keys taking precedence. One
+ * instance per load; not thread-safe.
  */
 final class NodeReader {
 
@@ -40,7 +40,8 @@ final class NodeReader {
       Set.of("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON");
   private static final Set<String> FALSE_WORDS =
       Set.of("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF");
-  private static final BigInteger MAX_UINT64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+  private static final BigInteger MAX_UINT64 =
+      BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
   private static final int MAX_MERGE_DEPTH = 16;
 
   private final String source;
@@ -185,7 +186,8 @@ final class NodeReader {
           }
           String name = keyText(st.getKeyNode());
           if (!known.contains(name)) {
-            String what = unsupported.contains(name) ? " is not supported by promfed" : " not found";
+            String what =
+                unsupported.contains(name) ? " is not supported by promfed" : " not found";
             throw error(st.getKeyNode(), "field " + name + what + " in type " + typeName);
           }
           own.putIfAbsent(name, st);

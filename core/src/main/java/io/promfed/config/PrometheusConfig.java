@@ -7,9 +7,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A whole Prometheus configuration file: prometheus/prometheus {@code config.Config}, reduced to the
- * sections this suite implements. Built by {@link ConfigLoader}; immutable and thread-safe, so a
- * reload swaps one reference.
+ * A whole Prometheus configuration file: prometheus/prometheus {@code config.Config}, reduced to
+ * the sections this suite implements. Built by {@link ConfigLoader}; immutable and thread-safe, so
+ * a reload swaps one reference.
  *
  * @param global the {@code global} block (defaults when absent)
  * @param ruleFiles {@code rule_files} globs, relative paths resolved against the config file's

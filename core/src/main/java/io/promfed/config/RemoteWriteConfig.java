@@ -33,8 +33,8 @@ public record RemoteWriteConfig(
   public static final Duration DEFAULT_REMOTE_TIMEOUT = Duration.ofSeconds(30);
 
   /**
-   * The checks of {@code RemoteWriteConfig.UnmarshalYAML} and {@code Validate}; additionally the URL
-   * scheme must be http or https (Prometheus finds out only when sending).
+   * The checks of {@code RemoteWriteConfig.UnmarshalYAML} and {@code Validate}; additionally the
+   * URL scheme must be http or https (Prometheus finds out only when sending).
    */
   public RemoteWriteConfig {
     if (url == null) {
@@ -43,7 +43,8 @@ public record RemoteWriteConfig(
     String scheme = url.getScheme();
     if (!"http".equals(scheme) && !"https".equals(scheme)) {
       throw new IllegalArgumentException(
-          "URL scheme must be 'http' or 'https' in remote_write url " + GoQuote.quote(url.toString()));
+          "URL scheme must be 'http' or 'https' in remote_write url "
+              + GoQuote.quote(url.toString()));
     }
     Objects.requireNonNull(remoteTimeout, "remoteTimeout");
     writeRelabelConfigs = List.copyOf(writeRelabelConfigs);

@@ -14,8 +14,8 @@ import java.util.Objects;
  * (prometheus/prometheus {@code config/config.go}) this suite implements, after inheritance from
  * {@code global}. Immutable and thread-safe; {@link #toString()} hides the bearer token.
  *
- * <p>Defaults are those of {@code DefaultScrapeConfig}: {@code metrics_path /metrics}, {@code scheme
- * http}, {@code honor_labels false}, {@code honor_timestamps true}, {@code
+ * <p>Defaults are those of {@code DefaultScrapeConfig}: {@code metrics_path /metrics}, {@code
+ * scheme http}, {@code honor_labels false}, {@code honor_timestamps true}, {@code
  * track_timestamps_staleness false}, {@code enable_compression true}, all limits 0 (no limit). A
  * zero {@code scrape_interval} or limit in the file means "inherit from global"; a zero {@code
  * scrape_timeout} becomes {@code min(global timeout, interval)}.

@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * One entry of {@code static_configs}: Prometheus's {@code targetgroup.Group} as written in YAML
- * (prometheus/prometheus {@code discovery/targetgroup/targetgroup.go}). Each target string becomes a
- * target whose {@code __address__} is that string. Immutable.
+ * (prometheus/prometheus {@code discovery/targetgroup/targetgroup.go}). Each target string becomes
+ * a target whose {@code __address__} is that string. Immutable.
  *
  * @param targets {@code host:port} addresses, in file order
  * @param labels labels shared by all targets of this group (already validated names)

@@ -31,178 +31,109 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConfigLoaderTest {
 
-  /** The exact error of each bad fixture, loaded with its file name as source name. */
+  /**
+   * The exact error of each bad fixture, one per line; the file name is the text before the first
+   * colon. Fixtures are loaded with their file name as source name. Lines starting with # group
+   * them.
+   */
+  private static final String BAD_TABLE =
+      """
+      # Unknown, unsupported and duplicate keys.
+      unknown_field.bad.yml:3: field scrape_intervall not found in type config.ScrapeConfig
+      unknown_global_field.bad.yml:3: field nonexistent_field not found in type config.GlobalConfig
+      unknown_top_level_field.bad.yml:3: field scrape_config not found in type config.Config
+      unknown_sd.bad.yml:4: field consult_sd_configs not found in type config.ScrapeConfig
+      relabel_unknown_field.bad.yml:5: field regexp not found in type relabel.Config
+      kubernetes_namespace_discovery.bad.yml:6: field foo not found in type kubernetes.NamespaceDiscovery
+      unsupported_sd.bad.yml:3: field file_sd_configs is not supported by promfed in type config.ScrapeConfig
+      unsupported_section.bad.yml:3: field alerting is not supported by promfed in type config.Config
+      unsupported_default_only.bad.yml:6: field follow_redirects in type config.ScrapeConfig is supported by promfed only with its default value true
+      tls_unsupported.bad.yml:4: field min_version is not supported by promfed in type config.TLSConfig
+      kubernetes_bearertoken.bad.yml:6: field bearer_token is not supported by promfed in type kubernetes.SDConfig
+      remote_write_unsupported.bad.yml:3: field headers is not supported by promfed in type config.RemoteWriteConfig
+      validation_scheme.bad.yml:2: metric_name_validation_scheme "utf8" is not supported by promfed, only "legacy"
+      section_key_dup.bad.yml:4: field scrape_configs already set in type config.Config
+      map_key_dup.bad.yml:4: key "foo" already set in map
+      # YAML syntax and types.
+      yaml_syntax.bad.yml:5: expected ',' or ']', but got <stream end>
+      top_level_type.bad.yml:1: cannot unmarshal !!seq into config.Config
+      list_type.bad.yml:2: cannot unmarshal !!map into []*config.ScrapeConfig
+      bool_type.bad.yml:3: cannot unmarshal !!str `true` into bool
+      bool_word.bad.yml:3: cannot unmarshal !!str `sometim...` into bool
+      uint_negative.bad.yml:3: cannot unmarshal !!int `-1` into uint
+      targets_type.bad.yml:4: cannot unmarshal !!str `localho...` into []string
+      params_type.bad.yml:4: cannot unmarshal !!str `{job="x"}` into []string
+      duration_type.bad.yml:3: cannot unmarshal !!map into string
+      binary.bad.yml:5: !!binary value contains invalid base64 data
+      # Durations and sizes.
+      duration_unitless.bad.yml:2: not a valid duration string: "15"
+      duration_unit.bad.yml:3: unknown unit "x" in duration "5x"
+      duration_order.bad.yml:3: not a valid duration string: "1m1h"
+      body_size_limit.bad.yml:3: units: unknown unit  in 100
+      # Global and scrape config semantics.
+      global_timeout.bad.yml:2: global scrape timeout greater than scrape interval
+      labelname.bad.yml:4: "data-center" is not a valid label name
+      rules.bad.yml:3: invalid rule file path "my/*/rule"
+      jobname_missing.bad.yml:2: job_name is empty
+      jobname_dup.bad.yml:5: found multiple scrape configs with job name "prometheus"
+      scrape_interval.bad.yml:4: scrape timeout greater than scrape interval for scrape config with job name "prometheus"
+      scrape_timeout_inherited.bad.yml:7: scrape timeout greater than scrape interval for scrape config with job name "fast"
+      scheme.bad.yml:3: invalid scheme "ftp" for scrape config with job name "prometheus": must be "http" or "https"
+      bearertoken.bad.yml:2: at most one of bearer_token & bearer_token_file must be configured
+      bearertoken_basicauth.bad.yml:2: at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured
+      basicauth_password.bad.yml:4: at most one of basic_auth password, password_file & password_ref must be configured
+      tls_cert_without_key.bad.yml:5: exactly one of key or key_file must be configured when a client certificate is configured
+      static_labelname.bad.yml:6: "app.kubernetes.io/name" is not a valid label name
+      url_in_targetgroup.bad.yml:6: "http://bad" is not a valid hostname
+      empty_static_config.bad.yml:4: empty or null section in static_configs
+      empty_scrape_config.bad.yml:3: empty or null scrape config section
+      empty_target_relabel_config.bad.yml:5: empty or null target relabeling rule in scrape config
+      empty_metric_relabel_config.bad.yml:4: empty or null metric relabeling rule in scrape config
+      # Relabel rules (relabel.Config.UnmarshalYAML / Validate).
+      regex.bad.yml:4: error parsing regexp: missing closing ): `^(?s:abc(def)$`
+      relabel_action_unknown.bad.yml:6: unknown relabel action "replacee"
+      empty_scrape_config_action.bad.yml:4: relabel action cannot be empty
+      source_labelname.bad.yml:4: "pod-name" is not a valid label name
+      modulus_missing.bad.yml:4: relabel configuration for hashmod requires non-zero modulus
+      target_label_missing.bad.yml:4: relabel configuration for replace action requires 'target_label' value
+      target_label_hashmod_missing.bad.yml:4: relabel configuration for hashmod action requires 'target_label' value
+      target_label_invalid.bad.yml:4: "host-name" is invalid 'target_label' for replace action
+      labelkeep.bad.yml:4: labelkeep action requires only 'regex', and no other fields
+      labeldrop_source_labels.bad.yml:4: labeldrop action requires only 'regex', and no other fields
+      labeldrop_target_label.bad.yml:4: labeldrop action requires only 'regex', and no other fields
+      keepequal.bad.yml:4: keepequal action requires only 'source_labels' and `target_label`, and no other fields
+      keepequal_default_regex.bad.yml:4: keepequal action requires only 'source_labels' and `target_label`, and no other fields
+      dropequal.bad.yml:4: relabel configuration for dropequal action requires 'target_label' value
+      lowercase.bad.yml:4: 'replacement' can not be set for lowercase action
+      uppercase.bad.yml:4: relabel configuration for uppercase action requires 'target_label' value
+      labelmap.bad.yml:4: "meta-$1" is invalid 'replacement' for labelmap action
+      write_relabel.bad.yml:4: relabel configuration for hashmod requires non-zero modulus
+      # Kubernetes SD (kubernetes.SDConfig.UnmarshalYAML).
+      kubernetes_role_missing.bad.yml:4: role missing (one of: pod, service, endpoints, endpointslice, node)
+      kubernetes_role.bad.yml:4: unknown Kubernetes SD role "pods"
+      kubernetes_role_ingress.bad.yml:4: Kubernetes SD role "ingress" is not supported by promfed
+      kubernetes_kubeconfig_with_apiserver.bad.yml:4: cannot use 'kubeconfig_file' and 'api_server' simultaneously
+      kubernetes_api_server_with_own_namespace.bad.yml:4: cannot use 'api_server' and 'namespaces.own_namespace' simultaneously
+      kubernetes_kubeconfig_with_own_namespace.bad.yml:4: cannot use 'kubeconfig_file' and 'namespaces.own_namespace' simultaneously
+      kubernetes_selectors_duplicated_role.bad.yml:4: duplicated selector role: pod
+      kubernetes_selectors_endpoints.bad.yml:4: endpoints role supports only pod, service, endpoints selectors
+      # Remote write.
+      remote_write_url_missing.bad.yml:2: url for remote_write is empty
+      remote_write_url_scheme.bad.yml:2: URL scheme must be 'http' or 'https' in remote_write url "ftp://remote/write"
+      remote_write_queue_max_shards_zero.bad.yml:3: remote write queue max_shards must be positive
+      remote_write_queue_min_shards_greater_than_max.bad.yml:3: remote write queue min_shards must not be greater than max_shards
+      remote_write_queue_max_backoff_less_than_min.bad.yml:3: remote write queue max_backoff must not be less than min_backoff
+      remote_write_queue_null.bad.yml:3: remote write queue max_shards must be positive
+      empty_rw_config.bad.yml:3: empty or null remote write config section
+      empty_rw_relabel_config.bad.yml:4: empty or null relabeling rule in remote write config
+      """;
+
   static final Map<String, String> BAD =
-      Map.ofEntries(
-          // Unknown, unsupported and duplicate keys.
-          Map.entry("unknown_field.bad.yml",
-              "unknown_field.bad.yml:3: field scrape_intervall not found in type config.ScrapeConfig"),
-          Map.entry("unknown_global_field.bad.yml",
-              "unknown_global_field.bad.yml:3: field nonexistent_field not found in type config.GlobalConfig"),
-          Map.entry("unknown_top_level_field.bad.yml",
-              "unknown_top_level_field.bad.yml:3: field scrape_config not found in type config.Config"),
-          Map.entry("unknown_sd.bad.yml",
-              "unknown_sd.bad.yml:4: field consult_sd_configs not found in type config.ScrapeConfig"),
-          Map.entry("relabel_unknown_field.bad.yml",
-              "relabel_unknown_field.bad.yml:5: field regexp not found in type relabel.Config"),
-          Map.entry("kubernetes_namespace_discovery.bad.yml",
-              "kubernetes_namespace_discovery.bad.yml:6: field foo not found in type kubernetes.NamespaceDiscovery"),
-          Map.entry("unsupported_sd.bad.yml",
-              "unsupported_sd.bad.yml:3: field file_sd_configs is not supported by promfed in type config.ScrapeConfig"),
-          Map.entry("unsupported_section.bad.yml",
-              "unsupported_section.bad.yml:3: field alerting is not supported by promfed in type config.Config"),
-          Map.entry("unsupported_default_only.bad.yml",
-              "unsupported_default_only.bad.yml:6: field follow_redirects in type config.ScrapeConfig is supported by promfed only with its default value true"),
-          Map.entry("tls_unsupported.bad.yml",
-              "tls_unsupported.bad.yml:4: field min_version is not supported by promfed in type config.TLSConfig"),
-          Map.entry("kubernetes_bearertoken.bad.yml",
-              "kubernetes_bearertoken.bad.yml:6: field bearer_token is not supported by promfed in type kubernetes.SDConfig"),
-          Map.entry("remote_write_unsupported.bad.yml",
-              "remote_write_unsupported.bad.yml:3: field headers is not supported by promfed in type config.RemoteWriteConfig"),
-          Map.entry("validation_scheme.bad.yml",
-              "validation_scheme.bad.yml:2: metric_name_validation_scheme \"utf8\" is not supported by promfed, only \"legacy\""),
-          Map.entry("section_key_dup.bad.yml",
-              "section_key_dup.bad.yml:4: field scrape_configs already set in type config.Config"),
-          Map.entry("map_key_dup.bad.yml",
-              "map_key_dup.bad.yml:4: key \"foo\" already set in map"),
-          // YAML syntax and types.
-          Map.entry("yaml_syntax.bad.yml",
-              "yaml_syntax.bad.yml:5: expected ',' or ']', but got <stream end>"),
-          Map.entry("top_level_type.bad.yml",
-              "top_level_type.bad.yml:1: cannot unmarshal !!seq into config.Config"),
-          Map.entry("list_type.bad.yml",
-              "list_type.bad.yml:2: cannot unmarshal !!map into []*config.ScrapeConfig"),
-          Map.entry("bool_type.bad.yml",
-              "bool_type.bad.yml:3: cannot unmarshal !!str `true` into bool"),
-          Map.entry("bool_word.bad.yml",
-              "bool_word.bad.yml:3: cannot unmarshal !!str `sometim...` into bool"),
-          Map.entry("uint_negative.bad.yml",
-              "uint_negative.bad.yml:3: cannot unmarshal !!int `-1` into uint"),
-          Map.entry("targets_type.bad.yml",
-              "targets_type.bad.yml:4: cannot unmarshal !!str `localho...` into []string"),
-          Map.entry("params_type.bad.yml",
-              "params_type.bad.yml:4: cannot unmarshal !!str `{job=\"x\"}` into []string"),
-          Map.entry("duration_type.bad.yml",
-              "duration_type.bad.yml:3: cannot unmarshal !!map into string"),
-          Map.entry("binary.bad.yml",
-              "binary.bad.yml:5: !!binary value contains invalid base64 data"),
-          // Durations and sizes.
-          Map.entry("duration_unitless.bad.yml",
-              "duration_unitless.bad.yml:2: not a valid duration string: \"15\""),
-          Map.entry("duration_unit.bad.yml",
-              "duration_unit.bad.yml:3: unknown unit \"x\" in duration \"5x\""),
-          Map.entry("duration_order.bad.yml",
-              "duration_order.bad.yml:3: not a valid duration string: \"1m1h\""),
-          Map.entry("body_size_limit.bad.yml",
-              "body_size_limit.bad.yml:3: units: unknown unit  in 100"),
-          // Global and scrape config semantics.
-          Map.entry("global_timeout.bad.yml",
-              "global_timeout.bad.yml:2: global scrape timeout greater than scrape interval"),
-          Map.entry("labelname.bad.yml",
-              "labelname.bad.yml:4: \"data-center\" is not a valid label name"),
-          Map.entry("rules.bad.yml",
-              "rules.bad.yml:3: invalid rule file path \"my/*/rule\""),
-          Map.entry("jobname_missing.bad.yml",
-              "jobname_missing.bad.yml:2: job_name is empty"),
-          Map.entry("jobname_dup.bad.yml",
-              "jobname_dup.bad.yml:5: found multiple scrape configs with job name \"prometheus\""),
-          Map.entry("scrape_interval.bad.yml",
-              "scrape_interval.bad.yml:4: scrape timeout greater than scrape interval for scrape config with job name \"prometheus\""),
-          Map.entry("scrape_timeout_inherited.bad.yml",
-              "scrape_timeout_inherited.bad.yml:7: scrape timeout greater than scrape interval for scrape config with job name \"fast\""),
-          Map.entry("scheme.bad.yml",
-              "scheme.bad.yml:3: invalid scheme \"ftp\" for scrape config with job name \"prometheus\": must be \"http\" or \"https\""),
-          Map.entry("bearertoken.bad.yml",
-              "bearertoken.bad.yml:2: at most one of bearer_token & bearer_token_file must be configured"),
-          Map.entry("bearertoken_basicauth.bad.yml",
-              "bearertoken_basicauth.bad.yml:2: at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured"),
-          Map.entry("basicauth_password.bad.yml",
-              "basicauth_password.bad.yml:4: at most one of basic_auth password, password_file & password_ref must be configured"),
-          Map.entry("tls_cert_without_key.bad.yml",
-              "tls_cert_without_key.bad.yml:5: exactly one of key or key_file must be configured when a client certificate is configured"),
-          Map.entry("static_labelname.bad.yml",
-              "static_labelname.bad.yml:6: \"app.kubernetes.io/name\" is not a valid label name"),
-          Map.entry("url_in_targetgroup.bad.yml",
-              "url_in_targetgroup.bad.yml:6: \"http://bad\" is not a valid hostname"),
-          Map.entry("empty_static_config.bad.yml",
-              "empty_static_config.bad.yml:4: empty or null section in static_configs"),
-          Map.entry("empty_scrape_config.bad.yml",
-              "empty_scrape_config.bad.yml:3: empty or null scrape config section"),
-          Map.entry("empty_target_relabel_config.bad.yml",
-              "empty_target_relabel_config.bad.yml:5: empty or null target relabeling rule in scrape config"),
-          Map.entry("empty_metric_relabel_config.bad.yml",
-              "empty_metric_relabel_config.bad.yml:4: empty or null metric relabeling rule in scrape config"),
-          // Relabel rules (relabel.Config.UnmarshalYAML / Validate).
-          Map.entry("regex.bad.yml",
-              "regex.bad.yml:4: error parsing regexp: missing closing ): `^(?s:abc(def)$`"),
-          Map.entry("relabel_action_unknown.bad.yml",
-              "relabel_action_unknown.bad.yml:6: unknown relabel action \"replacee\""),
-          Map.entry("empty_scrape_config_action.bad.yml",
-              "empty_scrape_config_action.bad.yml:4: relabel action cannot be empty"),
-          Map.entry("source_labelname.bad.yml",
-              "source_labelname.bad.yml:4: \"pod-name\" is not a valid label name"),
-          Map.entry("modulus_missing.bad.yml",
-              "modulus_missing.bad.yml:4: relabel configuration for hashmod requires non-zero modulus"),
-          Map.entry("target_label_missing.bad.yml",
-              "target_label_missing.bad.yml:4: relabel configuration for replace action requires 'target_label' value"),
-          Map.entry("target_label_hashmod_missing.bad.yml",
-              "target_label_hashmod_missing.bad.yml:4: relabel configuration for hashmod action requires 'target_label' value"),
-          Map.entry("target_label_invalid.bad.yml",
-              "target_label_invalid.bad.yml:4: \"host-name\" is invalid 'target_label' for replace action"),
-          Map.entry("labelkeep.bad.yml",
-              "labelkeep.bad.yml:4: labelkeep action requires only 'regex', and no other fields"),
-          Map.entry("labeldrop_source_labels.bad.yml",
-              "labeldrop_source_labels.bad.yml:4: labeldrop action requires only 'regex', and no other fields"),
-          Map.entry("labeldrop_target_label.bad.yml",
-              "labeldrop_target_label.bad.yml:4: labeldrop action requires only 'regex', and no other fields"),
-          Map.entry("keepequal.bad.yml",
-              "keepequal.bad.yml:4: keepequal action requires only 'source_labels' and `target_label`, and no other fields"),
-          Map.entry("keepequal_default_regex.bad.yml",
-              "keepequal_default_regex.bad.yml:4: keepequal action requires only 'source_labels' and `target_label`, and no other fields"),
-          Map.entry("dropequal.bad.yml",
-              "dropequal.bad.yml:4: relabel configuration for dropequal action requires 'target_label' value"),
-          Map.entry("lowercase.bad.yml",
-              "lowercase.bad.yml:4: 'replacement' can not be set for lowercase action"),
-          Map.entry("uppercase.bad.yml",
-              "uppercase.bad.yml:4: relabel configuration for uppercase action requires 'target_label' value"),
-          Map.entry("labelmap.bad.yml",
-              "labelmap.bad.yml:4: \"meta-$1\" is invalid 'replacement' for labelmap action"),
-          Map.entry("write_relabel.bad.yml",
-              "write_relabel.bad.yml:4: relabel configuration for hashmod requires non-zero modulus"),
-          // Kubernetes SD (kubernetes.SDConfig.UnmarshalYAML).
-          Map.entry("kubernetes_role_missing.bad.yml",
-              "kubernetes_role_missing.bad.yml:4: role missing (one of: pod, service, endpoints, endpointslice, node)"),
-          Map.entry("kubernetes_role.bad.yml",
-              "kubernetes_role.bad.yml:4: unknown Kubernetes SD role \"pods\""),
-          Map.entry("kubernetes_role_ingress.bad.yml",
-              "kubernetes_role_ingress.bad.yml:4: Kubernetes SD role \"ingress\" is not supported by promfed"),
-          Map.entry("kubernetes_kubeconfig_with_apiserver.bad.yml",
-              "kubernetes_kubeconfig_with_apiserver.bad.yml:4: cannot use 'kubeconfig_file' and 'api_server' simultaneously"),
-          Map.entry("kubernetes_api_server_with_own_namespace.bad.yml",
-              "kubernetes_api_server_with_own_namespace.bad.yml:4: cannot use 'api_server' and 'namespaces.own_namespace' simultaneously"),
-          Map.entry("kubernetes_kubeconfig_with_own_namespace.bad.yml",
-              "kubernetes_kubeconfig_with_own_namespace.bad.yml:4: cannot use 'kubeconfig_file' and 'namespaces.own_namespace' simultaneously"),
-          Map.entry("kubernetes_selectors_duplicated_role.bad.yml",
-              "kubernetes_selectors_duplicated_role.bad.yml:4: duplicated selector role: pod"),
-          Map.entry("kubernetes_selectors_endpoints.bad.yml",
-              "kubernetes_selectors_endpoints.bad.yml:4: endpoints role supports only pod, service, endpoints selectors"),
-          // Remote write.
-          Map.entry("remote_write_url_missing.bad.yml",
-              "remote_write_url_missing.bad.yml:2: url for remote_write is empty"),
-          Map.entry("remote_write_url_scheme.bad.yml",
-              "remote_write_url_scheme.bad.yml:2: URL scheme must be 'http' or 'https' in remote_write url \"ftp://remote/write\""),
-          Map.entry("remote_write_queue_max_shards_zero.bad.yml",
-              "remote_write_queue_max_shards_zero.bad.yml:3: remote write queue max_shards must be positive"),
-          Map.entry("remote_write_queue_min_shards_greater_than_max.bad.yml",
-              "remote_write_queue_min_shards_greater_than_max.bad.yml:3: remote write queue min_shards must not be greater than max_shards"),
-          Map.entry("remote_write_queue_max_backoff_less_than_min.bad.yml",
-              "remote_write_queue_max_backoff_less_than_min.bad.yml:3: remote write queue max_backoff must not be less than min_backoff"),
-          Map.entry("remote_write_queue_null.bad.yml",
-              "remote_write_queue_null.bad.yml:3: remote write queue max_shards must be positive"),
-          Map.entry("empty_rw_config.bad.yml",
-              "empty_rw_config.bad.yml:3: empty or null remote write config section"),
-          Map.entry("empty_rw_relabel_config.bad.yml",
-              "empty_rw_relabel_config.bad.yml:4: empty or null relabeling rule in remote write config"));
+      BAD_TABLE
+          .lines()
+          .map(String::strip)
+          .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .collect(Collectors.toMap(l -> l.substring(0, l.indexOf(':')), l -> l));
 
   private static final Path TESTDATA = testdata();
 
@@ -267,7 +198,8 @@ class ConfigLoaderTest {
     assertThat(job.metricsPath()).isEqualTo("/federate");
     assertThat(job.scheme()).isEqualTo("http");
     assertThat(job.params())
-        .containsExactly(Map.entry("match[]", List.of("{__name__=~\"job:.*\"}", "{__name__=~\".+\"}")));
+        .containsExactly(
+            Map.entry("match[]", List.of("{__name__=~\"job:.*\"}", "{__name__=~\".+\"}")));
     assertThat(job.staticConfigs())
         .containsExactly(new StaticConfig(List.of("192.168.152.131:9091"), Labels.EMPTY));
     assertThat(job.enableCompression()).isTrue();
@@ -307,7 +239,8 @@ class ConfigLoaderTest {
     ScrapeConfig self = cfg.scrapeConfig("prometheus");
     assertThat(self.scrapeInterval()).isEqualTo(Duration.ofSeconds(15));
     assertThat(self.staticConfigs())
-        .containsExactly(new StaticConfig(List.of("localhost:9090"), Labels.of("tier", "monitoring")));
+        .containsExactly(
+            new StaticConfig(List.of("localhost:9090"), Labels.of("tier", "monitoring")));
 
     ScrapeConfig demo = cfg.scrapeConfig("demo-server");
     assertThat(demo.scrapeInterval()).isEqualTo(Duration.ofSeconds(5));
@@ -426,7 +359,8 @@ class ConfigLoaderTest {
     assertThat(inherits.targetLimit()).isZero();
     ScrapeConfig overrides = cfg.scrapeConfig("overrides");
     assertThat(overrides.scrapeInterval()).isEqualTo(Duration.ofMinutes(1));
-    assertThat(overrides.scrapeTimeout()).as("min(global timeout, interval)")
+    assertThat(overrides.scrapeTimeout())
+        .as("min(global timeout, interval)")
         .isEqualTo(Duration.ofSeconds(5));
     assertThat(overrides.sampleLimit()).isEqualTo(5);
     ScrapeConfig shortJob = cfg.scrapeConfig("short");
@@ -439,7 +373,9 @@ class ConfigLoaderTest {
     ScrapeConfig a = cfg.scrapeConfig("a");
     ScrapeConfig b = cfg.scrapeConfig("b");
     ScrapeConfig c = cfg.scrapeConfig("c");
-    assertThat(b.scrapeInterval()).as("explicit key wins over merged").isEqualTo(Duration.ofSeconds(10));
+    assertThat(b.scrapeInterval())
+        .as("explicit key wins over merged")
+        .isEqualTo(Duration.ofSeconds(10));
     assertThat(b.honorLabels()).as("merged").isTrue();
     assertThat(b.staticConfigs()).isEqualTo(a.staticConfigs());
     assertThat(b.relabelConfigs()).isEqualTo(a.relabelConfigs());

@@ -33,13 +33,13 @@ class RecordsTest {
   @Test
   void scrapeConfigChecks() {
     assertThatThrownBy(() -> ScrapeConfig.builder("").build()).hasMessage("job_name is empty");
-    assertThatThrownBy(
-            () -> ScrapeConfig.builder("j").scrapeTimeout(Duration.ofMinutes(2)).build())
+    assertThatThrownBy(() -> ScrapeConfig.builder("j").scrapeTimeout(Duration.ofMinutes(2)).build())
         .hasMessage(
             "scrape timeout greater than scrape interval for scrape config with job name \"j\"");
     assertThatThrownBy(() -> ScrapeConfig.builder("j").scheme("ftp").build())
         .hasMessage(
-            "invalid scheme \"ftp\" for scrape config with job name \"j\": must be \"http\" or \"https\"");
+            "invalid scheme \"ftp\" for scrape config with job name \"j\": must be \"http\" or"
+                + " \"https\"");
     assertThatThrownBy(
             () -> ScrapeConfig.builder("j").bearerToken("a").bearerTokenFile("b").build())
         .hasMessage("at most one of bearer_token & bearer_token_file must be configured");
@@ -74,7 +74,10 @@ class RecordsTest {
     assertThatThrownBy(
             () ->
                 new GlobalConfig(
-                    Duration.ofSeconds(5), Duration.ofSeconds(6), Duration.ofMinutes(1), Labels.EMPTY))
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(6),
+                    Duration.ofMinutes(1),
+                    Labels.EMPTY))
         .hasMessage("global scrape timeout greater than scrape interval");
     assertThatThrownBy(
             () ->
@@ -121,7 +124,8 @@ class RecordsTest {
                     "",
                     QueueConfig.DEFAULT))
         .hasMessage(
-            "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured");
+            "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be"
+                + " configured");
   }
 
   @Test

@@ -43,7 +43,8 @@ public enum Action {
   }
 
   /**
-   * Parses a config value case-insensitively, as {@code Action.UnmarshalYAML} lower-cases its input.
+   * Parses a config value case-insensitively, as {@code Action.UnmarshalYAML} lower-cases its
+   * input.
    *
    * @throws IllegalArgumentException {@code unknown relabel action "x"} (Prometheus's wording)
    */

@@ -2,8 +2,8 @@ package io.promfed.model.relabel;
 
 /**
  * Go's {@code strconv.Quote}, which is what {@code %q} prints in Prometheus's error messages. Used
- * so that our messages quote values exactly like Prometheus's ({@code "foo-bar" is not a valid label
- * name}). Stateless and thread-safe.
+ * so that our messages quote values exactly like Prometheus's ({@code "foo-bar" is not a valid
+ * label name}). Stateless and thread-safe.
  */
 public final class GoQuote {
 
@@ -13,8 +13,9 @@ public final class GoQuote {
 
   /**
    * Returns {@code s} in double quotes with Go's escapes: {@code \"}, {@code \\}, the C escapes
-   * {@code \a \b \f \n \r \t \v}, {@code \xNN} for other ASCII controls, and {@code \\uNNNN} / {@code
-   * \UNNNNNNNN} for other non-printable code points. Printable Unicode is kept as is, like Go.
+   * {@code \a \b \f \n \r \t \v}, {@code \xNN} for other ASCII controls, and {@code \\uNNNN} /
+   * {@code \UNNNNNNNN} for other non-printable code points. Printable Unicode is kept as is, like
+   * Go.
    */
   public static String quote(String s) {
     StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
@@ -56,9 +57,9 @@ public final class GoQuote {
   }
 
   /**
-   * Go's {@code strconv.IsPrint}: letters, marks, numbers, punctuation, symbols and the ASCII space.
-   * Other spaces (U+00A0 …), controls, format characters, surrogates and unassigned code points are
-   * escaped.
+   * Go's {@code strconv.IsPrint}: letters, marks, numbers, punctuation, symbols and the ASCII
+   * space. Other spaces (U+00A0 …), controls, format characters, surrogates and unassigned code
+   * points are escaped.
    */
   private static boolean isPrint(int cp) {
     if (cp < 0x80) {
@@ -66,27 +67,27 @@ public final class GoQuote {
     }
     switch (Character.getType(cp)) {
       case Character.UPPERCASE_LETTER,
-          Character.LOWERCASE_LETTER,
-          Character.TITLECASE_LETTER,
-          Character.MODIFIER_LETTER,
-          Character.OTHER_LETTER,
-          Character.NON_SPACING_MARK,
-          Character.ENCLOSING_MARK,
-          Character.COMBINING_SPACING_MARK,
-          Character.DECIMAL_DIGIT_NUMBER,
-          Character.LETTER_NUMBER,
-          Character.OTHER_NUMBER,
-          Character.CONNECTOR_PUNCTUATION,
-          Character.DASH_PUNCTUATION,
-          Character.START_PUNCTUATION,
-          Character.END_PUNCTUATION,
-          Character.INITIAL_QUOTE_PUNCTUATION,
-          Character.FINAL_QUOTE_PUNCTUATION,
-          Character.OTHER_PUNCTUATION,
-          Character.MATH_SYMBOL,
-          Character.CURRENCY_SYMBOL,
-          Character.MODIFIER_SYMBOL,
-          Character.OTHER_SYMBOL:
+      Character.LOWERCASE_LETTER,
+      Character.TITLECASE_LETTER,
+      Character.MODIFIER_LETTER,
+      Character.OTHER_LETTER,
+      Character.NON_SPACING_MARK,
+      Character.ENCLOSING_MARK,
+      Character.COMBINING_SPACING_MARK,
+      Character.DECIMAL_DIGIT_NUMBER,
+      Character.LETTER_NUMBER,
+      Character.OTHER_NUMBER,
+      Character.CONNECTOR_PUNCTUATION,
+      Character.DASH_PUNCTUATION,
+      Character.START_PUNCTUATION,
+      Character.END_PUNCTUATION,
+      Character.INITIAL_QUOTE_PUNCTUATION,
+      Character.FINAL_QUOTE_PUNCTUATION,
+      Character.OTHER_PUNCTUATION,
+      Character.MATH_SYMBOL,
+      Character.CURRENCY_SYMBOL,
+      Character.MODIFIER_SYMBOL,
+      Character.OTHER_SYMBOL:
         return true;
       default:
         return false;

@@ -2,10 +2,10 @@ package io.promfed.model.relabel;
 
 /**
  * Prometheus's legacy name rules as small predicates: label names {@code [a-zA-Z_][a-zA-Z0-9_]*},
- * metric names {@code [a-zA-Z_:][a-zA-Z0-9_:]*} (prometheus/common {@code model/metric.go},
- * {@code model/labels.go}, "legacy" validation). Hand-written loops, no regex, so they are cheap
- * enough for per-series checks. Lives here rather than in {@code model.labels} so that the label
- * set types stay free of naming policy. Stateless and thread-safe.
+ * metric names {@code [a-zA-Z_:][a-zA-Z0-9_:]*} (prometheus/common {@code model/metric.go}, {@code
+ * model/labels.go}, "legacy" validation). Hand-written loops, no regex, so they are cheap enough
+ * for per-series checks. Lives here rather than in {@code model.labels} so that the label set types
+ * stay free of naming policy. Stateless and thread-safe.
  */
 public final class Names {
 
@@ -18,8 +18,11 @@ public final class Names {
     }
     for (int i = 0, n = name.length(); i < n; i++) {
       char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
-          || (i > 0 && c >= '0' && c <= '9');
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || c == '_'
+              || (i > 0 && c >= '0' && c <= '9');
       if (!ok) {
         return false;
       }
@@ -34,8 +37,12 @@ public final class Names {
     }
     for (int i = 0, n = name.length(); i < n; i++) {
       char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'
-          || (i > 0 && c >= '0' && c <= '9');
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || c == '_'
+              || c == ':'
+              || (i > 0 && c >= '0' && c <= '9');
       if (!ok) {
         return false;
       }

@@ -10,14 +10,15 @@ import java.util.Map;
  * ^(?s:re)$}, like {@code relabel.NewRegexp} in prometheus/prometheus {@code
  * model/relabel/relabel.go}. RE2/J gives Go's syntax, error messages and linear-time matching.
  *
- * <p>{@link #DEFAULT} ({@code (.*)}) is a singleton and {@link #isDefault()} tests identity, because
- * Prometheus compares the regex <em>pointer</em> with the default one: the replace fast path and the
- * {@code keepequal}/{@code dropequal} validation treat an explicitly written {@code regex: (.*)} as
- * non-default. {@link #equals} compares the source text.
+ * <p>{@link #DEFAULT} ({@code (.*)}) is a singleton and {@link #isDefault()} tests identity,
+ * because Prometheus compares the regex <em>pointer</em> with the default one: the replace fast
+ * path and the {@code keepequal}/{@code dropequal} validation treat an explicitly written {@code
+ * regex: (.*)} as non-default. {@link #equals} compares the source text.
  *
  * <p>Also hosts Go's {@code Regexp.Expand} template language, written by hand because {@code
- * java.util.regex}/RE2/J replacement syntax differs ({@code $1x} is group "1x" in Go, a missing group
- * expands to "" instead of throwing, {@code $$} is a literal dollar). Immutable and thread-safe.
+ * java.util.regex}/RE2/J replacement syntax differs ({@code $1x} is group "1x" in Go, a missing
+ * group expands to "" instead of throwing, {@code $$} is a literal dollar). Immutable and
+ * thread-safe.
  */
 public final class Regexp {
 
@@ -75,11 +76,11 @@ public final class Regexp {
   }
 
   /**
-   * Go's {@code Regexp.ExpandString(nil, template, src, match)}: {@code $name} or {@code ${name}} is
-   * replaced by the text of the group, where a name is the longest run of letters, digits and
-   * underscores (so {@code $1x} means group "1x"); an all-ASCII-digit name without leading zeros is a
-   * group number; an unknown or non-participating group expands to ""; {@code $$} is a literal
-   * {@code $}; a malformed reference ({@code $}, {@code ${}, {@code ${1}) keeps the {@code $} as
+   * Go's {@code Regexp.ExpandString(nil, template, src, match)}. A reference is {@code $name} or
+   * {@code ${name}}, where a name is the longest run of letters, digits and underscores (so {@code
+   * $1x} means group "1x"). An all-ASCII-digit name without leading zeros is a group number. An
+   * unknown or non-participating group expands to "". {@code $$} is a literal {@code $}. A
+   * malformed reference ({@code $}, {@code $&#123;&#125;}, {@code $&#123;1}) keeps the {@code $} as
    * text. Returns {@code template} itself when it holds no {@code $}.
    *
    * @param match a successful match of this regexp on {@code src}

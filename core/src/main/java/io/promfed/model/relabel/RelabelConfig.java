@@ -6,22 +6,23 @@ import java.util.Objects;
 
 /**
  * One relabeling rule, Prometheus's {@code relabel.Config} (prometheus/prometheus {@code
- * model/relabel/relabel.go}). Immutable and thread-safe; one instance is shared by every scrape loop
- * of a job.
+ * model/relabel/relabel.go}). Immutable and thread-safe; one instance is shared by every scrape
+ * loop of a job.
  *
  * <p>The constructor only checks that components are present; Prometheus's semantic rules (which
- * fields each action needs) are in {@link #validate()}, which {@code io.promfed.config} calls at load
- * time, as Prometheus calls {@code Config.Validate}. Absent YAML fields take the defaults of {@code
- * DefaultRelabelConfig}; use {@link #builder()} to get them in code.
+ * fields each action needs) are in {@link #validate()}, which {@code io.promfed.config} calls at
+ * load time, as Prometheus calls {@code Config.Validate}. Absent YAML fields take the defaults of
+ * {@code DefaultRelabelConfig}; use {@link #builder()} to get them in code.
  *
- * @param sourceLabels labels whose values are joined with {@code separator}; a missing label counts as
- *     ""
+ * @param sourceLabels labels whose values are joined with {@code separator}; a missing label counts
+ *     as ""
  * @param separator the join string, default {@code ";"}
  * @param regex the anchored regex, default {@link Regexp#DEFAULT} {@code (.*)}
  * @param modulus the {@code hashmod} divisor, an unsigned 64-bit value (0 when unused)
  * @param targetLabel the label written by replace, hashmod, lowercase, uppercase and compared by
  *     keepequal/dropequal; may hold {@code $} references for replace
- * @param replacement the {@code Regexp.Expand} template for replace and labelmap, default {@code $1}
+ * @param replacement the {@code Regexp.Expand} template for replace and labelmap, default {@code
+ *     $1}
  * @param action what the rule does, default {@link Action#REPLACE}
  */
 public record RelabelConfig(
@@ -64,8 +65,8 @@ public record RelabelConfig(
    * Prometheus's {@code Config.Validate} with legacy name validation: the same checks, in the same
    * order, with the same messages.
    *
-   * @throws IllegalArgumentException e.g. {@code relabel configuration for hashmod requires non-zero
-   *     modulus} or {@code labelkeep action requires only 'regex', and no other fields}
+   * @throws IllegalArgumentException e.g. {@code relabel configuration for hashmod requires
+   *     non-zero modulus} or {@code labelkeep action requires only 'regex', and no other fields}
    */
   public void validate() {
     if (modulus == 0 && action == Action.HASHMOD) {
@@ -84,9 +85,7 @@ public record RelabelConfig(
     if (action == Action.REPLACE && !hasReference && !Names.isValidLabelName(targetLabel)) {
       throw invalidTarget();
     }
-    if (action == Action.REPLACE
-        && hasReference
-        && !TARGET_WITH_REFERENCES.matches(targetLabel)) {
+    if (action == Action.REPLACE && hasReference && !TARGET_WITH_REFERENCES.matches(targetLabel)) {
       throw invalidTarget();
     }
     boolean targetOnly =

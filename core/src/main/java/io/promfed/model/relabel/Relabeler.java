@@ -13,8 +13,8 @@ import java.util.List;
  * (prometheus/prometheus {@code model/relabel/relabel.go}), rule by rule with the same semantics.
  *
  * <p>A pure function with no state: safe to call from any number of threads with shared rules. The
- * builder variant works in place on a caller-owned {@link LabelsBuilder}, so a scrape loop can reuse
- * one builder per series and allocate only when a rule actually produces a new string.
+ * builder variant works in place on a caller-owned {@link LabelsBuilder}, so a scrape loop can
+ * reuse one builder per series and allocate only when a rule actually produces a new string.
  */
 public final class Relabeler {
 
@@ -142,9 +142,10 @@ public final class Relabeler {
   }
 
   /**
-   * Per-code-point simple case mapping, as Go's {@code strings.ToLower/ToUpper} map rune by rune with
-   * {@code unicode.ToLower/ToUpper}. {@link String#toLowerCase} would apply context-sensitive and
-   * multi-char mappings ({@code "ΣΑΣ"} → {@code "σας"}, {@code "ß"} → {@code "SS"}) that Go does not.
+   * Per-code-point simple case mapping, as Go's {@code strings.ToLower/ToUpper} map rune by rune
+   * with {@code unicode.ToLower/ToUpper}. {@link String#toLowerCase} would apply context-sensitive
+   * and multi-char mappings ({@code "ΣΑΣ"} → {@code "σας"}, {@code "ß"} → {@code "SS"}) that Go
+   * does not.
    */
   private static String mapCase(String s, boolean upper) {
     StringBuilder sb = null;

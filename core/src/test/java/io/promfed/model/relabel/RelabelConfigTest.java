@@ -11,7 +11,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** {@link RelabelConfig#validate()}: upstream's {@code TestRelabelValidate} and more, legacy names. */
+/**
+ * {@link RelabelConfig#validate()}: upstream's {@code TestRelabelValidate} and more, legacy names.
+ */
 class RelabelConfigTest {
 
   private static RelabelConfig.Builder rule() {
@@ -20,52 +22,78 @@ class RelabelConfigTest {
 
   static Stream<Arguments> invalid() {
     return Stream.of(
-        Arguments.of(rule().action(Action.HASHMOD).targetLabel("t"),
+        Arguments.of(
+            rule().action(Action.HASHMOD).targetLabel("t"),
             "relabel configuration for hashmod requires non-zero modulus"),
-        Arguments.of(rule(), "relabel configuration for replace action requires 'target_label' value"),
-        Arguments.of(rule().action(Action.HASHMOD).modulus(3),
+        Arguments.of(
+            rule(), "relabel configuration for replace action requires 'target_label' value"),
+        Arguments.of(
+            rule().action(Action.HASHMOD).modulus(3),
             "relabel configuration for hashmod action requires 'target_label' value"),
-        Arguments.of(rule().action(Action.LOWERCASE),
+        Arguments.of(
+            rule().action(Action.LOWERCASE),
             "relabel configuration for lowercase action requires 'target_label' value"),
-        Arguments.of(rule().action(Action.UPPERCASE),
+        Arguments.of(
+            rule().action(Action.UPPERCASE),
             "relabel configuration for uppercase action requires 'target_label' value"),
-        Arguments.of(rule().action(Action.KEEPEQUAL),
+        Arguments.of(
+            rule().action(Action.KEEPEQUAL),
             "relabel configuration for keepequal action requires 'target_label' value"),
-        Arguments.of(rule().action(Action.DROPEQUAL),
+        Arguments.of(
+            rule().action(Action.DROPEQUAL),
             "relabel configuration for dropequal action requires 'target_label' value"),
-        Arguments.of(rule().targetLabel("foo-bar"),
+        Arguments.of(
+            rule().targetLabel("foo-bar"),
             "\"foo-bar\" is invalid 'target_label' for replace action"),
-        Arguments.of(rule().targetLabel("-${1}"),
-            "\"-${1}\" is invalid 'target_label' for replace action"),
-        Arguments.of(rule().targetLabel("0${3}"),
-            "\"0${3}\" is invalid 'target_label' for replace action"),
-        Arguments.of(rule().action(Action.LOWERCASE).targetLabel("${3}"),
+        Arguments.of(
+            rule().targetLabel("-${1}"), "\"-${1}\" is invalid 'target_label' for replace action"),
+        Arguments.of(
+            rule().targetLabel("0${3}"), "\"0${3}\" is invalid 'target_label' for replace action"),
+        Arguments.of(
+            rule().action(Action.LOWERCASE).targetLabel("${3}"),
             "\"${3}\" is invalid 'target_label' for lowercase action"),
-        Arguments.of(rule().action(Action.HASHMOD).modulus(2).targetLabel("${1}"),
+        Arguments.of(
+            rule().action(Action.HASHMOD).modulus(2).targetLabel("${1}"),
             "\"${1}\" is invalid 'target_label' for hashmod action"),
-        Arguments.of(rule().action(Action.LOWERCASE).targetLabel("t").replacement("bar"),
+        Arguments.of(
+            rule().action(Action.LOWERCASE).targetLabel("t").replacement("bar"),
             "'replacement' can not be set for lowercase action"),
-        Arguments.of(rule().action(Action.UPPERCASE).targetLabel("t").replacement("bar"),
+        Arguments.of(
+            rule().action(Action.UPPERCASE).targetLabel("t").replacement("bar"),
             "'replacement' can not be set for uppercase action"),
-        Arguments.of(rule().action(Action.LABELMAP).replacement("foo-$1"),
+        Arguments.of(
+            rule().action(Action.LABELMAP).replacement("foo-$1"),
             "\"foo-$1\" is invalid 'replacement' for labelmap action"),
-        Arguments.of(rule().action(Action.KEEPEQUAL).targetLabel("t").regex("foo"),
-            "keepequal action requires only 'source_labels' and `target_label`, and no other fields"),
-        Arguments.of(rule().action(Action.KEEPEQUAL).targetLabel("t").regex("(.*)"),
-            "keepequal action requires only 'source_labels' and `target_label`, and no other fields"),
-        Arguments.of(rule().action(Action.DROPEQUAL).targetLabel("t").separator(","),
-            "dropequal action requires only 'source_labels' and `target_label`, and no other fields"),
-        Arguments.of(rule().action(Action.DROPEQUAL).targetLabel("t").modulus(1),
-            "dropequal action requires only 'source_labels' and `target_label`, and no other fields"),
-        Arguments.of(rule().action(Action.LABELKEEP).separator(","),
+        Arguments.of(
+            rule().action(Action.KEEPEQUAL).targetLabel("t").regex("foo"),
+            "keepequal action requires only 'source_labels' and `target_label`, and no other"
+                + " fields"),
+        Arguments.of(
+            rule().action(Action.KEEPEQUAL).targetLabel("t").regex("(.*)"),
+            "keepequal action requires only 'source_labels' and `target_label`, and no other"
+                + " fields"),
+        Arguments.of(
+            rule().action(Action.DROPEQUAL).targetLabel("t").separator(","),
+            "dropequal action requires only 'source_labels' and `target_label`, and no other"
+                + " fields"),
+        Arguments.of(
+            rule().action(Action.DROPEQUAL).targetLabel("t").modulus(1),
+            "dropequal action requires only 'source_labels' and `target_label`, and no other"
+                + " fields"),
+        Arguments.of(
+            rule().action(Action.LABELKEEP).separator(","),
             "labelkeep action requires only 'regex', and no other fields"),
-        Arguments.of(rule().action(Action.LABELKEEP).sourceLabels("a"),
+        Arguments.of(
+            rule().action(Action.LABELKEEP).sourceLabels("a"),
             "labelkeep action requires only 'regex', and no other fields"),
-        Arguments.of(rule().action(Action.LABELKEEP).targetLabel("a"),
+        Arguments.of(
+            rule().action(Action.LABELKEEP).targetLabel("a"),
             "labelkeep action requires only 'regex', and no other fields"),
-        Arguments.of(rule().action(Action.LABELDROP).modulus(2),
+        Arguments.of(
+            rule().action(Action.LABELDROP).modulus(2),
             "labeldrop action requires only 'regex', and no other fields"),
-        Arguments.of(rule().action(Action.LABELDROP).replacement("x"),
+        Arguments.of(
+            rule().action(Action.LABELDROP).replacement("x"),
             "labeldrop action requires only 'regex', and no other fields"));
   }
 
@@ -145,8 +173,19 @@ class RelabelConfigTest {
     assertThat(Action.parse("keepequal")).isEqualTo(Action.KEEPEQUAL);
     assertThatThrownBy(() -> Action.parse("replacee"))
         .hasMessage("unknown relabel action \"replacee\"");
-    assertThat(List.of(Action.values())).extracting(Action::toString)
-        .containsExactly("replace", "keep", "drop", "keepequal", "dropequal", "hashmod",
-            "labelmap", "labeldrop", "labelkeep", "lowercase", "uppercase");
+    assertThat(List.of(Action.values()))
+        .extracting(Action::toString)
+        .containsExactly(
+            "replace",
+            "keep",
+            "drop",
+            "keepequal",
+            "dropequal",
+            "hashmod",
+            "labelmap",
+            "labeldrop",
+            "labelkeep",
+            "lowercase",
+            "uppercase");
   }
 }
