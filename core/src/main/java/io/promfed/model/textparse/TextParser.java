@@ -103,18 +103,24 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
    * like Prometheus's {@code Labels()}. As there, {@code le} of a histogram and {@code quantile} of
    * a summary are normalised to OpenMetrics float form ({@code le="1"} becomes {@code le="1.0"}),
    * the type being the last {@code # TYPE} line seen (model/textparse/openmetricsparse.go {@code
-   * normalizeFloatsInLabelValues}, Prometheus 3.x). A label that appears twice keeps the last value
-   * and an empty value removes the label (our {@link LabelsBuilder}'s rules).
+   * normalizeFloatsInLabelValues}, Prometheus 3.x). A label that appears twice keeps the last value.
+   * Labels are added with {@link LabelsBuilder#add}, so an empty value stays visible until the
+   * labels are built: the scrape's honor_labels needs to see a federated {@code instance=""}.
    */
   @Override
   public final void labels(LabelsBuilder into) {
-    into.set(Labels.METRIC_NAME, TextBytes.unescape(buf, nameStart, nameEnd, true));
+    into.add(Labels.METRIC_NAME, TextBytes.unescape(buf, nameStart, nameEnd, true));
     int[] o = labelOffsets;
     for (int i = 0; i < labelCount; i++) {
       int k = i * 4;
       String name = TextBytes.unescape(buf, o[k], o[k + 1], true);
       String value = TextBytes.unescape(buf, o[k + 2], o[k + 3], true);
-      into.set(name, normalizeFloat(name, value));
+      value = normalizeFloat(name, value);
+      if (into.has(name)) {
+        into.set(name, value);
+      } else {
+        into.add(name, value);
+      }
     }
   }
 

@@ -1,0 +1,387 @@
+package io.promfed.scrape;
+
+import io.promfed.config.ScrapeConfig;
+import io.promfed.model.labels.Labels;
+import io.promfed.model.labels.LabelsBuilder;
+import io.promfed.model.relabel.RelabelConfig;
+import io.promfed.model.relabel.Relabeler;
+import io.promfed.model.textparse.ParseException;
+import io.promfed.model.textparse.Parser;
+import io.promfed.model.textparse.Parsers;
+import io.promfed.model.value.StaleNaN;
+import io.promfed.storage.Appendable;
+import io.promfed.storage.Appender;
+import io.promfed.storage.MetricMetadata;
+import io.promfed.storage.StorageException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Scrapes one target and appends what it exposes, one transaction per scrape (Prometheus's
+ * {@code scrapeLoop}, scrape/scrape.go). Each scrape either commits all its samples plus the report
+ * series ({@code up}, {@code scrape_duration_seconds}, …) or, when it fails, only stale markers
+ * for the series seen last time plus a report with {@code up 0}: a failed scrape is data, not an
+ * exception.
+ *
+ * <p>The loop owns its buffers, its parser state and its {@link ScrapeCache}; it is driven by
+ * {@link #scrapeAndReport(long)}, which its pool calls on schedule and tests call directly with an
+ * injected timestamp. Not thread-safe: calls must not overlap.
+ */
+public final class ScrapeLoop {
+
+  private static final System.Logger LOG = System.getLogger(ScrapeLoop.class.getName());
+
+  /** Samples further than this in the future are out of bounds ({@code timeLimitAppender}). */
+  static final long MAX_FUTURE_MS = 10 * 60 * 1000L;
+
+  static final String[] REPORT_NAMES = {
+    "up",
+    "scrape_duration_seconds",
+    "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling",
+    "scrape_series_added"
+  };
+
+  private final Target target;
+  private final ScrapeConfig config;
+  private final TargetScraper scraper;
+  private final Appendable appendable;
+  private final ScrapeStats stats;
+
+  private final ScrapeCache cache = new ScrapeCache();
+  private final LabelsBuilder builder = new LabelsBuilder();
+  private final Labels[] reportLabels = new Labels[REPORT_NAMES.length];
+  private final long[] reportRefs = new long[REPORT_NAMES.length];
+  private final Map<String, MetricMetadata> publishedMetadata = new HashMap<>();
+  private final List<RelabelConfig> metricRelabelConfigs;
+
+  ScrapeLoop(
+      Target target,
+      ScrapeConfig config,
+      TargetScraper scraper,
+      Appendable appendable,
+      ScrapeStats stats) {
+    this.target = target;
+    this.config = config;
+    this.scraper = scraper;
+    this.appendable = appendable;
+    this.stats = stats;
+    this.metricRelabelConfigs = config.metricRelabelConfigs();
+    for (int i = 0; i < REPORT_NAMES.length; i++) {
+      reportLabels[i] = target.labels().toBuilder().set(Labels.METRIC_NAME, REPORT_NAMES[i]).build();
+    }
+  }
+
+  public Target target() {
+    return target;
+  }
+
+  /** Counts from appending one body; {@code error} non-null fails the scrape. */
+  static final class AppendResult {
+    int scraped;
+    int postRelabel;
+    int seriesAdded;
+    String error;
+  }
+
+  /**
+   * One scrape at {@code scrapeTimeMs}: fetch, parse and append, stale markers, report series,
+   * commit. Never throws for target problems; they end up in {@code up} and the target's health.
+   */
+  public void scrapeAndReport(long scrapeTimeMs) {
+    long startNanos = System.nanoTime();
+    stats.scrapes.increment();
+    AppendResult result = new AppendResult();
+    Appender app = appendable.appender();
+    try {
+      TargetScraper.Body body = scraper.scrape();
+      appendBody(app, body, scrapeTimeMs, result);
+    } catch (ScrapeException e) {
+      result.error = e.getMessage();
+    }
+    if (result.error != null) {
+      // Nothing of a failed scrape is kept (a malformed line 9,000 must not leave 8,999 samples),
+      // and a failed scrape is the same as an empty one: everything seen last time goes stale.
+      app.rollback();
+      app = appendable.appender();
+      stats.scrapesFailed.increment();
+      appendStaleMarkers(app, cache.seenPrevious(), scrapeTimeMs);
+      cache.iterationDone(false);
+      LOG.log(System.Logger.Level.DEBUG, "scrape of {0} failed: {1}", target, result.error);
+    } else {
+      appendStaleMarkers(app, cache.disappeared(), scrapeTimeMs);
+      cache.iterationDone(true);
+    }
+    double durationSeconds = (System.nanoTime() - startNanos) / 1e9;
+    appendReport(app, scrapeTimeMs, durationSeconds, result);
+    app.commit();
+    scraper.trimBuffers();
+    target.report(scrapeTimeMs, durationSeconds, result.scraped, result.error);
+  }
+
+  /**
+   * Writes stale markers for every series of this target and its report series: the target went
+   * away (Prometheus's end-of-run staleness), so queries stop showing it at once instead of after
+   * the 5 minute lookback.
+   */
+  public void endOfRunStaleness(long timestampMs) {
+    Appender app = appendable.appender();
+    appendStaleMarkers(app, cache.seenPrevious(), timestampMs);
+    for (int i = 0; i < reportLabels.length; i++) {
+      appendReportSample(app, i, timestampMs, StaleNaN.VALUE);
+    }
+    app.commit();
+    cache.iterationDone(false);
+  }
+
+  void appendBody(Appender app, TargetScraper.Body body, long ts, AppendResult r)
+      throws ScrapeException {
+    Parser p = Parsers.forContentType(body.contentType(), body.bytes(), body.length());
+    byte[] buf = p.buffer();
+    boolean honorTimestamps = config.honorTimestamps();
+    boolean trackTimestampStaleness = config.trackTimestampsStaleness();
+    long sampleLimit = config.sampleLimit();
+    boolean limitExceeded = false;
+    Map<String, MetricMetadata> metadata = null;
+    try {
+      Parser.Entry kind;
+      while ((kind = p.next()) != Parser.Entry.EOF) {
+        switch (kind) {
+          case SERIES -> {
+            r.scraped++;
+            ScrapeCache.Entry e = cache.get(buf, p.seriesStart(), p.seriesEnd());
+            boolean added = false;
+            if (e == null) {
+              Labels lset = mutateSampleLabels(p);
+              if (lset != null) {
+                String problem = checkLabels(lset);
+                if (problem != null) {
+                  r.error = problem;
+                  return;
+                }
+              }
+              e = cache.put(buf, p.seriesStart(), p.seriesEnd(), 0, lset);
+              added = true;
+            }
+            if (e.dropped()) {
+              continue;
+            }
+            r.postRelabel++;
+            if (sampleLimit > 0 && r.postRelabel > sampleLimit) {
+              // Keep parsing so scrape_samples_scraped is right, but this scrape is lost whole.
+              limitExceeded = true;
+              continue;
+            }
+            boolean explicitTs = honorTimestamps && p.hasTimestamp();
+            long t = explicitTs ? p.timestampMs() : ts;
+            // Samples carrying their own timestamps are not tracked for staleness (federated
+            // data), unless track_timestamps_staleness asks for it.
+            cache.markSeen(e, !explicitTs || trackTimestampStaleness);
+            if (t > ts + MAX_FUTURE_MS) {
+              stats.outOfBounds.increment();
+              continue;
+            }
+            try {
+              e.ref = app.append(e.ref, e.labels, t, p.value());
+              stats.samplesAppended.increment();
+              if (added) {
+                r.seriesAdded++;
+              }
+            } catch (StorageException ex) {
+              countRejected(ex);
+            }
+          }
+          case TYPE, HELP, UNIT -> metadata = collectMetadata(metadata, kind, p);
+          default -> {}
+        }
+      }
+    } catch (ParseException ex) {
+      stats.parseErrors.increment();
+      r.error = ex.getMessage();
+      return;
+    }
+    if (limitExceeded) {
+      stats.sampleLimitExceeded.increment();
+      r.error = "sample limit exceeded";
+      return;
+    }
+    if (metadata != null) {
+      publishMetadata(app, metadata);
+    }
+  }
+
+  private void countRejected(StorageException ex) {
+    switch (ex.reason()) {
+      case OUT_OF_ORDER_SAMPLE -> stats.outOfOrder.increment();
+      case DUPLICATE_SAMPLE_FOR_TIMESTAMP -> stats.duplicateTimestamp.increment();
+      case OUT_OF_BOUNDS -> stats.outOfBounds.increment();
+      case TOO_MANY_SERIES -> stats.seriesLimitRejected.increment();
+    }
+  }
+
+  /**
+   * Applies the target's labels to a new sample's labels, then metric relabeling
+   * (scrape/scrape.go {@code mutateSampleLabels}). With honor_labels the scraped labels win, and a
+   * scraped label with an empty value still counts as present (federation's {@code
+   * instance=""}). Without it, a conflicting scraped label moves to {@code exported_<name>},
+   * shortest names first, prefixing again until the name is free.
+   *
+   * @return the labels to store, or null when metric relabeling drops the series
+   */
+  Labels mutateSampleLabels(Parser p) {
+    LabelsBuilder lb = builder.reset();
+    p.labels(lb);
+    Labels tl = target.labels();
+    if (config.honorLabels()) {
+      for (int i = 0; i < tl.size(); i++) {
+        if (!lb.has(tl.name(i))) {
+          lb.set(tl.name(i), tl.value(i));
+        }
+      }
+    } else {
+      List<String[]> conflicts = null;
+      for (int i = 0; i < tl.size(); i++) {
+        String existing = lb.get(tl.name(i));
+        if (existing != null && !existing.isEmpty()) {
+          if (conflicts == null) {
+            conflicts = new ArrayList<>(2);
+          }
+          conflicts.add(new String[] {tl.name(i), existing});
+        }
+        lb.set(tl.name(i), tl.value(i));
+      }
+      if (conflicts != null) {
+        conflicts.sort((a, b) -> Integer.compare(a[0].length(), b[0].length()));
+        for (String[] c : conflicts) {
+          String name = c[0];
+          while (true) {
+            name = "exported_" + name;
+            String taken = lb.get(name);
+            if (taken == null || taken.isEmpty()) {
+              lb.set(name, c[1]);
+              break;
+            }
+          }
+        }
+      }
+    }
+    if (!metricRelabelConfigs.isEmpty() && !Relabeler.process(lb, metricRelabelConfigs)) {
+      return null;
+    }
+    return lb.build();
+  }
+
+  /** Prometheus's per-series checks (scrape/scrape.go {@code verifyLabelLimits}); null if fine. */
+  String checkLabels(Labels lset) {
+    String name = lset.metricName();
+    if (name == null) {
+      return "missing metric name (__name__ label)";
+    }
+    long labelLimit = config.labelLimit();
+    if (labelLimit > 0 && lset.size() > labelLimit) {
+      return "label_limit exceeded (metric: "
+          + truncate(name)
+          + ", number of labels: "
+          + lset.size()
+          + ", limit: "
+          + labelLimit
+          + ")";
+    }
+    long nameLimit = config.labelNameLengthLimit();
+    long valueLimit = config.labelValueLengthLimit();
+    if (nameLimit <= 0 && valueLimit <= 0) {
+      return null;
+    }
+    for (int i = 0; i < lset.size(); i++) {
+      if (nameLimit > 0 && lset.name(i).length() > nameLimit) {
+        return "label_name_length_limit exceeded (metric: "
+            + truncate(name)
+            + ", label name: "
+            + truncate(lset.name(i))
+            + ", length: "
+            + lset.name(i).length()
+            + ", limit: "
+            + nameLimit
+            + ")";
+      }
+      if (valueLimit > 0 && lset.value(i).length() > valueLimit) {
+        return "label_value_length_limit exceeded (metric: "
+            + truncate(name)
+            + ", label name: "
+            + truncate(lset.name(i))
+            + ", value: \""
+            + truncate(lset.value(i))
+            + "\", length: "
+            + lset.value(i).length()
+            + ", limit: "
+            + valueLimit
+            + ")";
+      }
+    }
+    return null;
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 50 ? s : s.substring(0, 50);
+  }
+
+  private static Map<String, MetricMetadata> collectMetadata(
+      Map<String, MetricMetadata> acc, Parser.Entry kind, Parser p) {
+    if (acc == null) {
+      acc = new HashMap<>();
+    }
+    String family = p.metricFamilyName();
+    MetricMetadata old = acc.getOrDefault(family, new MetricMetadata("unknown", "", ""));
+    MetricMetadata updated =
+        switch (kind) {
+          case TYPE -> new MetricMetadata(p.type(), old.help(), old.unit());
+          case HELP -> new MetricMetadata(old.type(), p.text(), old.unit());
+          default -> new MetricMetadata(old.type(), old.help(), p.text());
+        };
+    acc.put(family, updated);
+    return acc;
+  }
+
+  /** Passes metadata to the store only when it changed, not on every scrape. */
+  private void publishMetadata(Appender app, Map<String, MetricMetadata> current) {
+    for (Map.Entry<String, MetricMetadata> e : current.entrySet()) {
+      if (!Objects.equals(publishedMetadata.get(e.getKey()), e.getValue())) {
+        app.updateMetadata(e.getKey(), e.getValue());
+        publishedMetadata.put(e.getKey(), e.getValue());
+      }
+    }
+  }
+
+  private void appendStaleMarkers(Appender app, List<ScrapeCache.Entry> series, long ts) {
+    for (ScrapeCache.Entry e : series) {
+      if (e.dropped()) {
+        continue;
+      }
+      try {
+        e.ref = app.append(e.ref, e.labels, ts, StaleNaN.VALUE);
+      } catch (StorageException ex) {
+        // A series that already has a newer sample needs no marker; nothing is lost.
+      }
+    }
+  }
+
+  private void appendReport(Appender app, long ts, double durationSeconds, AppendResult r) {
+    boolean up = r.error == null;
+    appendReportSample(app, 0, ts, up ? 1 : 0);
+    appendReportSample(app, 1, ts, durationSeconds);
+    appendReportSample(app, 2, ts, r.scraped);
+    appendReportSample(app, 3, ts, up ? r.postRelabel : 0);
+    appendReportSample(app, 4, ts, up ? r.seriesAdded : 0);
+  }
+
+  private void appendReportSample(Appender app, int i, long ts, double v) {
+    try {
+      reportRefs[i] = app.append(reportRefs[i], reportLabels[i], ts, v);
+    } catch (StorageException ex) {
+      countRejected(ex);
+    }
+  }
+}

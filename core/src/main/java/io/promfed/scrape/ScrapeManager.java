@@ -1,0 +1,130 @@
+package io.promfed.scrape;
+
+import io.promfed.config.PrometheusConfig;
+import io.promfed.config.ScrapeConfig;
+import io.promfed.discovery.TargetGroup;
+import io.promfed.storage.Appendable;
+import java.net.http.HttpClient;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
+
+/**
+ * Owns one {@link ScrapePool} per job (Prometheus's {@code scrape.Manager}): applies config
+ * reloads and routes discovery updates to the pools. A job whose config did not change keeps its
+ * pool, loops and caches across a reload. Thread-safe.
+ */
+public final class ScrapeManager {
+
+  private final Appendable appendable;
+  private final ScheduledExecutorService ticker;
+  private final ExecutorService scrapers;
+  private final ScrapeStats stats;
+  private final LongSupplier clockMs;
+  private final long offsetSeed;
+
+  private final Map<String, ScrapePool> pools = new LinkedHashMap<>();
+  private final Map<String, List<TargetGroup>> lastGroups = new HashMap<>();
+  private boolean stopped;
+
+  /**
+   * @param ticker schedules scrape ticks (a couple of threads suffice: ticks only hand off)
+   * @param scrapers runs the blocking scrapes, at most one per target at a time
+   * @param offsetSeed spreads targets over the interval; differ it between HA replicas so they do
+   *     not hit targets at the same instant (Prometheus hashes its external labels for this)
+   */
+  public ScrapeManager(
+      Appendable appendable,
+      ScheduledExecutorService ticker,
+      ExecutorService scrapers,
+      ScrapeStats stats,
+      LongSupplier clockMs,
+      long offsetSeed) {
+    this.appendable = appendable;
+    this.ticker = ticker;
+    this.scrapers = scrapers;
+    this.stats = stats;
+    this.clockMs = clockMs;
+    this.offsetSeed = offsetSeed;
+  }
+
+  public ScrapeStats stats() {
+    return stats;
+  }
+
+  /** Brings the pools in line with {@code config}: new jobs start, changed ones restart. */
+  public synchronized void applyConfig(PrometheusConfig config) {
+    if (stopped) {
+      return;
+    }
+    Map<String, ScrapeConfig> wanted = new LinkedHashMap<>();
+    for (ScrapeConfig sc : config.scrapeConfigs()) {
+      wanted.put(sc.jobName(), sc);
+    }
+    for (String job : new ArrayList<>(pools.keySet())) {
+      ScrapePool pool = pools.get(job);
+      ScrapeConfig next = wanted.get(job);
+      if (next == null) {
+        pools.remove(job).stop(true);
+        lastGroups.remove(job);
+      } else if (!next.equals(pool.config())) {
+        // The new loops write no stale markers for the old ones' series: the same targets are
+        // scraped again right away.
+        pool.stop(false);
+        pools.remove(job);
+      }
+    }
+    for (ScrapeConfig sc : wanted.values()) {
+      if (!pools.containsKey(sc.jobName())) {
+        ScrapePool pool = newPool(sc);
+        pools.put(sc.jobName(), pool);
+        List<TargetGroup> groups = lastGroups.get(sc.jobName());
+        if (groups != null) {
+          pool.sync(groups);
+        }
+      }
+    }
+  }
+
+  private ScrapePool newPool(ScrapeConfig sc) {
+    HttpClient client =
+        HttpClient.newBuilder()
+            // Targets speak HTTP/1.1; an h2c upgrade attempt only costs a round trip.
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(sc.scrapeTimeout())
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+    return new ScrapePool(sc, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed);
+  }
+
+  /** The full, current target groups of one job, as discovery produced them. */
+  public synchronized void updateTargets(String jobName, List<TargetGroup> groups) {
+    if (stopped) {
+      return;
+    }
+    lastGroups.put(jobName, List.copyOf(groups));
+    ScrapePool pool = pools.get(jobName);
+    if (pool != null) {
+      pool.sync(groups);
+    }
+  }
+
+  /** The pools by job name, in config order. */
+  public synchronized Map<String, ScrapePool> pools() {
+    return new LinkedHashMap<>(pools);
+  }
+
+  /** Stops every loop without stale markers (shutdown: the data is not gone, we are). */
+  public synchronized void stop() {
+    stopped = true;
+    for (ScrapePool p : pools.values()) {
+      p.stop(false);
+    }
+    pools.clear();
+  }
+}

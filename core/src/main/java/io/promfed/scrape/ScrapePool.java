@@ -1,0 +1,212 @@
+package io.promfed.scrape;
+
+import io.promfed.config.ScrapeConfig;
+import io.promfed.discovery.TargetGroup;
+import io.promfed.storage.Appendable;
+import java.net.http.HttpClient;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+
+/**
+ * The targets and loops of one {@code scrape_config} (Prometheus's {@code scrapePool}). It turns
+ * discovered target groups into targets, keeps one {@link ScrapeLoop} per target alive across
+ * discovery updates (so caches and staleness tracking survive), starts loops for new targets, and
+ * stops loops for targets that went away, writing their stale markers. Thread-safe: {@link #sync}
+ * and {@link #stop} are synchronized; loops run on the shared executors.
+ */
+public final class ScrapePool {
+
+  private static final System.Logger LOG = System.getLogger(ScrapePool.class.getName());
+
+  private final ScrapeConfig config;
+  private final Appendable appendable;
+  private final HttpClient client;
+  private final ScheduledExecutorService ticker;
+  private final ExecutorService scrapers;
+  private final ScrapeStats stats;
+  private final LongSupplier clockMs;
+  private final long offsetSeed;
+
+  private final Map<String, Running> running = new LinkedHashMap<>();
+  private List<DroppedTarget> dropped = List.of();
+  private boolean stopped;
+
+  /** A discovered target that relabeling dropped or that was invalid, for the targets API. */
+  public record DroppedTarget(io.promfed.model.labels.Labels discoveredLabels, String reason) {}
+
+  private final class Running {
+    final ScrapeLoop loop;
+    final AtomicBoolean inFlight = new AtomicBoolean();
+    ScheduledFuture<?> schedule;
+
+    Running(ScrapeLoop loop) {
+      this.loop = loop;
+    }
+
+    void tick() {
+      // A scrape still running when its next tick comes is not overlapped, as in Prometheus.
+      if (!inFlight.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        scrapers.execute(
+            () -> {
+              try {
+                loop.scrapeAndReport(clockMs.getAsLong());
+              } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "scrape loop of " + loop.target() + " failed", e);
+              } finally {
+                inFlight.set(false);
+              }
+            });
+      } catch (RuntimeException rejected) {
+        inFlight.set(false); // executor shutting down
+      }
+    }
+  }
+
+  public ScrapePool(
+      ScrapeConfig config,
+      Appendable appendable,
+      HttpClient client,
+      ScheduledExecutorService ticker,
+      ExecutorService scrapers,
+      ScrapeStats stats,
+      LongSupplier clockMs,
+      long offsetSeed) {
+    this.config = config;
+    this.appendable = appendable;
+    this.client = client;
+    this.ticker = ticker;
+    this.scrapers = scrapers;
+    this.stats = stats;
+    this.clockMs = clockMs;
+    this.offsetSeed = offsetSeed;
+  }
+
+  public ScrapeConfig config() {
+    return config;
+  }
+
+  /**
+   * Replaces the pool's target set with the targets of {@code groups}: unchanged targets keep
+   * their loop, new ones start, vanished ones stop with stale markers.
+   */
+  public synchronized void sync(List<TargetGroup> groups) {
+    if (stopped) {
+      return;
+    }
+    TargetBuilder.Result built = TargetBuilder.build(config, groups);
+    List<Target> targets = built.targets();
+    if (config.targetLimit() > 0 && targets.size() > config.targetLimit()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "job {0}: target_limit {1} exceeded by {2} targets; keeping the previous targets",
+          config.jobName(),
+          config.targetLimit(),
+          targets.size());
+      return;
+    }
+    dropped = built.dropped();
+    Map<String, Target> wanted = new HashMap<>();
+    for (Target t : targets) {
+      wanted.putIfAbsent(t.identity(), t);
+    }
+    List<String> gone = new ArrayList<>();
+    for (String id : running.keySet()) {
+      if (!wanted.containsKey(id)) {
+        gone.add(id);
+      }
+    }
+    for (String id : gone) {
+      stopLoop(running.remove(id), true);
+    }
+    for (Map.Entry<String, Target> e : wanted.entrySet()) {
+      if (!running.containsKey(e.getKey())) {
+        running.put(e.getKey(), startLoop(e.getValue()));
+      }
+    }
+  }
+
+  private Running startLoop(Target t) {
+    TargetScraper scraper =
+        new TargetScraper(
+            client,
+            t.url(),
+            t.timeout(),
+            config.bodySizeLimitBytes(),
+            config.enableCompression(),
+            new ScrapeAuth(config));
+    Running r = new Running(new ScrapeLoop(t, config, scraper, appendable, stats));
+    long intervalMs = t.interval().toMillis();
+    long offset = t.offsetMs(clockMs.getAsLong(), offsetSeed);
+    r.schedule = ticker.scheduleAtFixedRate(r::tick, offset, intervalMs, TimeUnit.MILLISECONDS);
+    return r;
+  }
+
+  private void stopLoop(Running r, boolean writeStaleMarkers) {
+    r.schedule.cancel(false);
+    if (!writeStaleMarkers) {
+      return;
+    }
+    // Wait for a scrape in flight to end, so the markers come after its samples. Then mark every
+    // series of the target stale right away: the target is gone, and showing its last values for
+    // five more minutes is exactly the federation complaint we are here to fix.
+    scrapers.execute(
+        () -> {
+          long deadline = System.nanoTime() + r.loop.target().timeout().toNanos() + 1_000_000_000L;
+          while (!r.inFlight.compareAndSet(false, true) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            try {
+              Thread.sleep(10);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+          }
+          r.loop.endOfRunStaleness(clockMs.getAsLong());
+        });
+  }
+
+  /** Active targets, in discovery order. */
+  public synchronized List<Target> activeTargets() {
+    List<Target> out = new ArrayList<>(running.size());
+    for (Running r : running.values()) {
+      out.add(r.loop.target());
+    }
+    return out;
+  }
+
+  public synchronized List<DroppedTarget> droppedTargets() {
+    return Collections.unmodifiableList(dropped);
+  }
+
+  /**
+   * Stops all loops. {@code writeStaleMarkers} is false on shutdown (Prometheus skips end-of-run
+   * staleness then: the data is not gone, the server is) and true when a config reload removed
+   * the job.
+   */
+  public synchronized void stop(boolean writeStaleMarkers) {
+    stopped = true;
+    for (Running r : running.values()) {
+      stopLoop(r, writeStaleMarkers);
+    }
+    running.clear();
+  }
+
+  /** Test hook: the loop of a target, to drive scrapes without the scheduler. */
+  synchronized ScrapeLoop loopFor(Target t) {
+    Running r = running.get(t.identity());
+    return r == null ? null : r.loop;
+  }
+}
