@@ -63,6 +63,14 @@ final class Evaluator {
     return q.annotations;
   }
 
+  long queryStartMs() {
+    return q.startMs;
+  }
+
+  long queryEndMs() {
+    return q.endMs;
+  }
+
   private int numSteps() {
     return (int) ((end - start) / interval) + 1;
   }

@@ -477,6 +477,9 @@ final class FunctionCalls {
       case "scalar" -> out.add(Labels.EMPTY, enh.ts, in[0].size == 1 ? in[0].values[0] : Double.NaN);
       case "time" -> out.add(Labels.EMPTY, enh.ts, enh.ts / 1000.0);
       case "pi" -> out.add(Labels.EMPTY, enh.ts, Math.PI);
+      // The query's start and end times; Prometheus folds them into number literals.
+      case "start" -> out.add(Labels.EMPTY, enh.ts, ev.queryStartMs() / 1000.0);
+      case "end" -> out.add(Labels.EMPTY, enh.ts, ev.queryEndMs() / 1000.0);
       case "absent" -> {
         if (in[0].size == 0) {
           out.add(labelsForAbsent(args.get(0)), enh.ts, 1);

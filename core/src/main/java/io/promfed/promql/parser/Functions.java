@@ -60,6 +60,8 @@ public final class Functions {
     add(m, "vector", List.of(SCALAR), 0, VECTOR, false);
     // Experimental in Prometheus (--enable-feature=promql-experimental-functions).
     add(m, "double_exponential_smoothing", List.of(MATRIX, SCALAR, SCALAR), 0, VECTOR, true);
+    add(m, "start", List.of(), 0, SCALAR, true);
+    add(m, "end", List.of(), 0, SCALAR, true);
     add(m, "first_over_time", List.of(MATRIX), 0, VECTOR, true);
     add(m, "mad_over_time", List.of(MATRIX), 0, VECTOR, true);
     add(m, "sort_by_label", List.of(VECTOR, STRING), -1, VECTOR, true);
