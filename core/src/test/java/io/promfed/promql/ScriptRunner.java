@@ -405,10 +405,14 @@ final class ScriptRunner {
   }
 
   private static void exec(EvalCmd cmd, TestStorage storage, Engine engine) {
-    if (cmd.isRange) {
-      execRange(cmd, storage, engine);
-    } else {
-      execInstant(cmd, storage, engine);
+    try {
+      if (cmd.isRange) {
+        execRange(cmd, storage, engine);
+      } else {
+        execInstant(cmd, storage, engine);
+      }
+    } catch (AssertionError e) {
+      throw new AssertionError(cmd.file + ":" + cmd.line + ": " + e.getMessage(), e);
     }
   }
 
