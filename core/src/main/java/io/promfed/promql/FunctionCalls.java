@@ -38,7 +38,7 @@ final class FunctionCalls {
   static final Set<String> AT_MODIFIER_UNSAFE =
       Set.of(
           "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month",
-          "year", "predict_linear", "time", "timestamp");
+          "year", "predict_linear", "time", "timestamp", "start", "end");
 
   /** Range functions that keep the metric name; every other function drops it. */
   static boolean keepsMetricName(String fn) {

@@ -439,9 +439,38 @@ final class ScriptRunner {
   }
 
   private static void execInstant(EvalCmd cmd, TestStorage storage, Engine engine) {
+    runInstant(cmd, cmd.expr, cmd.eval, storage, engine);
+    // As upstream: with "@ <eval time>" on every selector, the result must not depend on the
+    // evaluation time.
+    for (long[] variant : atModifierVariants(cmd.expr, cmd.eval)) {
+      String expr = AtModifierRewriter.rewrite(cmd.expr, cmd.eval);
+      try {
+        runInstant(cmd, expr, variant[0], storage, engine);
+      } catch (AssertionError e) {
+        throw new AssertionError(
+            "with @ modifier: " + expr + " at " + variant[0] + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The extra evaluation times of {@code atModifierTestCases}, none when not applicable. */
+  private static List<long[]> atModifierVariants(String expr, long ts) {
+    if (!AtModifierRewriter.applicable(expr)) {
+      return List.of();
+    }
+    long[] times = ts == 0 ? new long[] {-1000, 0, 1000} : new long[] {-10 * ts, 0, ts / 5, ts, 10 * ts};
+    List<long[]> out = new ArrayList<>();
+    for (long t : times) {
+      out.add(new long[] {t});
+    }
+    return out;
+  }
+
+  private static void runInstant(
+      EvalCmd cmd, String expr, long evalTime, TestStorage storage, Engine engine) {
     Result res;
     try {
-      res = engine.instantQuery(storage, cmd.expr, cmd.eval);
+      res = engine.instantQuery(storage, expr, evalTime);
     } catch (PromQLException e) {
       if (cmd.isFail()) {
         checkExpectedFailure(cmd, e);
@@ -454,14 +483,14 @@ final class ScriptRunner {
     }
     checkAnnotations(cmd, res);
     compareResult(cmd, res.value());
-    if (cmd.excludeFromRangeQuery || QUERY_CONTEXT_FUNCS.matcher(cmd.expr).find()) {
+    if (cmd.excludeFromRangeQuery || QUERY_CONTEXT_FUNCS.matcher(expr).find()) {
       return;
     }
     // The same query in range mode must give the same result at the middle step.
     Result rangeRes;
     try {
       rangeRes =
-          engine.rangeQuery(storage, cmd.expr, cmd.eval - 60_000, cmd.eval + 60_000, 60_000);
+          engine.rangeQuery(storage, expr, evalTime - 60_000, evalTime + 60_000, 60_000);
     } catch (PromQLException e) {
       throw new AssertionError(
           "error evaluating query" + where(cmd) + " in range mode: " + e.getMessage(), e);
@@ -475,7 +504,7 @@ final class ScriptRunner {
     List<Double> values = new ArrayList<>();
     for (Series s : mat.series()) {
       for (int i = 0; i < s.size(); i++) {
-        if (s.timestampMs(i) == cmd.eval) {
+        if (s.timestampMs(i) == evalTime) {
           labels.add(s.labels());
           values.add(s.value(i));
           break;
@@ -484,12 +513,12 @@ final class ScriptRunner {
     }
     try {
       if (res.value() instanceof Scalar) {
-        compareResult(cmd, new Scalar(cmd.eval, values.isEmpty() ? Double.NaN : values.get(0)));
+        compareResult(cmd, new Scalar(evalTime, values.isEmpty() ? Double.NaN : values.get(0)));
       } else {
         long[] ts = new long[labels.size()];
         double[] vs = new double[labels.size()];
         for (int i = 0; i < vs.length; i++) {
-          ts[i] = cmd.eval;
+          ts[i] = evalTime;
           vs[i] = values.get(i);
         }
         compareResult(cmd, new Vector(labels.toArray(new Labels[0]), ts, vs));
