@@ -65,7 +65,7 @@ public final class Query {
     boolean instant = stepMs == 0;
     QueryContext ctx =
         new QueryContext(text, startMs, endMs, stepMs, options, deadline, this);
-    ctx.checkDone("query execution");
+    ctx.checkCanceled("query execution");
     ctx.preprocess(expr);
     long[] minMax = ctx.minMaxTime(expr);
     Querier querier = null;

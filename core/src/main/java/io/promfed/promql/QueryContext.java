@@ -78,6 +78,13 @@ final class QueryContext {
     this.annotations = new Annotations(query);
   }
 
+  /** Throws when the query was canceled before it started. */
+  void checkCanceled(String env) {
+    if (query0 != null && query0.isCanceled()) {
+      throw new PromQLException(ErrorType.CANCELED, "query was canceled in " + env);
+    }
+  }
+
   /** Throws when the query was canceled or ran out of time ({@code contextDone}). */
   void checkDone(String env) {
     if (query0 != null && query0.isCanceled()) {
