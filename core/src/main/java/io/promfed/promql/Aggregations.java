@@ -210,19 +210,17 @@ final class Aggregations {
         }
         switch (op) {
           case SUM -> {
-            KahanSum k = new KahanSum(value[g], kahanC[g]);
-            k.add(f);
-            value[g] = k.sum;
-            kahanC[g] = k.c;
+            double t = value[g] + f;
+            kahanC[g] = KahanSum.compensation(value[g], f, t, kahanC[g]);
+            value[g] = t;
           }
           case AVG -> {
             count[g]++;
             if (!incremental[g]) {
-              KahanSum k = new KahanSum(value[g], kahanC[g]);
-              k.add(f);
-              if (!Double.isInfinite(k.sum)) {
-                value[g] = k.sum;
-                kahanC[g] = k.c;
+              double t = value[g] + f;
+              if (!Double.isInfinite(t)) {
+                kahanC[g] = KahanSum.compensation(value[g], f, t, kahanC[g]);
+                value[g] = t;
                 break;
               }
               // The sum would overflow: continue with an incremental mean.
@@ -231,10 +229,11 @@ final class Aggregations {
               kahanC[g] /= count[g] - 1;
             }
             double qq = (count[g] - 1) / count[g];
-            KahanSum k = new KahanSum(qq * mean[g], qq * kahanC[g]);
-            k.add(f / count[g]);
-            mean[g] = k.sum;
-            kahanC[g] = k.c;
+            double m = qq * mean[g];
+            double inc = f / count[g];
+            double t = m + inc;
+            kahanC[g] = KahanSum.compensation(m, inc, t, qq * kahanC[g]);
+            mean[g] = t;
           }
           case GROUP -> {
             // Always 1.

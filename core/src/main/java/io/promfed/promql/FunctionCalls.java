@@ -66,6 +66,21 @@ final class FunctionCalls {
     double[] scalars;
 
     double result;
+
+    /** Slope and intercept of the last {@link #linearRegression}. */
+    double slope;
+
+    double intercept;
+
+    private double[] scratch = new double[16];
+
+    /** A reusable buffer of at least n doubles. */
+    double[] scratch(int n) {
+      if (scratch.length < n) {
+        scratch = new double[Math.max(n, scratch.length * 2)];
+      }
+      return scratch;
+    }
   }
 
   /** Evaluates a range function; false when it yields no sample for this series and step. */
@@ -87,11 +102,14 @@ final class FunctionCalls {
         return true;
       case "sum_over_time":
         {
-          KahanSum s = new KahanSum();
+          double sum = 0;
+          double comp = 0;
           for (int i = c.lo; i < c.hi; i++) {
-            s.add(c.v[i]);
+            double t = sum + c.v[i];
+            comp = KahanSum.compensation(sum, c.v[i], t, comp);
+            sum = t;
           }
-          c.result = Double.isInfinite(s.sum) ? s.sum : s.value();
+          c.result = Double.isInfinite(sum) ? sum : sum + comp;
           return true;
         }
       case "count_over_time":
@@ -130,8 +148,9 @@ final class FunctionCalls {
           if (Double.isNaN(q) || q < 0 || q > 1) {
             ev.annotations().warn(invalidQuantile(q), call.args().get(0).positionRange());
           }
-          double[] values = Arrays.copyOfRange(c.v, c.lo, c.hi);
-          c.result = Quantiles.quantile(q, values, values.length);
+          double[] values = c.scratch(n);
+          System.arraycopy(c.v, c.lo, values, 0, n);
+          c.result = Quantiles.quantile(q, values, n);
           return true;
         }
       case "stddev_over_time":
@@ -142,18 +161,19 @@ final class FunctionCalls {
         return true;
       case "mad_over_time":
         {
-          double[] values = Arrays.copyOfRange(c.v, c.lo, c.hi);
-          for (double x : values) {
-            if (Double.isNaN(x)) {
+          double[] values = c.scratch(n);
+          System.arraycopy(c.v, c.lo, values, 0, n);
+          for (int i = 0; i < n; i++) {
+            if (Double.isNaN(values[i])) {
               c.result = Double.NaN;
               return true;
             }
           }
-          double median = Quantiles.quantile(0.5, values, values.length);
-          for (int i = 0; i < values.length; i++) {
+          double median = Quantiles.quantile(0.5, values, n);
+          for (int i = 0; i < n; i++) {
             values[i] = Math.abs(values[i] - median);
           }
-          c.result = Quantiles.quantile(0.5, values, values.length);
+          c.result = Quantiles.quantile(0.5, values, n);
           return true;
         }
       case "changes":
@@ -187,7 +207,8 @@ final class FunctionCalls {
           }
           // Intercept at the first sample's time to avoid floating-point accuracy issues
           // (prometheus/prometheus#2674).
-          c.result = linearRegression(c.t, c.v, c.lo, c.hi, c.t[c.lo])[0];
+          linearRegression(c, c.t[c.lo]);
+          c.result = c.slope;
           return true;
         }
       case "predict_linear":
@@ -195,8 +216,8 @@ final class FunctionCalls {
           if (n < 2) {
             return false;
           }
-          double[] si = linearRegression(c.t, c.v, c.lo, c.hi, c.ts);
-          c.result = si[0] * c.scalars[0] + si[1];
+          linearRegression(c, c.ts);
+          c.result = c.slope * c.scalars[0] + c.intercept;
           return true;
         }
       case "double_exponential_smoothing":
@@ -283,36 +304,41 @@ final class FunctionCalls {
     return true;
   }
 
+  /**
+   * The mean with Kahan summation, switching to an incremental mean once the sum would overflow
+   * ({@code funcAvgOverTime}).
+   */
   static double avgOverTime(double[] v, int lo, int hi) {
     double sum = v[lo];
+    double comp = 0;
     double count = 1;
     double mean = 0;
-    KahanSum k = new KahanSum(sum, 0);
     boolean incremental = false;
     for (int i = lo + 1; i < hi; i++) {
+      double f = v[i];
       count = i - lo + 1;
       if (!incremental) {
-        KahanSum next = new KahanSum(k.sum, k.c);
-        next.add(v[i]);
-        if (!Double.isInfinite(next.sum)) {
-          k = next;
+        double t = sum + f;
+        if (!Double.isInfinite(t)) {
+          comp = KahanSum.compensation(sum, f, t, comp);
+          sum = t;
           continue;
         }
-        // The sum would overflow: switch to an incremental mean.
         incremental = true;
-        mean = k.sum / (count - 1);
-        k.c /= (count - 1);
+        mean = sum / (count - 1);
+        comp /= count - 1;
       }
       double q = (count - 1) / count;
-      KahanSum m = new KahanSum(q * mean, q * k.c);
-      m.add(v[i] / count);
-      mean = m.sum;
-      k.c = m.c;
+      double m = q * mean;
+      double inc = f / count;
+      double t = m + inc;
+      comp = KahanSum.compensation(m, inc, t, q * comp);
+      mean = t;
     }
     if (incremental) {
-      return mean + k.c;
+      return mean + comp;
     }
-    return k.sum / count + k.c / count;
+    return sum / count + comp / count;
   }
 
   private static double compareOverTime(RangeCall c, boolean max, boolean returnTimestamp) {
@@ -334,58 +360,88 @@ final class FunctionCalls {
     return returnTimestamp ? bestT / 1000.0 : best;
   }
 
+  /** Welford's variance with Kahan-compensated mean and sum of squares ({@code varianceOverTime}). */
   static double varianceOverTime(double[] v, int lo, int hi) {
     double count = 0;
-    KahanSum mean = new KahanSum();
-    KahanSum aux = new KahanSum();
+    double mean = 0;
+    double cMean = 0;
+    double aux = 0;
+    double cAux = 0;
     for (int i = lo; i < hi; i++) {
       double f = v[i];
       count++;
-      double delta = f - (mean.sum + mean.c);
-      mean.add(delta / count);
-      aux.add(delta * (f - (mean.sum + mean.c)));
+      double delta = f - (mean + cMean);
+      double inc = delta / count;
+      double t = mean + inc;
+      cMean = KahanSum.compensation(mean, inc, t, cMean);
+      mean = t;
+      double inc2 = delta * (f - (mean + cMean));
+      double t2 = aux + inc2;
+      cAux = KahanSum.compensation(aux, inc2, t2, cAux);
+      aux = t2;
     }
-    return (aux.sum + aux.c) / count;
+    return (aux + cAux) / count;
   }
 
   /**
-   * Least-squares regression ({@code linearRegression}) with Kahan sums; returns {slope,
-   * intercept} at {@code interceptTime}. A constant series has slope 0 (NaN when infinite).
+   * Least-squares regression ({@code linearRegression}) with Kahan sums over the call's window;
+   * sets {@link RangeCall#slope} and {@link RangeCall#intercept} at {@code interceptTime}. A
+   * constant series has slope 0 (NaN when infinite).
    */
-  static double[] linearRegression(long[] t, double[] v, int lo, int hi, long interceptTime) {
+  static void linearRegression(RangeCall c, long interceptTime) {
+    double[] v = c.v;
+    long[] t = c.t;
     double n = 0;
-    KahanSum sumX = new KahanSum();
-    KahanSum sumY = new KahanSum();
-    KahanSum sumXY = new KahanSum();
-    KahanSum sumX2 = new KahanSum();
-    double initY = v[lo];
+    double sumX = 0;
+    double cX = 0;
+    double sumY = 0;
+    double cY = 0;
+    double sumXY = 0;
+    double cXY = 0;
+    double sumX2 = 0;
+    double cX2 = 0;
+    double initY = v[c.lo];
     boolean constY = true;
-    for (int i = lo; i < hi; i++) {
-      if (constY && i > lo && v[i] != initY) {
+    for (int i = c.lo; i < c.hi; i++) {
+      double y = v[i];
+      if (constY && i > c.lo && y != initY) {
         constY = false;
       }
       n += 1.0;
       double x = (t[i] - interceptTime) / 1e3;
-      sumX.add(x);
-      sumY.add(v[i]);
-      sumXY.add(x * v[i]);
-      sumX2.add(x * x);
+      double s = sumX + x;
+      cX = KahanSum.compensation(sumX, x, s, cX);
+      sumX = s;
+      s = sumY + y;
+      cY = KahanSum.compensation(sumY, y, s, cY);
+      sumY = s;
+      double xy = x * y;
+      s = sumXY + xy;
+      cXY = KahanSum.compensation(sumXY, xy, s, cXY);
+      sumXY = s;
+      double x2 = x * x;
+      s = sumX2 + x2;
+      cX2 = KahanSum.compensation(sumX2, x2, s, cX2);
+      sumX2 = s;
     }
     if (constY) {
       if (Double.isInfinite(initY)) {
-        return new double[] {Double.NaN, Double.NaN};
+        c.slope = Double.NaN;
+        c.intercept = Double.NaN;
+      } else {
+        c.slope = 0;
+        c.intercept = initY;
       }
-      return new double[] {0, initY};
+      return;
     }
-    double sx = sumX.value();
-    double sy = sumY.value();
-    double sxy = sumXY.value();
-    double sx2 = sumX2.value();
-    double covXY = sxy - sx * sy / n;
-    double varX = sx2 - sx * sx / n;
-    double slope = covXY / varX;
-    double intercept = sy / n - slope * sx / n;
-    return new double[] {slope, intercept};
+    sumX += cX;
+    sumY += cY;
+    sumXY += cXY;
+    sumX2 += cX2;
+    double covXY = sumXY - sumX * sumY / n;
+    double varX = sumX2 - sumX * sumX / n;
+    c.slope = covXY / varX;
+    c.intercept = sumY / n - c.slope * sumX / n;
   }
 
   private static boolean doubleExponentialSmoothing(RangeCall c) {

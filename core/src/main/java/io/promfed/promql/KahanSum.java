@@ -3,40 +3,26 @@ package io.promfed.promql;
 /**
  * Kahan–Neumaier compensated summation ({@code util/kahansum}), which Prometheus uses for {@code
  * sum}, {@code avg}, {@code sum_over_time}, {@code avg_over_time}, variances and regressions;
- * matching it keeps our results equal to Prometheus's in the last bits. Not thread-safe.
+ * matching it keeps our results equal to Prometheus's in the last bits.
+ *
+ * <p>Hot loops keep the running sum and compensation in local {@code double}s and call {@link
+ * #compensation}, so summing allocates nothing. Stateless.
  */
 final class KahanSum {
 
-  double sum;
-  double c;
+  private KahanSum() {}
 
-  KahanSum() {}
-
-  KahanSum(double sum, double c) {
-    this.sum = sum;
-    this.c = c;
-  }
-
-  /** Adds {@code inc} ({@code kahansum.Inc}). */
-  void add(double inc) {
-    double t = sum + inc;
+  /**
+   * The new compensation after adding {@code inc} to {@code sum}, where {@code t = sum + inc} is
+   * the new uncompensated sum ({@code kahansum.Inc}).
+   */
+  static double compensation(double sum, double inc, double t, double c) {
     if (Double.isInfinite(t)) {
-      c = 0;
-    } else if (Math.abs(sum) >= Math.abs(inc)) {
-      c += (sum - t) + inc;
-    } else {
-      c += (inc - t) + sum;
+      return 0;
     }
-    sum = t;
-  }
-
-  void reset() {
-    sum = 0;
-    c = 0;
-  }
-
-  /** The compensated sum. */
-  double value() {
-    return sum + c;
+    if (Math.abs(sum) >= Math.abs(inc)) {
+      return c + ((sum - t) + inc);
+    }
+    return c + ((inc - t) + sum);
   }
 }
