@@ -926,19 +926,17 @@ final class Evaluator {
     return out;
   }
 
-  void addSamples(int n) {
-    currentSamples += n;
-    checkSamples();
-  }
-
+  /** Resets the in-memory sample count at the start of an aggregation step. */
   void setSamples(int n) {
     currentSamples = n;
   }
 
+  /** Throws on timeout or cancellation. */
   void checkDone() {
     q.checkDone(EVAL);
   }
 
+  /** Throws when the query holds more samples than allowed. */
   void checkSampleLimit() {
     checkSamples();
   }

@@ -83,10 +83,11 @@ public final class Query {
       throw e;
     } catch (StackOverflowError e) {
       throw new PromQLException(ErrorType.EXECUTION, "query is too deeply nested", e);
+    } catch (java.io.UncheckedIOException e) {
+      // A storage read failed (Prometheus's ErrStorage).
+      throw new PromQLException(ErrorType.INTERNAL, e.getMessage(), e);
     } catch (RuntimeException e) {
-      if (e.getClass().getName().startsWith("io.promfed.storage")) {
-        throw new PromQLException(ErrorType.INTERNAL, e.getMessage(), e);
-      }
+      // Like a runtime panic in Prometheus's evaluator: reported, not propagated.
       throw new PromQLException(ErrorType.EXECUTION, "unexpected error: " + e, e);
     } finally {
       if (querier != null) {

@@ -48,7 +48,7 @@ final class QueryContext {
   final int maxSamples;
   final long noStepSubqueryIntervalMs;
   final long deadlineNanos;
-  final Query query0;
+  final Query owner;
   final Annotations annotations;
 
   Querier querier;
@@ -74,20 +74,20 @@ final class QueryContext {
     this.maxSamples = options.maxSamples();
     this.noStepSubqueryIntervalMs = options.noStepSubqueryInterval().toMillis();
     this.deadlineNanos = deadlineNanos;
-    this.query0 = owner;
+    this.owner = owner;
     this.annotations = new Annotations(query);
   }
 
   /** Throws when the query was canceled before it started. */
   void checkCanceled(String env) {
-    if (query0 != null && query0.isCanceled()) {
+    if (owner != null && owner.isCanceled()) {
       throw new PromQLException(ErrorType.CANCELED, "query was canceled in " + env);
     }
   }
 
   /** Throws when the query was canceled or ran out of time ({@code contextDone}). */
   void checkDone(String env) {
-    if (query0 != null && query0.isCanceled()) {
+    if (owner != null && owner.isCanceled()) {
       throw new PromQLException(ErrorType.CANCELED, "query was canceled in " + env);
     }
     if (System.nanoTime() - deadlineNanos > 0) {

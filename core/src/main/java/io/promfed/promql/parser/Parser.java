@@ -77,6 +77,15 @@ public final class Parser {
     return r.result instanceof VectorSelector vs ? vs.matchers() : List.of();
   }
 
+  /** Parses several series selectors, failing on the first bad one ({@code ParseMetricSelectors}). */
+  public static List<List<Matcher>> parseMetricSelectors(List<String> inputs) {
+    List<List<Matcher>> out = new ArrayList<>(inputs.size());
+    for (String s : inputs) {
+      out.add(parseMetricSelector(s));
+    }
+    return out;
+  }
+
   /** Parses a series description {@code name{a="b"}} into labels. */
   public static Labels parseMetric(String input) {
     Run r = new Run(input, DEFAULT.options);
