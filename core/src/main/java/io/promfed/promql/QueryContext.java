@@ -53,7 +53,6 @@ final class QueryContext {
 
   Querier querier;
 
-  private final Map<VectorSelector, List<Selected>> selected = new IdentityHashMap<>();
   private final Map<Expr, Long> atTimes = new IdentityHashMap<>();
   private final Map<Expr, Long> offsets = new IdentityHashMap<>();
   private final Set<Expr> stepInvariant = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -355,16 +354,12 @@ final class QueryContext {
   }
 
   /**
-   * The series a selector selects, each with a fresh cursor. The first evaluation takes the
-   * cursors selected up front; a rare second evaluation of the same node selects again, since a
-   * cursor can only be read once.
+   * The series a selector selects, each with a fresh cursor, read from the query's querier when
+   * the selector is evaluated (each selector node is evaluated once per query; a cursor is read
+   * once).
    */
   List<Selected> select(VectorSelector vs) {
-    List<Selected> s = selected.remove(vs);
-    if (s == null) {
-      s = doSelect(vs);
-    }
-    return s;
+    return doSelect(vs);
   }
 
   private List<Selected> doSelect(VectorSelector vs) {
@@ -375,7 +370,7 @@ final class QueryContext {
     SeriesSet set = querier.select(true, vs.matchers().toArray(new Matcher[0]));
     while (set.next()) {
       io.promfed.storage.Series s = set.at();
-      // Labels are immutable; the cursor is taken while at() is valid and read later.
+      // at() is only valid until next(): keep the (immutable) labels and a cursor taken now.
       out.add(new Selected(s.labels(), s.cursor()));
     }
     return out;

@@ -127,7 +127,11 @@ public final class Parser {
           return e;
         });
     r.throwIfErrors();
-    new Checker(r).check(r.result);
+    try {
+      new Checker(r).check(r.result);
+    } catch (StackOverflowError e) {
+      r.error(new PositionRange(0, input.length()), "expression is nested too deeply");
+    }
     r.throwIfErrors();
     return r.result;
   }
@@ -165,6 +169,8 @@ public final class Parser {
         result = body.parse();
       } catch (SyntaxError e) {
         // Recorded already.
+      } catch (StackOverflowError e) {
+        error(new PositionRange(0, input.length()), "expression is nested too deeply");
       }
     }
 

@@ -231,6 +231,16 @@ class ParserTest {
     assertThat(p.parse("limitk(2, foo)").toString()).isEqualTo("limitk(2, foo)");
   }
 
+  @Test
+  void deepNestingIsAnErrorNotACrash() {
+    String q = "(".repeat(100_000) + "1" + ")".repeat(100_000);
+    assertThatThrownBy(() -> Parser.parseExpr(q))
+        .isInstanceOf(PromQLParseException.class)
+        .hasMessage("1:1: parse error: expression is nested too deeply");
+    assertThat(Parser.parseExpr("(".repeat(200) + "1" + ")".repeat(200)).type())
+        .isEqualTo(ValueType.SCALAR);
+  }
+
   @TestFactory
   Stream<DynamicTest> parseErrors() throws IOException {
     List<DynamicTest> tests = new ArrayList<>();
