@@ -24,8 +24,8 @@ public record EngineOptions(
     if (timeout == null || timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive");
     }
-    if (maxSamples <= 0) {
-      throw new IllegalArgumentException("maxSamples must be positive");
+    if (maxSamples < 0) {
+      throw new IllegalArgumentException("maxSamples must not be negative");
     }
     if (lookbackDelta == null || lookbackDelta.isZero() || lookbackDelta.isNegative()) {
       lookbackDelta = Duration.ofMinutes(5);
