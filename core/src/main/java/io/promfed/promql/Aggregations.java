@@ -45,7 +45,8 @@ final class Aggregations {
   }
 
   /** The output labels of a group ({@code generateGroupingLabels}). */
-  static Labels groupingLabels(Labels metric, List<String> grouping, boolean without, LabelsBuilder b) {
+  static Labels groupingLabels(
+      Labels metric, List<String> grouping, boolean without, LabelsBuilder b) {
     if (without) {
       b.reset(metric);
       for (String g : grouping) {
@@ -106,10 +107,12 @@ final class Aggregations {
         throw PromQLException.execution("Parameter value is NaN");
       }
       if (min <= (double) Long.MIN_VALUE) {
-        throw PromQLException.execution("Scalar value " + GoFormat.formatG(min) + " underflows int64");
+        throw PromQLException.execution(
+            "Scalar value " + GoFormat.formatG(min) + " underflows int64");
       }
       if (max >= (double) Long.MAX_VALUE) {
-        throw PromQLException.execution("Scalar value " + GoFormat.formatG(max) + " overflows int64");
+        throw PromQLException.execution(
+            "Scalar value " + GoFormat.formatG(max) + " overflows int64");
       }
     } else if (op == ItemType.QUANTILE) {
       boolean nan = false;
@@ -171,7 +174,9 @@ final class Aggregations {
       }
       double fParam = params != null ? params[step] : Double.NaN;
       if (isK) {
-        List<Series> res = aggregateK(op, fParam, seriesToGroup, numGroups, has, val, kHeap, ts, kSeries, numSteps);
+        List<Series> res =
+            aggregateK(
+                op, fParam, seriesToGroup, numGroups, has, val, kHeap, ts, kSeries, numSteps);
         if (ev.start == ev.end) {
           return res;
         }
@@ -193,7 +198,8 @@ final class Aggregations {
           count[g] = 1;
           incremental[g] = false;
           switch (op) {
-            case STDVAR, STDDEV -> value[g] = (Double.isNaN(f) || Double.isInfinite(f)) ? Double.NaN : 0;
+            case STDVAR, STDDEV ->
+                value[g] = (Double.isNaN(f) || Double.isInfinite(f)) ? Double.NaN : 0;
             case QUANTILE -> {
               if (heap[g] == null) {
                 heap[g] = new double[8];
@@ -270,9 +276,8 @@ final class Aggregations {
         }
         double r =
             switch (op) {
-              case AVG -> incremental[g]
-                  ? mean[g] + kahanC[g]
-                  : value[g] / count[g] + kahanC[g] / count[g];
+              case AVG ->
+                  incremental[g] ? mean[g] + kahanC[g] : value[g] / count[g] + kahanC[g] / count[g];
               case SUM -> value[g] + kahanC[g];
               case COUNT -> count[g];
               case STDVAR -> value[g] / count[g];
@@ -409,8 +414,8 @@ final class Aggregations {
   }
 
   /**
-   * Heap order of topk (a min-heap, NaN smallest) and bottomk (a max-heap, NaN largest), as
-   * {@code vectorByValueHeap}/{@code vectorByReverseValueHeap}.
+   * Heap order of topk (a min-heap, NaN smallest) and bottomk (a max-heap, NaN largest), as {@code
+   * vectorByValueHeap}/{@code vectorByReverseValueHeap}.
    */
   private static boolean less(double a, double b, boolean reverse) {
     if (Double.isNaN(a)) {
@@ -464,7 +469,8 @@ final class Aggregations {
     Map<Labels, int[]> counts = new LinkedHashMap<>();
     LabelsBuilder gb = new LabelsBuilder();
     for (int i = 0; i < v.size; i++) {
-      Labels metric = enh.lb.reset(v.labels[i]).set(valueLabel, GoFormat.formatFloat(v.values[i])).build();
+      Labels metric =
+          enh.lb.reset(v.labels[i]).set(valueLabel, GoFormat.formatFloat(v.values[i])).build();
       Labels key = groupingLabels(metric, grouping, e.without(), gb);
       counts.computeIfAbsent(key, k -> new int[1])[0]++;
     }

@@ -84,13 +84,21 @@ class AtModifierTest {
                 if (vector) {
                   Vector vec = (Vector) v;
                   for (int k = 0; k < vec.size(); k++) {
-                    actual.add(vec.labels(k) + " => " + vec.timestampMs(k) + ":" + GoFormat.formatFloat(vec.value(k)));
+                    actual.add(
+                        vec.labels(k)
+                            + " => "
+                            + vec.timestampMs(k)
+                            + ":"
+                            + GoFormat.formatFloat(vec.value(k)));
                   }
                 } else {
                   for (Series s : ((Matrix) v).series()) {
                     StringBuilder sb = new StringBuilder(s.labels().toString()).append(" =>");
                     for (int k = 0; k < s.size(); k++) {
-                      sb.append(' ').append(s.timestampMs(k)).append(':').append(GoFormat.formatFloat(s.value(k)));
+                      sb.append(' ')
+                          .append(s.timestampMs(k))
+                          .append(':')
+                          .append(GoFormat.formatFloat(s.value(k)));
                     }
                     actual.add(sb.toString());
                   }

@@ -67,7 +67,9 @@ class SubquerySelectorTest {
                   for (Series series : m.series()) {
                     StringBuilder sb = new StringBuilder(series.labels().toString()).append(" =>");
                     for (int k = 0; k < series.size(); k++) {
-                      sb.append(' ').append(series.timestampMs(k)).append(':')
+                      sb.append(' ')
+                          .append(series.timestampMs(k))
+                          .append(':')
                           .append(io.promfed.promql.parser.GoFormat.formatFloat(series.value(k)));
                     }
                     actual.add(sb.toString());

@@ -166,7 +166,10 @@ public final class Lexer {
           return emit(ItemType.COLON);
         }
         return error(
-            "unexpected character: " + GoFormat.quoteRune(r) + ", expected " + GoFormat.quoteRune(':'));
+            "unexpected character: "
+                + GoFormat.quoteRune(r)
+                + ", expected "
+                + GoFormat.quoteRune(':'));
       }
       return error("unexpected character: " + GoFormat.quoteRune(r));
     }
