@@ -70,7 +70,11 @@ final class Aggregations {
 
   List<Series> run() {
     ItemType op = e.op();
-    boolean isK = op == ItemType.TOPK || op == ItemType.BOTTOMK || op == ItemType.LIMITK;
+    boolean isK =
+        op == ItemType.TOPK
+            || op == ItemType.BOTTOMK
+            || op == ItemType.LIMITK
+            || op == ItemType.LIMIT_RATIO;
     LabelsBuilder b = new LabelsBuilder();
     Map<Labels, Integer> groupIndex = new HashMap<>();
     List<Labels> groupLabels = new ArrayList<>();
@@ -88,7 +92,31 @@ final class Aggregations {
     int numGroups = groupLabels.size();
     int numSteps = (int) ((ev.end - ev.start) / ev.interval) + 1;
 
-    if (isK) {
+    if (op == ItemType.LIMIT_RATIO) {
+      double max = Double.NEGATIVE_INFINITY;
+      double min = Double.POSITIVE_INFINITY;
+      boolean anyNaN = false;
+      for (double p : params) {
+        if (Double.isNaN(p)) {
+          anyNaN = true;
+        } else {
+          max = Math.max(max, p);
+          min = Math.min(min, p);
+        }
+      }
+      if (!anyNaN && max == 0 && min == 0) {
+        return new ArrayList<>();
+      }
+      if (anyNaN) {
+        throw PromQLException.execution("Ratio value is NaN");
+      }
+      if (max > 1.0) {
+        q.annotations.warn(invalidRatio(max, 1.0), e.param().positionRange());
+      }
+      if (min < -1.0) {
+        q.annotations.warn(invalidRatio(min, -1.0), e.param().positionRange());
+      }
+    } else if (isK) {
       double max = Double.NEGATIVE_INFINITY;
       double min = Double.POSITIVE_INFINITY;
       boolean anyNaN = false;
@@ -305,8 +333,28 @@ final class Aggregations {
     return result;
   }
 
+  /** The limit_ratio offsets of the input series, hashed once per query. */
+  private double[] sampleOffsets;
+
+  private double sampleOffset(int si) {
+    if (sampleOffsets == null) {
+      sampleOffsets = new double[input.size()];
+      for (int i = 0; i < input.size(); i++) {
+        sampleOffsets[i] = RatioSampler.sampleOffset(input.get(i).labels());
+      }
+    }
+    return sampleOffsets[si];
+  }
+
+  private static String invalidRatio(double r, double to) {
+    return "ratio value should be between -1 and 1, got "
+        + GoFormat.formatG(r)
+        + ", capping to "
+        + GoFormat.formatG(to);
+  }
+
   /**
-   * topk, bottomk and limitk at one step. For an instant query returns the result in group order,
+   * topk, bottomk, limitk and limit_ratio at one step. For an instant query returns the result in group order,
    * each group sorted (descending for topk, ascending for bottomk); for a range query adds the
    * points to {@code kSeries} and returns null.
    */
@@ -321,9 +369,19 @@ final class Aggregations {
       long ts,
       Map<Labels, Series> kSeries,
       int numSteps) {
-    long k = Math.min((long) fParam, input.size());
-    if (k < 1) {
-      return ev.start == ev.end ? new ArrayList<>() : null;
+    long k;
+    double ratio = 0;
+    if (op == ItemType.LIMIT_RATIO) {
+      if (fParam == 0) {
+        return ev.start == ev.end ? new ArrayList<>() : null;
+      }
+      ratio = Math.max(-1.0, Math.min(1.0, fParam));
+      k = input.size();
+    } else {
+      k = Math.min((long) fParam, input.size());
+      if (k < 1) {
+        return ev.start == ev.end ? new ArrayList<>() : null;
+      }
     }
     int[] size = new int[numGroups];
     boolean[] seen = new boolean[numGroups];
@@ -365,6 +423,11 @@ final class Aggregations {
             h[size[g]++] = si;
           }
         }
+        case LIMIT_RATIO -> {
+          if (RatioSampler.add(ratio, sampleOffset(si))) {
+            h[size[g]++] = si;
+          }
+        }
         default -> throw new IllegalStateException("expected aggregation operator but got " + op);
       }
     }
@@ -378,7 +441,7 @@ final class Aggregations {
       for (int i = 0; i < n; i++) {
         order[i] = kHeap[g][i];
       }
-      if (op != ItemType.LIMITK) {
+      if (op == ItemType.TOPK || op == ItemType.BOTTOMK) {
         boolean desc = op == ItemType.TOPK;
         Arrays.sort(
             order,

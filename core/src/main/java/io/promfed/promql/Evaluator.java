@@ -895,9 +895,6 @@ final class Evaluator {
               Aggregations.countValues(e, grouping, valueLabel.value(), in[0], enh, out),
           e.expr());
     }
-    if (e.op() == ItemType.LIMIT_RATIO) {
-      throw PromQLException.execution("limit_ratio() is not supported");
-    }
     int originalNumSamples = currentSamples;
     double[] params = null;
     if (e.param() != null) {
