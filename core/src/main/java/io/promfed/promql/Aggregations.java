@@ -45,7 +45,8 @@ final class Aggregations {
   }
 
   /** The output labels of a group ({@code generateGroupingLabels}). */
-  static Labels groupingLabels(Labels metric, List<String> grouping, boolean without, LabelsBuilder b) {
+  static Labels groupingLabels(
+      Labels metric, List<String> grouping, boolean without, LabelsBuilder b) {
     if (without) {
       b.reset(metric);
       for (String g : grouping) {
@@ -69,7 +70,11 @@ final class Aggregations {
 
   List<Series> run() {
     ItemType op = e.op();
-    boolean isK = op == ItemType.TOPK || op == ItemType.BOTTOMK || op == ItemType.LIMITK;
+    boolean isK =
+        op == ItemType.TOPK
+            || op == ItemType.BOTTOMK
+            || op == ItemType.LIMITK
+            || op == ItemType.LIMIT_RATIO;
     LabelsBuilder b = new LabelsBuilder();
     Map<Labels, Integer> groupIndex = new HashMap<>();
     List<Labels> groupLabels = new ArrayList<>();
@@ -87,7 +92,31 @@ final class Aggregations {
     int numGroups = groupLabels.size();
     int numSteps = (int) ((ev.end - ev.start) / ev.interval) + 1;
 
-    if (isK) {
+    if (op == ItemType.LIMIT_RATIO) {
+      double max = Double.NEGATIVE_INFINITY;
+      double min = Double.POSITIVE_INFINITY;
+      boolean anyNaN = false;
+      for (double p : params) {
+        if (Double.isNaN(p)) {
+          anyNaN = true;
+        } else {
+          max = Math.max(max, p);
+          min = Math.min(min, p);
+        }
+      }
+      if (!anyNaN && max == 0 && min == 0) {
+        return new ArrayList<>();
+      }
+      if (anyNaN) {
+        throw PromQLException.execution("Ratio value is NaN");
+      }
+      if (max > 1.0) {
+        q.annotations.warn(invalidRatio(max, 1.0), e.param().positionRange());
+      }
+      if (min < -1.0) {
+        q.annotations.warn(invalidRatio(min, -1.0), e.param().positionRange());
+      }
+    } else if (isK) {
       double max = Double.NEGATIVE_INFINITY;
       double min = Double.POSITIVE_INFINITY;
       boolean anyNaN = false;
@@ -106,10 +135,12 @@ final class Aggregations {
         throw PromQLException.execution("Parameter value is NaN");
       }
       if (min <= (double) Long.MIN_VALUE) {
-        throw PromQLException.execution("Scalar value " + GoFormat.formatG(min) + " underflows int64");
+        throw PromQLException.execution(
+            "Scalar value " + GoFormat.formatG(min) + " underflows int64");
       }
       if (max >= (double) Long.MAX_VALUE) {
-        throw PromQLException.execution("Scalar value " + GoFormat.formatG(max) + " overflows int64");
+        throw PromQLException.execution(
+            "Scalar value " + GoFormat.formatG(max) + " overflows int64");
       }
     } else if (op == ItemType.QUANTILE) {
       boolean nan = false;
@@ -171,7 +202,9 @@ final class Aggregations {
       }
       double fParam = params != null ? params[step] : Double.NaN;
       if (isK) {
-        List<Series> res = aggregateK(op, fParam, seriesToGroup, numGroups, has, val, kHeap, ts, kSeries, numSteps);
+        List<Series> res =
+            aggregateK(
+                op, fParam, seriesToGroup, numGroups, has, val, kHeap, ts, kSeries, numSteps);
         if (ev.start == ev.end) {
           return res;
         }
@@ -193,7 +226,8 @@ final class Aggregations {
           count[g] = 1;
           incremental[g] = false;
           switch (op) {
-            case STDVAR, STDDEV -> value[g] = (Double.isNaN(f) || Double.isInfinite(f)) ? Double.NaN : 0;
+            case STDVAR, STDDEV ->
+                value[g] = (Double.isNaN(f) || Double.isInfinite(f)) ? Double.NaN : 0;
             case QUANTILE -> {
               if (heap[g] == null) {
                 heap[g] = new double[8];
@@ -270,9 +304,8 @@ final class Aggregations {
         }
         double r =
             switch (op) {
-              case AVG -> incremental[g]
-                  ? mean[g] + kahanC[g]
-                  : value[g] / count[g] + kahanC[g] / count[g];
+              case AVG ->
+                  incremental[g] ? mean[g] + kahanC[g] : value[g] / count[g] + kahanC[g] / count[g];
               case SUM -> value[g] + kahanC[g];
               case COUNT -> count[g];
               case STDVAR -> value[g] / count[g];
@@ -300,8 +333,28 @@ final class Aggregations {
     return result;
   }
 
+  /** The limit_ratio offsets of the input series, hashed once per query. */
+  private double[] sampleOffsets;
+
+  private double sampleOffset(int si) {
+    if (sampleOffsets == null) {
+      sampleOffsets = new double[input.size()];
+      for (int i = 0; i < input.size(); i++) {
+        sampleOffsets[i] = RatioSampler.sampleOffset(input.get(i).labels());
+      }
+    }
+    return sampleOffsets[si];
+  }
+
+  private static String invalidRatio(double r, double to) {
+    return "ratio value should be between -1 and 1, got "
+        + GoFormat.formatG(r)
+        + ", capping to "
+        + GoFormat.formatG(to);
+  }
+
   /**
-   * topk, bottomk and limitk at one step. For an instant query returns the result in group order,
+   * topk, bottomk, limitk and limit_ratio at one step. For an instant query returns the result in group order,
    * each group sorted (descending for topk, ascending for bottomk); for a range query adds the
    * points to {@code kSeries} and returns null.
    */
@@ -316,9 +369,19 @@ final class Aggregations {
       long ts,
       Map<Labels, Series> kSeries,
       int numSteps) {
-    long k = Math.min((long) fParam, input.size());
-    if (k < 1) {
-      return ev.start == ev.end ? new ArrayList<>() : null;
+    long k;
+    double ratio = 0;
+    if (op == ItemType.LIMIT_RATIO) {
+      if (fParam == 0) {
+        return ev.start == ev.end ? new ArrayList<>() : null;
+      }
+      ratio = Math.max(-1.0, Math.min(1.0, fParam));
+      k = input.size();
+    } else {
+      k = Math.min((long) fParam, input.size());
+      if (k < 1) {
+        return ev.start == ev.end ? new ArrayList<>() : null;
+      }
     }
     int[] size = new int[numGroups];
     boolean[] seen = new boolean[numGroups];
@@ -360,6 +423,11 @@ final class Aggregations {
             h[size[g]++] = si;
           }
         }
+        case LIMIT_RATIO -> {
+          if (RatioSampler.add(ratio, sampleOffset(si))) {
+            h[size[g]++] = si;
+          }
+        }
         default -> throw new IllegalStateException("expected aggregation operator but got " + op);
       }
     }
@@ -373,7 +441,7 @@ final class Aggregations {
       for (int i = 0; i < n; i++) {
         order[i] = kHeap[g][i];
       }
-      if (op != ItemType.LIMITK) {
+      if (op == ItemType.TOPK || op == ItemType.BOTTOMK) {
         boolean desc = op == ItemType.TOPK;
         Arrays.sort(
             order,
@@ -409,8 +477,8 @@ final class Aggregations {
   }
 
   /**
-   * Heap order of topk (a min-heap, NaN smallest) and bottomk (a max-heap, NaN largest), as
-   * {@code vectorByValueHeap}/{@code vectorByReverseValueHeap}.
+   * Heap order of topk (a min-heap, NaN smallest) and bottomk (a max-heap, NaN largest), as {@code
+   * vectorByValueHeap}/{@code vectorByReverseValueHeap}.
    */
   private static boolean less(double a, double b, boolean reverse) {
     if (Double.isNaN(a)) {
@@ -464,7 +532,8 @@ final class Aggregations {
     Map<Labels, int[]> counts = new LinkedHashMap<>();
     LabelsBuilder gb = new LabelsBuilder();
     for (int i = 0; i < v.size; i++) {
-      Labels metric = enh.lb.reset(v.labels[i]).set(valueLabel, GoFormat.formatFloat(v.values[i])).build();
+      Labels metric =
+          enh.lb.reset(v.labels[i]).set(valueLabel, GoFormat.formatFloat(v.values[i])).build();
       Labels key = groupingLabels(metric, grouping, e.without(), gb);
       counts.computeIfAbsent(key, k -> new int[1])[0]++;
     }

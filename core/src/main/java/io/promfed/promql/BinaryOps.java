@@ -119,7 +119,8 @@ final class BinaryOps {
                 + d1
                 + ", "
                 + d2
-                + "];many-to-many matching not allowed: matching labels must be unique on one side");
+                + "];many-to-many matching not allowed: matching labels must be unique on one"
+                + " side");
       }
       rightSigs[sig] = j;
       rightPresent[sig] = true;

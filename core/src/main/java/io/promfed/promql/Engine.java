@@ -15,8 +15,8 @@ import io.promfed.storage.Queryable;
  *   <li>An instant selector takes the latest sample in {@code (t - lookbackDelta, t]}; a stale
  *       marker ends a series. A range selector {@code x[5m]} takes the samples in {@code (t - 5m,
  *       t]}. Prometheus 2.x used closed windows, {@code [t - 5m, t]}, for both.
- *   <li>{@code offset} and {@code @} (including {@code @ start()}/{@code @ end()}) move the
- *       window; subqueries evaluate on a grid aligned to multiples of their step.
+ *   <li>{@code offset} and {@code @} (including {@code @ start()}/{@code @ end()}) move the window;
+ *       subqueries evaluate on a grid aligned to multiples of their step.
  *   <li>{@code __name__} is dropped by functions and operators that change a metric's meaning, as
  *       without Prometheus's {@code promql-delayed-name-removal} feature flag.
  *   <li>Only float samples exist here; native histograms are not supported.

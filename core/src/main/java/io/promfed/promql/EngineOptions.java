@@ -44,15 +44,18 @@ public record EngineOptions(
   }
 
   public EngineOptions withTimeout(Duration d) {
-    return new EngineOptions(d, maxSamples, lookbackDelta, noStepSubqueryInterval, enableExperimentalFunctions);
+    return new EngineOptions(
+        d, maxSamples, lookbackDelta, noStepSubqueryInterval, enableExperimentalFunctions);
   }
 
   public EngineOptions withMaxSamples(int n) {
-    return new EngineOptions(timeout, n, lookbackDelta, noStepSubqueryInterval, enableExperimentalFunctions);
+    return new EngineOptions(
+        timeout, n, lookbackDelta, noStepSubqueryInterval, enableExperimentalFunctions);
   }
 
   public EngineOptions withLookbackDelta(Duration d) {
-    return new EngineOptions(timeout, maxSamples, d, noStepSubqueryInterval, enableExperimentalFunctions);
+    return new EngineOptions(
+        timeout, maxSamples, d, noStepSubqueryInterval, enableExperimentalFunctions);
   }
 
   public EngineOptions withExperimentalFunctions(boolean enable) {

@@ -1,5 +1,7 @@
 package io.promfed.promql;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.promql.parser.AggregateExpr;
@@ -17,8 +19,6 @@ import io.promfed.promql.parser.ValueType;
 import io.promfed.promql.parser.VectorMatching;
 import io.promfed.promql.parser.VectorSelector;
 import io.promfed.storage.SeriesCursor;
-import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -31,10 +31,10 @@ import java.util.Set;
 /**
  * Evaluates an expression at every step of {@code [start, end]} ({@code promql.evaluator}).
  *
- * <p>As in Prometheus, every node evaluates to a matrix holding one point per step for each
- * output series (an instant query is a range of one step); functions over range vectors read
- * each series through a sliding {@link RangeWindow}. Subqueries and step-invariant sub-trees run in
- * child evaluators with their own time range. The number of samples held is tracked in {@link
+ * <p>As in Prometheus, every node evaluates to a matrix holding one point per step for each output
+ * series (an instant query is a range of one step); functions over range vectors read each series
+ * through a sliding {@link RangeWindow}. Subqueries and step-invariant sub-trees run in child
+ * evaluators with their own time range. The number of samples held is tracked in {@link
  * #currentSamples} and checked against the limit, with Prometheus's accounting. Not thread-safe.
  */
 final class Evaluator {
@@ -94,7 +94,9 @@ final class Evaluator {
     return n;
   }
 
-  /** Evaluates {@code e}: a {@code List<Series>} for every type but strings ({@link StringValue}). */
+  /**
+   * Evaluates {@code e}: a {@code List<Series>} for every type but strings ({@link StringValue}).
+   */
   Object eval(Expr e) {
     q.checkDone(EVAL);
     if (end < start) {
@@ -200,7 +202,8 @@ final class Evaluator {
           Set<Labels> seen = new HashSet<>();
           for (int i = 0; i < out.size; i++) {
             if (!seen.add(out.labels[i])) {
-              throw PromQLException.execution("vector cannot contain metrics with the same labelset");
+              throw PromQLException.execution(
+                  "vector cannot contain metrics with the same labelset");
             }
           }
         }
@@ -284,15 +287,17 @@ final class Evaluator {
   // ---------------------------------------------------------------- step invariance
 
   /**
-   * Evaluates a step-invariant sub-tree once at the start time and repeats the result at every
-   * step ({@code StepInvariantExpr}); range selectors and subqueries are returned as they are.
+   * Evaluates a step-invariant sub-tree once at the start time and repeats the result at every step
+   * ({@code StepInvariantExpr}); range selectors and subqueries are returned as they are.
    */
   private Object evalStepInvariant(Expr e) {
     Evaluator child = new Evaluator(q, start, start, interval, currentSamples);
     Object res = child.evalNode(e);
     currentSamples = child.currentSamples;
     Expr inner = QueryContext.unwrapParens(e);
-    if (inner instanceof MatrixSelector || inner instanceof SubqueryExpr || !(res instanceof List)) {
+    if (inner instanceof MatrixSelector
+        || inner instanceof SubqueryExpr
+        || !(res instanceof List)) {
       return res;
     }
     List<Series> mat = matrix(res);
@@ -569,9 +574,9 @@ final class Evaluator {
   }
 
   /**
-   * A function over a range vector: one series at a time, slide the window over the steps and
-   * call the function on the samples in it. Series are read from storage for a range selector and
-   * from the evaluated matrix for a subquery ({@code evalSubquery}).
+   * A function over a range vector: one series at a time, slide the window over the steps and call
+   * the function on the samples in it. Series are read from storage for a range selector and from
+   * the evaluated matrix for a subquery ({@code evalSubquery}).
    */
   private List<Series> evalRangeFunction(Call e, String name, List<Expr> args, int matrixArg) {
     Expr arg = args.get(matrixArg);
@@ -756,8 +761,7 @@ final class Evaluator {
     try {
       regex = Pattern.compile("^(?s:" + regexStr + ")$");
     } catch (PatternSyntaxException ex) {
-      throw PromQLException.execution(
-          "invalid regular expression in label_replace(): " + regexStr);
+      throw PromQLException.execution("invalid regular expression in label_replace(): " + regexStr);
     }
     if (dst.isEmpty()) {
       throw PromQLException.execution("invalid destination label name in label_replace(): " + dst);
@@ -890,9 +894,6 @@ final class Evaluator {
           (in, enh, out) ->
               Aggregations.countValues(e, grouping, valueLabel.value(), in[0], enh, out),
           e.expr());
-    }
-    if (e.op() == ItemType.LIMIT_RATIO) {
-      throw PromQLException.execution("limit_ratio() is not supported");
     }
     int originalNumSamples = currentSamples;
     double[] params = null;

@@ -26,8 +26,8 @@ import java.util.Set;
 /**
  * The implementations of PromQL's functions ({@code promql/functions.go}), float samples only.
  * Instant-vector functions work on one step's {@link StepVector}s; range-vector functions on the
- * samples of one series in one {@link RangeWindow}. Stateless; per-step state lives in the
- * caller's {@link EvalNodeHelper}.
+ * samples of one series in one {@link RangeWindow}. Stateless; per-step state lives in the caller's
+ * {@link EvalNodeHelper}.
  */
 final class FunctionCalls {
 
@@ -37,8 +37,19 @@ final class FunctionCalls {
    */
   static final Set<String> AT_MODIFIER_UNSAFE =
       Set.of(
-          "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month",
-          "year", "predict_linear", "time", "timestamp", "start", "end");
+          "days_in_month",
+          "day_of_month",
+          "day_of_week",
+          "day_of_year",
+          "hour",
+          "minute",
+          "month",
+          "year",
+          "predict_linear",
+          "time",
+          "timestamp",
+          "start",
+          "end");
 
   /** Range functions that keep the metric name; every other function drops it. */
   static boolean keepsMetricName(String fn) {
@@ -55,13 +66,16 @@ final class FunctionCalls {
     double[] v;
     int lo;
     int hi;
+
     /** Evaluation time of the step. */
     long ts;
+
     /** Window start (exclusive) and end (inclusive) as {@code rangeStart/rangeEnd} upstream. */
     long rangeStart;
 
     long rangeEnd;
     long rangeMs;
+
     /** Values of the non-range arguments at this step, in argument order. */
     double[] scalars;
 
@@ -360,7 +374,9 @@ final class FunctionCalls {
     return returnTimestamp ? bestT / 1000.0 : best;
   }
 
-  /** Welford's variance with Kahan-compensated mean and sum of squares ({@code varianceOverTime}). */
+  /**
+   * Welford's variance with Kahan-compensated mean and sum of squares ({@code varianceOverTime}).
+   */
   static double varianceOverTime(double[] v, int lo, int hi) {
     double count = 0;
     double mean = 0;
@@ -449,11 +465,13 @@ final class FunctionCalls {
     double tf = c.scalars[1];
     if (sf <= 0 || sf >= 1) {
       throw PromQLException.execution(
-          "invalid smoothing factor. Expected: 0 < sf < 1, got: " + String.format(Locale.ROOT, "%f", sf));
+          "invalid smoothing factor. Expected: 0 < sf < 1, got: "
+              + String.format(Locale.ROOT, "%f", sf));
     }
     if (tf <= 0 || tf >= 1) {
       throw PromQLException.execution(
-          "invalid trend factor. Expected: 0 < tf < 1, got: " + String.format(Locale.ROOT, "%f", tf));
+          "invalid trend factor. Expected: 0 < tf < 1, got: "
+              + String.format(Locale.ROOT, "%f", tf));
     }
     int l = c.hi - c.lo;
     if (l < 2) {
@@ -530,7 +548,8 @@ final class FunctionCalls {
         simple(in[0], enh, out, x -> Math.floor(x * inv + 0.5) / inv);
       }
       case "vector" -> out.add(Labels.EMPTY, enh.ts, in[0].values[0]);
-      case "scalar" -> out.add(Labels.EMPTY, enh.ts, in[0].size == 1 ? in[0].values[0] : Double.NaN);
+      case "scalar" ->
+          out.add(Labels.EMPTY, enh.ts, in[0].size == 1 ? in[0].values[0] : Double.NaN);
       case "time" -> out.add(Labels.EMPTY, enh.ts, enh.ts / 1000.0);
       case "pi" -> out.add(Labels.EMPTY, enh.ts, Math.PI);
       // The query's start and end times; Prometheus folds them into number literals.
@@ -555,7 +574,10 @@ final class FunctionCalls {
       case "year" -> date(in, enh, out, ZonedDateTime::getYear);
       case "histogram_quantile" -> histogramQuantile(ev, call, in, enh, out, state);
       case "histogram_fraction" -> histogramFraction(ev, call, in, enh, out, state);
-      case "histogram_avg", "histogram_count", "histogram_sum", "histogram_stddev",
+      case "histogram_avg",
+          "histogram_count",
+          "histogram_sum",
+          "histogram_stddev",
           "histogram_stdvar" -> {
         // Only native histograms have these; float samples yield nothing, as upstream.
       }
@@ -578,12 +600,14 @@ final class FunctionCalls {
     }
   }
 
-  private static void clamp(StepVector v, double min, double max, EvalNodeHelper enh, StepVector out) {
+  private static void clamp(
+      StepVector v, double min, double max, EvalNodeHelper enh, StepVector out) {
     if (max < min) {
       return;
     }
     for (int i = 0; i < v.size; i++) {
-      out.add(enh.dropName(v.labels[i]), v.timestamps[i], Math.max(min, Math.min(max, v.values[i])));
+      out.add(
+          enh.dropName(v.labels[i]), v.timestamps[i], Math.max(min, Math.min(max, v.values[i])));
     }
   }
 
@@ -603,7 +627,8 @@ final class FunctionCalls {
       return x;
     }
     double a = Math.abs(x);
-    double r = a > 1e8 ? Math.log(a) + Math.log(2) : Math.log1p(a + a * a / (1 + Math.sqrt(1 + a * a)));
+    double r =
+        a > 1e8 ? Math.log(a) + Math.log(2) : Math.log1p(a + a * a / (1 + Math.sqrt(1 + a * a)));
     return x < 0 ? -r : r;
   }
 
@@ -754,8 +779,8 @@ final class FunctionCalls {
   }
 
   /**
-   * The labels of absent()/absent_over_time(): the equality matchers of the selector, except
-   * labels matched more than once ({@code createLabelsForAbsentFunction}).
+   * The labels of absent()/absent_over_time(): the equality matchers of the selector, except labels
+   * matched more than once ({@code createLabelsForAbsentFunction}).
    */
   static Labels labelsForAbsent(Expr e) {
     e = QueryContext.unwrapParens(e);
@@ -807,7 +832,12 @@ final class FunctionCalls {
   }
 
   private static void histogramQuantile(
-      Evaluator ev, Call call, StepVector[] in, EvalNodeHelper enh, StepVector out, StepState state) {
+      Evaluator ev,
+      Call call,
+      StepVector[] in,
+      EvalNodeHelper enh,
+      StepVector out,
+      StepState state) {
     if (in[0].size == 0) {
       return;
     }
@@ -834,7 +864,12 @@ final class FunctionCalls {
   }
 
   private static void histogramFraction(
-      Evaluator ev, Call call, StepVector[] in, EvalNodeHelper enh, StepVector out, StepState state) {
+      Evaluator ev,
+      Call call,
+      StepVector[] in,
+      EvalNodeHelper enh,
+      StepVector out,
+      StepState state) {
     if (in[0].size == 0 || in[1].size == 0) {
       return;
     }

@@ -2,8 +2,8 @@ package io.promfed.promql;
 
 /**
  * A failed query, with Prometheus's message ({@code query timed out in expression evaluation},
- * {@code query processing would load too many samples into memory in query execution}, {@code
- * 1:5: parse error: …}) and the {@link ErrorType} the API reports.
+ * {@code query processing would load too many samples into memory in query execution}, {@code 1:5:
+ * parse error: …}) and the {@link ErrorType} the API reports.
  */
 public final class PromQLException extends RuntimeException {
 

@@ -9,8 +9,8 @@ import java.util.Arrays;
 final class Quantiles {
 
   /**
-   * Relative difference between adjacent bucket counts that is treated as floating-point noise
-   * and silently evened out ({@code smallDeltaTolerance}).
+   * Relative difference between adjacent bucket counts that is treated as floating-point noise and
+   * silently evened out ({@code smallDeltaTolerance}).
    */
   static final double SMALL_DELTA_TOLERANCE = 1e-12;
 
@@ -23,6 +23,7 @@ final class Quantiles {
     double[] upper = new double[8];
     double[] count = new double[8];
     int size;
+
     /** Set by {@link #bucketQuantile} when counts had to be made monotonic. */
     boolean forcedMonotonic;
 
@@ -82,8 +83,8 @@ final class Quantiles {
     }
 
     /**
-     * Evens out insignificant differences and removes decreases between successive buckets
-     * ({@code ensureMonotonicAndIgnoreSmallDeltas}); returns whether a decrease was removed.
+     * Evens out insignificant differences and removes decreases between successive buckets ({@code
+     * ensureMonotonicAndIgnoreSmallDeltas}); returns whether a decrease was removed.
      */
     boolean ensureMonotonic(double tolerance) {
       boolean forced = false;
@@ -111,8 +112,8 @@ final class Quantiles {
   /**
    * The {@code q} quantile of classic buckets ({@code BucketQuantile}): linear interpolation in the
    * bucket holding the rank, a lower bound of 0 for the first bucket when its upper bound is
-   * positive, the second-highest upper bound when the rank falls in the +Inf bucket. NaN without
-   * a +Inf bucket, with fewer than two buckets, or with no observations.
+   * positive, the second-highest upper bound when the rank falls in the +Inf bucket. NaN without a
+   * +Inf bucket, with fewer than two buckets, or with no observations.
    */
   static double bucketQuantile(double q, Buckets b) {
     if (Double.isNaN(q)) {
@@ -160,8 +161,8 @@ final class Quantiles {
   }
 
   /**
-   * The fraction of observations between {@code lower} and {@code upper} in classic buckets
-   * ({@code BucketFraction}), interpolating linearly inside buckets.
+   * The fraction of observations between {@code lower} and {@code upper} in classic buckets ({@code
+   * BucketFraction}), interpolating linearly inside buckets.
    */
   static double bucketFraction(double lower, double upper, Buckets b) {
     b.sort();
@@ -231,8 +232,8 @@ final class Quantiles {
   }
 
   /**
-   * The {@code q} quantile of {@code values[0..n)} ({@code quantile}): sorts the values (NaN
-   * first, as Prometheus's heap order does) and interpolates between the closest ranks.
+   * The {@code q} quantile of {@code values[0..n)} ({@code quantile}): sorts the values (NaN first,
+   * as Prometheus's heap order does) and interpolates between the closest ranks.
    */
   static double quantile(double q, double[] values, int n) {
     if (n == 0 || Double.isNaN(q)) {

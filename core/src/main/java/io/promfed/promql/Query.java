@@ -2,16 +2,15 @@ package io.promfed.promql;
 
 import io.promfed.promql.parser.Expr;
 import io.promfed.promql.parser.ValueType;
-import io.promfed.storage.Queryable;
 import io.promfed.storage.Querier;
+import io.promfed.storage.Queryable;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A prepared instant or range query ({@code promql.Query}): parsed and validated, run with {@link
  * #exec()}. {@link #cancel()} may be called from another thread while it runs; the evaluation then
- * stops at its next check with {@link ErrorType#CANCELED}. Otherwise not thread-safe; execute
- * once.
+ * stops at its next check with {@link ErrorType#CANCELED}. Otherwise not thread-safe; execute once.
  */
 public final class Query {
 
@@ -63,8 +62,7 @@ public final class Query {
   public Result exec() {
     long deadline = System.nanoTime() + options.timeout().toNanos();
     boolean instant = stepMs == 0;
-    QueryContext ctx =
-        new QueryContext(text, startMs, endMs, stepMs, options, deadline, this);
+    QueryContext ctx = new QueryContext(text, startMs, endMs, stepMs, options, deadline, this);
     ctx.checkCanceled("query execution");
     ctx.preprocess(expr);
     long[] minMax = ctx.minMaxTime(expr);

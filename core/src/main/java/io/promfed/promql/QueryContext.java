@@ -219,10 +219,10 @@ final class QueryContext {
   }
 
   /**
-   * Sets the effective offsets of the selectors and subqueries under {@code expr} for an
-   * evaluator starting at {@code evalTimeMs}: a selector with {@code @ t} is evaluated at {@code
-   * t} whatever the step, which the engine expresses as an offset relative to the evaluation
-   * start, minus the offsets of enclosing subqueries (which already shift the inner evaluation).
+   * Sets the effective offsets of the selectors and subqueries under {@code expr} for an evaluator
+   * starting at {@code evalTimeMs}: a selector with {@code @ t} is evaluated at {@code t} whatever
+   * the step, which the engine expresses as an offset relative to the evaluation start, minus the
+   * offsets of enclosing subqueries (which already shift the inner evaluation).
    */
   void setOffsetsForAtModifier(long evalTimeMs, Expr expr) {
     walkOffsets(evalTimeMs, expr, new ArrayDeque<>());
@@ -281,8 +281,8 @@ final class QueryContext {
   // ---- Time range and series selection ----
 
   /**
-   * The earliest and latest sample times the query can read ({@code FindMinMaxTime}), or null
-   * when it has no selectors.
+   * The earliest and latest sample times the query can read ({@code FindMinMaxTime}), or null when
+   * it has no selectors.
    */
   long[] minMaxTime(Expr root) {
     long[] mm = {Long.MAX_VALUE, Long.MIN_VALUE};
@@ -354,9 +354,8 @@ final class QueryContext {
   }
 
   /**
-   * The series a selector selects, each with a fresh cursor, read from the query's querier when
-   * the selector is evaluated (each selector node is evaluated once per query; a cursor is read
-   * once).
+   * The series a selector selects, each with a fresh cursor, read from the query's querier when the
+   * selector is evaluated (each selector node is evaluated once per query; a cursor is read once).
    */
   List<Selected> select(VectorSelector vs) {
     return doSelect(vs);

@@ -5,10 +5,10 @@ import io.promfed.storage.SeriesCursor;
 import java.util.Arrays;
 
 /**
- * The samples of one series inside a sliding range window {@code (mint, maxt]} (Prometheus's
- * {@code matrixIterSlice}). Moving the window forward keeps the overlapping samples, drops the old
- * ones and reads only the new ones from the cursor; stale markers are skipped. Samples live in
- * {@link #t}/{@link #v} between {@link #lo} and {@link #hi}. Not thread-safe.
+ * The samples of one series inside a sliding range window {@code (mint, maxt]} (Prometheus's {@code
+ * matrixIterSlice}). Moving the window forward keeps the overlapping samples, drops the old ones
+ * and reads only the new ones from the cursor; stale markers are skipped. Samples live in {@link
+ * #t}/{@link #v} between {@link #lo} and {@link #hi}. Not thread-safe.
  */
 final class RangeWindow {
 

@@ -91,7 +91,11 @@ public final class Series {
   public String toString() {
     StringBuilder sb = new StringBuilder(labels.toString()).append(" =>");
     for (int i = 0; i < size; i++) {
-      sb.append(' ').append(GoFormat.formatFloat(values[i])).append(" @[").append(timestamps[i]).append(']');
+      sb.append(' ')
+          .append(GoFormat.formatFloat(values[i]))
+          .append(" @[")
+          .append(timestamps[i])
+          .append(']');
     }
     return sb.toString();
   }

@@ -6,8 +6,8 @@ import java.util.Arrays;
 /**
  * The samples of one evaluation step ({@code promql.Vector} inside the engine): parallel arrays
  * reused from step to step so that evaluating a step allocates nothing per sample. {@code sig}
- * holds each sample's vector-matching signature ordinal when the step feeds a binary operation.
- * Not thread-safe; owned by one evaluation loop.
+ * holds each sample's vector-matching signature ordinal when the step feeds a binary operation. Not
+ * thread-safe; owned by one evaluation loop.
  */
 final class StepVector {
 

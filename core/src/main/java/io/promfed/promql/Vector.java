@@ -65,8 +65,12 @@ public final class Vector implements Value {
   public String toString() {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < labels.length; i++) {
-      sb.append(labels[i]).append(" => ").append(GoFormat.formatFloat(values[i]))
-          .append(" @[").append(timestamps[i]).append("]\n");
+      sb.append(labels[i])
+          .append(" => ")
+          .append(GoFormat.formatFloat(values[i]))
+          .append(" @[")
+          .append(timestamps[i])
+          .append("]\n");
     }
     return sb.toString();
   }

@@ -32,9 +32,9 @@
  *
  * <h2>Not supported</h2>
  *
- * Native histograms (the {@code histogram_*} functions except {@code histogram_quantile} and
- * {@code histogram_fraction} over classic buckets return nothing, as they do for float samples in
- * Prometheus), {@code limit_ratio}, {@code info()}, experimental duration arithmetic, {@code
+ * Native histograms (the {@code histogram_*} functions except {@code histogram_quantile} and {@code
+ * histogram_fraction} over classic buckets return nothing, as they do for float samples in
+ * Prometheus), {@code info()}, experimental duration arithmetic, {@code
  * fill()} modifiers, {@code anchored}/{@code smoothed}, and delayed name removal.
  *
  * <h2>Memory</h2>

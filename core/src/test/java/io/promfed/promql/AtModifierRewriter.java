@@ -19,8 +19,8 @@ import java.util.List;
  * Builds the {@code @}-modifier variant of a test query, as Prometheus's {@code
  * atModifierTestCases}: every selector and subquery without {@code @} gets {@code @ <eval time>}
  * (nothing inside a subquery that already has one), and the tree is printed back to PromQL. The
- * variant must give the same result at any evaluation time, which checks {@code @}, step
- * invariance and the printer together.
+ * variant must give the same result at any evaluation time, which checks {@code @}, step invariance
+ * and the printer together.
  */
 final class AtModifierRewriter {
 
@@ -85,7 +85,8 @@ final class AtModifierRewriter {
       if (s.hasAt()) {
         return s; // Nothing inside changes.
       }
-      return new SubqueryExpr(s.expr(), s.rangeMs(), s.stepMs(), s.offsetMs(), ts, null, s.endPos());
+      return new SubqueryExpr(
+          s.expr(), s.rangeMs(), s.stepMs(), s.offsetMs(), ts, null, s.endPos());
     }
     if (e instanceof AggregateExpr a) {
       return new AggregateExpr(
@@ -97,7 +98,8 @@ final class AtModifierRewriter {
           a.positionRange());
     }
     if (e instanceof BinaryExpr b) {
-      return new BinaryExpr(b.op(), rewrite(b.lhs(), ts), rewrite(b.rhs(), ts), b.matching(), b.returnBool());
+      return new BinaryExpr(
+          b.op(), rewrite(b.lhs(), ts), rewrite(b.rhs(), ts), b.matching(), b.returnBool());
     }
     if (e instanceof Call c) {
       List<Expr> args = new ArrayList<>();
@@ -116,6 +118,7 @@ final class AtModifierRewriter {
   }
 
   private static VectorSelector at(VectorSelector vs, long ts) {
-    return new VectorSelector(vs.name(), vs.matchers(), vs.offsetMs(), ts, null, vs.positionRange());
+    return new VectorSelector(
+        vs.name(), vs.matchers(), vs.offsetMs(), ts, null, vs.positionRange());
   }
 }

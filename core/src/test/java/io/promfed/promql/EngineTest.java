@@ -55,8 +55,7 @@ class EngineTest {
 
   @Test
   void resultTypes() {
-    assertThat(engine.instantQuery(storage, "1 + 2", 1000).value())
-        .isEqualTo(new Scalar(1000, 3));
+    assertThat(engine.instantQuery(storage, "1 + 2", 1000).value()).isEqualTo(new Scalar(1000, 3));
     assertThat(engine.instantQuery(storage, "\"hello\"", 1000).value())
         .isEqualTo(new StringValue(1000, "hello"));
     Value m = engine.instantQuery(storage, "x_total{i=\"0\"}[2m]", 10 * MIN).value();
@@ -113,7 +112,13 @@ class EngineTest {
         .isInstanceOfSatisfying(
             PromQLException.class, e -> assertThat(e.errorType()).isEqualTo(ErrorType.EXECUTION))
         .hasMessageStartingWith("found duplicate series for the match group {} on the right");
-    assertThatThrownBy(() -> engine.instantQuery(storage, "rate(x_total[5m]) or label_replace(rate(x_total[5m]), \"i\", \"0\", \"\", \"\")", 10 * MIN))
+    assertThatThrownBy(
+            () ->
+                engine.instantQuery(
+                    storage,
+                    "rate(x_total[5m]) or label_replace(rate(x_total[5m]), \"i\", \"0\", \"\","
+                        + " \"\")",
+                    10 * MIN))
         .hasMessage("vector cannot contain metrics with the same labelset");
   }
 
@@ -123,8 +128,7 @@ class EngineTest {
     assertThatThrownBy(() -> small.instantQuery(storage, "x_total", 10 * MIN))
         .isInstanceOfSatisfying(
             PromQLException.class, e -> assertThat(e.errorType()).isEqualTo(ErrorType.EXECUTION))
-        .hasMessage(
-            "query processing would load too many samples into memory in query execution");
+        .hasMessage("query processing would load too many samples into memory in query execution");
     // Ten samples in memory at once are fine for a limit of ten.
     Engine ten = new Engine(EngineOptions.defaults().withMaxSamples(10));
     assertThat(((Vector) ten.instantQuery(storage, "x_total", 10 * MIN).value()).size())
@@ -167,7 +171,9 @@ class EngineTest {
         new Engine(EngineOptions.defaults().withLookbackDelta(Duration.ofSeconds(90)));
     assertThat(((Vector) shortLookback.instantQuery(storage, "x_total", 21 * MIN).value()).size())
         .isEqualTo(10);
-    assertThat(((Vector) shortLookback.instantQuery(storage, "x_total", 21 * MIN + 30_000).value()).size())
+    assertThat(
+            ((Vector) shortLookback.instantQuery(storage, "x_total", 21 * MIN + 30_000).value())
+                .size())
         .isZero();
     assertThat(((Vector) engine.instantQuery(storage, "x_total", 24 * MIN).value()).size())
         .isEqualTo(10);

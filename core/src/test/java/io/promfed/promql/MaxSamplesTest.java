@@ -30,7 +30,11 @@ class MaxSamplesTest {
   private static Engine engine(int maxSamples) {
     return new Engine(
         new EngineOptions(
-            Duration.ofSeconds(100), maxSamples, Duration.ofMinutes(5), Duration.ofMinutes(1), true));
+            Duration.ofSeconds(100),
+            maxSamples,
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(1),
+            true));
   }
 
   @ParameterizedTest(name = "{0} start={2} end={3} step={4}: peak {1}")

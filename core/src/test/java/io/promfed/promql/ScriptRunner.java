@@ -17,29 +17,32 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.DynamicTest;
 
 /**
- * Runs PromQL test scripts in the language of Prometheus's {@code promql/promqltest} ({@code
- * load}, {@code clear}, {@code eval instant at …}, {@code eval range from … to … step …}, {@code
- * expect …} lines, {@code eval_fail}/{@code eval_warn}/{@code eval_info}/{@code eval_ordered}),
- * turning each {@code eval} into a JUnit dynamic test named {@code file:line expr}.
+ * Runs PromQL test scripts in the language of Prometheus's {@code promql/promqltest} ({@code load},
+ * {@code clear}, {@code eval instant at …}, {@code eval range from … to … step …}, {@code expect …}
+ * lines, {@code eval_fail}/{@code eval_warn}/{@code eval_info}/{@code eval_ordered}), turning each
+ * {@code eval} into a JUnit dynamic test named {@code file:line expr}.
  *
- * <p>As upstream, an instant evaluation is also run as a range query around its time and the
- * middle step must give the same result, which exercises the range-evaluation paths with every
- * instant case. Each eval sees a snapshot of the data loaded before it.
+ * <p>As upstream, an instant evaluation is also run as a range query around its time and the middle
+ * step must give the same result, which exercises the range-evaluation paths with every instant
+ * case. Each eval sees a snapshot of the data loaded before it.
  */
 final class ScriptRunner {
 
   private static final Pattern SPACE = Pattern.compile("[\t ]+");
   private static final Pattern LOAD = Pattern.compile("^load\\s+(.+?)$");
   private static final Pattern EVAL_INSTANT =
-      Pattern.compile("^eval(?:_(fail|warn|ordered|info))?\\s+instant\\s+(?:at\\s+(.+?))?\\s+(.+)$");
+      Pattern.compile(
+          "^eval(?:_(fail|warn|ordered|info))?\\s+instant\\s+(?:at\\s+(.+?))?\\s+(.+)$");
   private static final Pattern EVAL_RANGE =
       Pattern.compile(
           "^eval(?:_(fail|warn|info))?\\s+range\\s+from\\s+(.+)\\s+to\\s+(.+)\\s+step\\s+(.+?)\\s+(.+)$");
   private static final Pattern EXPECT =
-      Pattern.compile("^expect\\s+(ordered|fail|warn|no_warn|info|no_info)(?:\\s+(regex|msg):(.+))?$");
+      Pattern.compile(
+          "^expect\\s+(ordered|fail|warn|no_warn|info|no_info)(?:\\s+(regex|msg):(.+))?$");
   private static final Pattern EXPECT_RANGE =
       Pattern.compile("^expect range vector\\s+from\\s+(.+)\\s+to\\s+(.+)\\s+step\\s+(.+)$");
-  private static final Pattern QUERY_CONTEXT_FUNCS = Pattern.compile("(start|end|range|step)\\(\\)");
+  private static final Pattern QUERY_CONTEXT_FUNCS =
+      Pattern.compile("(start|end|range|step)\\(\\)");
   private static final double EPSILON = 0.000001;
 
   private ScriptRunner() {}
@@ -86,7 +89,10 @@ final class ScriptRunner {
     boolean excludeFromRangeQuery;
 
     boolean isFail() {
-      return fail || expects.containsKey("fail") || expectedFailMessage != null || expectedFailRegexp != null;
+      return fail
+          || expects.containsKey("fail")
+          || expectedFailMessage != null
+          || expectedFailRegexp != null;
     }
 
     boolean isOrdered() {
@@ -127,9 +133,12 @@ final class ScriptRunner {
         }
       } catch (RuntimeException e) {
         String msg = file + ":" + lineNo + ": " + e.getMessage();
-        out.add(DynamicTest.dynamicTest(file + ":" + lineNo + " " + l, () -> {
-          throw new AssertionError(msg, e);
-        }));
+        out.add(
+            DynamicTest.dynamicTest(
+                file + ":" + lineNo + " " + l,
+                () -> {
+                  throw new AssertionError(msg, e);
+                }));
         // Skip the rest of the block.
         while (i + 1 < lines.length && !lines[i + 1].isEmpty()) {
           i++;
@@ -160,7 +169,8 @@ final class ScriptRunner {
           try {
             storage.add(e.getKey(), ts, v);
           } catch (StorageException ex) {
-            throw new IllegalArgumentException(ex.getMessage() + " for " + e.getKey() + " at " + ts);
+            throw new IllegalArgumentException(
+                ex.getMessage() + " for " + e.getKey() + " at " + ts);
           }
         }
         ts += gap;
@@ -300,7 +310,8 @@ final class ScriptRunner {
       cmd.end = Durations.parseMillis(rng.group(3));
       cmd.step = Durations.parseMillis(rng.group(4));
       if (cmd.end < cmd.start) {
-        throw new IllegalArgumentException("invalid test definition, end timestamp is before start");
+        throw new IllegalArgumentException(
+            "invalid test definition, end timestamp is before start");
       }
     } else {
       throw new IllegalArgumentException(
@@ -331,13 +342,15 @@ final class ScriptRunner {
         break;
       }
       if (cmd.fail && def.startsWith("expected_fail_regexp")) {
-        cmd.expectedFailRegexp = Pattern.compile(def.substring("expected_fail_regexp".length()).trim());
+        cmd.expectedFailRegexp =
+            Pattern.compile(def.substring("expected_fail_regexp".length()).trim());
         break;
       }
       if (def.startsWith("expect range vector")) {
         Matcher m = EXPECT_RANGE.matcher(def);
         if (!m.matches()) {
-          throw new IllegalArgumentException("invalid range vector definition " + GoFormat.quote(def));
+          throw new IllegalArgumentException(
+              "invalid range vector definition " + GoFormat.quote(def));
         }
         expectRangeVector = true;
         cmd.start = Durations.parseMillis(m.group(1));
@@ -458,7 +471,8 @@ final class ScriptRunner {
     if (!AtModifierRewriter.applicable(expr)) {
       return List.of();
     }
-    long[] times = ts == 0 ? new long[] {-1000, 0, 1000} : new long[] {-10 * ts, 0, ts / 5, ts, 10 * ts};
+    long[] times =
+        ts == 0 ? new long[] {-1000, 0, 1000} : new long[] {-10 * ts, 0, ts / 5, ts, 10 * ts};
     List<long[]> out = new ArrayList<>();
     for (long t : times) {
       out.add(new long[] {t});
@@ -489,8 +503,7 @@ final class ScriptRunner {
     // The same query in range mode must give the same result at the middle step.
     Result rangeRes;
     try {
-      rangeRes =
-          engine.rangeQuery(storage, expr, evalTime - 60_000, evalTime + 60_000, 60_000);
+      rangeRes = engine.rangeQuery(storage, expr, evalTime - 60_000, evalTime + 60_000, 60_000);
     } catch (PromQLException e) {
       throw new AssertionError(
           "error evaluating query" + where(cmd) + " in range mode: " + e.getMessage(), e);
@@ -532,12 +545,19 @@ final class ScriptRunner {
     String msg = e.getMessage();
     if (cmd.expectedFailMessage != null && !cmd.expectedFailMessage.equals(msg)) {
       throw new AssertionError(
-          "expected error " + GoFormat.quote(cmd.expectedFailMessage) + where(cmd) + ", but got: " + msg);
+          "expected error "
+              + GoFormat.quote(cmd.expectedFailMessage)
+              + where(cmd)
+              + ", but got: "
+              + msg);
     }
     if (cmd.expectedFailRegexp != null && !cmd.expectedFailRegexp.matcher(msg).find()) {
       throw new AssertionError(
-          "expected error matching " + GoFormat.quote(cmd.expectedFailRegexp.pattern()) + where(cmd)
-              + ", but got: " + msg);
+          "expected error matching "
+              + GoFormat.quote(cmd.expectedFailRegexp.pattern())
+              + where(cmd)
+              + ", but got: "
+              + msg);
     }
     List<Expect> fails = cmd.expects.get("fail");
     if (fails != null && !fails.get(0).matches(msg)) {
@@ -556,30 +576,40 @@ final class ScriptRunner {
     validate(cmd, cmd.expects.get("warn"), res.warnings(), "warn");
     validate(cmd, cmd.expects.get("info"), res.infos(), "info");
     if (cmd.expects.containsKey("no_warn") && !res.warnings().isEmpty()) {
-      throw new AssertionError("unexpected warning annotations" + where(cmd) + ": " + res.warnings());
+      throw new AssertionError(
+          "unexpected warning annotations" + where(cmd) + ": " + res.warnings());
     }
     if (cmd.expects.containsKey("no_info") && !res.infos().isEmpty()) {
       throw new AssertionError("unexpected info annotations" + where(cmd) + ": " + res.infos());
     }
   }
 
-  private static void validate(EvalCmd cmd, List<Expect> expected, List<String> actual, String type) {
+  private static void validate(
+      EvalCmd cmd, List<Expect> expected, List<String> actual, String type) {
     if (expected == null || expected.isEmpty()) {
       return;
     }
     if (actual.isEmpty()) {
-      throw new AssertionError("expected " + type + " annotations but none were found" + where(cmd));
+      throw new AssertionError(
+          "expected " + type + " annotations but none were found" + where(cmd));
     }
     for (Expect e : expected) {
       if (actual.stream().noneMatch(e::matches)) {
         throw new AssertionError(
-            "expected " + type + " annotation matching " + e + " but no matching annotation was found"
-                + where(cmd) + ", found: " + actual);
+            "expected "
+                + type
+                + " annotation matching "
+                + e
+                + " but no matching annotation was found"
+                + where(cmd)
+                + ", found: "
+                + actual);
       }
     }
     for (String a : actual) {
       if (expected.stream().noneMatch(e -> e.matches(a))) {
-        throw new AssertionError("unexpected " + type + " annotation " + GoFormat.quote(a) + where(cmd));
+        throw new AssertionError(
+            "unexpected " + type + " annotation " + GoFormat.quote(a) + where(cmd));
       }
     }
   }
@@ -612,7 +642,10 @@ final class ScriptRunner {
           long ts = cmd.start + i * cmd.step;
           if (ts > cmd.end) {
             throw new AssertionError(
-                "expected " + exp.values.size() + " points for " + s.labels()
+                "expected "
+                    + exp.values.size()
+                    + " points for "
+                    + s.labels()
                     + ", but query time range cannot return this many points");
           }
           Double v = exp.values.get(i);
@@ -628,15 +661,33 @@ final class ScriptRunner {
         for (int i = 0; i < expV.size(); i++) {
           if (expT.get(i)[0] != s.timestampMs(i)) {
             throw new AssertionError(
-                "expected float value at index " + i + " for " + s.labels() + " to have timestamp "
-                    + expT.get(i)[0] + ", but it had timestamp " + s.timestampMs(i) + " (result has "
-                    + s + ")");
+                "expected float value at index "
+                    + i
+                    + " for "
+                    + s.labels()
+                    + " to have timestamp "
+                    + expT.get(i)[0]
+                    + ", but it had timestamp "
+                    + s.timestampMs(i)
+                    + " (result has "
+                    + s
+                    + ")");
           }
           if (!almostEqual(s.value(i), expV.get(i))) {
             throw new AssertionError(
-                "expected float value at index " + i + " (t=" + s.timestampMs(i) + ") for "
-                    + s.labels() + " to be " + expV.get(i) + ", but got " + s.value(i)
-                    + " (result has " + s + ")");
+                "expected float value at index "
+                    + i
+                    + " (t="
+                    + s.timestampMs(i)
+                    + ") for "
+                    + s.labels()
+                    + " to be "
+                    + expV.get(i)
+                    + ", but got "
+                    + s.value(i)
+                    + " (result has "
+                    + s
+                    + ")");
           }
         }
       }
@@ -656,11 +707,20 @@ final class ScriptRunner {
         Expected exp = cmd.metrics.get(l);
         if (exp == null) {
           throw new AssertionError(
-              "unexpected metric " + l + " in result, has value " + GoFormat.formatFloat(vec.value(p)));
+              "unexpected metric "
+                  + l
+                  + " in result, has value "
+                  + GoFormat.formatFloat(vec.value(p)));
         }
         if (cmd.isOrdered() && exp.pos != p + 1) {
           throw new AssertionError(
-              "expected metric " + l + " with " + exp.values + " at position " + exp.pos + " but was at "
+              "expected metric "
+                  + l
+                  + " with "
+                  + exp.values
+                  + " at position "
+                  + exp.pos
+                  + " but was at "
                   + (p + 1));
         }
         Double want = exp.values.isEmpty() ? null : exp.values.get(0);

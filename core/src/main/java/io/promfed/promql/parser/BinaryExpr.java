@@ -11,8 +11,7 @@ package io.promfed.promql.parser;
  * @param returnBool whether {@code bool} was given
  */
 public record BinaryExpr(
-    ItemType op, Expr lhs, Expr rhs, VectorMatching matching, boolean returnBool)
-    implements Expr {
+    ItemType op, Expr lhs, Expr rhs, VectorMatching matching, boolean returnBool) implements Expr {
 
   /**
    * The matching the engine applies: null unless both sides are instant vectors; set operators are
@@ -61,7 +60,10 @@ public record BinaryExpr(
           .append(')');
     }
     if (grouped) {
-      sb.append(vm.card() == VectorMatching.Cardinality.MANY_TO_ONE ? " group_left (" : " group_right (")
+      sb.append(
+              vm.card() == VectorMatching.Cardinality.MANY_TO_ONE
+                  ? " group_left ("
+                  : " group_right (")
           .append(Printer.labelList(vm.include()))
           .append(')');
     }

@@ -9,8 +9,13 @@ public final class Durations {
 
   private static final String[] UNITS = {"y", "w", "d", "h", "m", "s", "ms"};
   private static final long[] UNIT_MS = {
-    365L * 24 * 3600 * 1000, 7L * 24 * 3600 * 1000, 24L * 3600 * 1000, 3600L * 1000, 60L * 1000,
-    1000L, 1L
+    365L * 24 * 3600 * 1000,
+    7L * 24 * 3600 * 1000,
+    24L * 3600 * 1000,
+    3600L * 1000,
+    60L * 1000,
+    1000L,
+    1L
   };
 
   /** The largest duration Go's {@code time.Duration} can hold, in milliseconds. */
@@ -21,9 +26,8 @@ public final class Durations {
   /**
    * Parses a duration string into milliseconds.
    *
-   * @throws IllegalArgumentException with Prometheus's message ({@code not a valid duration
-   *     string: "5m1h"}, {@code unknown unit "hs" in duration "5y1hs"}, {@code duration out of
-   *     range})
+   * @throws IllegalArgumentException with Prometheus's message ({@code not a valid duration string:
+   *     "5m1h"}, {@code unknown unit "hs" in duration "5y1hs"}, {@code duration out of range})
    */
   public static long parseMillis(String s) {
     if (s.equals("0")) {

@@ -24,24 +24,72 @@ public final class Functions {
     Map<String, Function> m = new TreeMap<>();
     for (String f :
         List.of(
-            "abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "cos", "cosh", "deg",
-            "exp", "floor", "ln", "log10", "log2", "rad", "sgn", "sin", "sinh", "sqrt", "tan",
-            "tanh", "timestamp", "absent", "sort", "sort_desc", "histogram_avg",
-            "histogram_count", "histogram_sum", "histogram_stddev", "histogram_stdvar")) {
+            "abs",
+            "acos",
+            "acosh",
+            "asin",
+            "asinh",
+            "atan",
+            "atanh",
+            "ceil",
+            "cos",
+            "cosh",
+            "deg",
+            "exp",
+            "floor",
+            "ln",
+            "log10",
+            "log2",
+            "rad",
+            "sgn",
+            "sin",
+            "sinh",
+            "sqrt",
+            "tan",
+            "tanh",
+            "timestamp",
+            "absent",
+            "sort",
+            "sort_desc",
+            "histogram_avg",
+            "histogram_count",
+            "histogram_sum",
+            "histogram_stddev",
+            "histogram_stdvar")) {
       add(m, f, List.of(VECTOR), 0, VECTOR, false);
     }
     for (String f :
         List.of(
-            "absent_over_time", "avg_over_time", "changes", "count_over_time", "delta", "deriv",
-            "idelta", "increase", "irate", "last_over_time", "max_over_time", "min_over_time",
-            "present_over_time", "rate", "resets", "stddev_over_time", "stdvar_over_time",
+            "absent_over_time",
+            "avg_over_time",
+            "changes",
+            "count_over_time",
+            "delta",
+            "deriv",
+            "idelta",
+            "increase",
+            "irate",
+            "last_over_time",
+            "max_over_time",
+            "min_over_time",
+            "present_over_time",
+            "rate",
+            "resets",
+            "stddev_over_time",
+            "stdvar_over_time",
             "sum_over_time")) {
       add(m, f, List.of(MATRIX), 0, VECTOR, false);
     }
     for (String f :
         List.of(
-            "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute",
-            "month", "year")) {
+            "days_in_month",
+            "day_of_month",
+            "day_of_week",
+            "day_of_year",
+            "hour",
+            "minute",
+            "month",
+            "year")) {
       add(m, f, List.of(VECTOR), 1, VECTOR, false);
     }
     add(m, "clamp", List.of(VECTOR, SCALAR, SCALAR), 0, VECTOR, false);

@@ -102,9 +102,9 @@ public final class GoFormat {
   }
 
   /**
-   * Prometheus's {@code util/strutil.Unquote}: strips {@code "…"}, {@code '…'} or a raw
-   * {@code `…`} quote and resolves Go escapes ({@code \n}, {@code \x41}, {@code \101}, {@code
-   * \u00e9}, …). Byte escapes produce raw bytes that are decoded as UTF-8 at the end.
+   * Prometheus's {@code util/strutil.Unquote}: strips {@code "…"}, {@code '…'} or a raw {@code `…`}
+   * quote and resolves Go escapes ({@code \n}, {@code \x41}, {@code \101}, {@code \u00e9}, …). Byte
+   * escapes produce raw bytes that are decoded as UTF-8 at the end.
    *
    * @throws IllegalArgumentException with Go's message {@code invalid syntax}
    */
@@ -219,9 +219,9 @@ public final class GoFormat {
   }
 
   /**
-   * Go's {@code strconv.FormatFloat(f, 'f', -1, 64)}: the shortest decimal that round-trips,
-   * never in exponent form; {@code +Inf}, {@code -Inf}, {@code NaN} for the special values. Used
-   * for {@code count_values} label values and number literals in printed expressions.
+   * Go's {@code strconv.FormatFloat(f, 'f', -1, 64)}: the shortest decimal that round-trips, never
+   * in exponent form; {@code +Inf}, {@code -Inf}, {@code NaN} for the special values. Used for
+   * {@code count_values} label values and number literals in printed expressions.
    */
   public static String formatFloat(double f) {
     if (Double.isNaN(f)) {
@@ -251,8 +251,8 @@ public final class GoFormat {
   }
 
   /**
-   * Go's {@code %g} with the shortest representation ({@code strconv.FormatFloat(f, 'g', -1,
-   * 64)}): exponent form when the exponent is below -4 or at least 21.
+   * Go's {@code %g} with the shortest representation ({@code strconv.FormatFloat(f, 'g', -1, 64)}):
+   * exponent form when the exponent is below -4 or at least 21.
    */
   public static String formatG(double f) {
     if (Double.isNaN(f)) {
@@ -301,9 +301,9 @@ public final class GoFormat {
   }
 
   /**
-   * Go's {@code strconv.ParseFloat(s, 64)} for label values such as {@code le}: accepts decimal
-   * and hex floats, {@code Inf}/{@code Infinity}/{@code NaN} in any case with an optional sign;
-   * rejects everything Java would additionally accept (whitespace, {@code d}/{@code f} suffixes).
+   * Go's {@code strconv.ParseFloat(s, 64)} for label values such as {@code le}: accepts decimal and
+   * hex floats, {@code Inf}/{@code Infinity}/{@code NaN} in any case with an optional sign; rejects
+   * everything Java would additionally accept (whitespace, {@code d}/{@code f} suffixes).
    *
    * @throws NumberFormatException when Go would return a syntax error
    */
@@ -323,7 +323,8 @@ public final class GoFormat {
     if (t.isEmpty()) {
       throw new NumberFormatException("invalid syntax");
     }
-    boolean hex = t.length() > 2 && t.charAt(0) == '0' && (t.charAt(1) == 'x' || t.charAt(1) == 'X');
+    boolean hex =
+        t.length() > 2 && t.charAt(0) == '0' && (t.charAt(1) == 'x' || t.charAt(1) == 'X');
     for (int i = 0; i < t.length(); i++) {
       char c = t.charAt(i);
       boolean ok =
@@ -333,8 +334,14 @@ public final class GoFormat {
               || c == 'E'
               || c == '+'
               || c == '-'
-              || (hex && (c == 'x' || c == 'X' || c == 'p' || c == 'P' || (c >= 'a' && c <= 'f')
-                  || (c >= 'A' && c <= 'F') || c == '_'));
+              || (hex
+                  && (c == 'x'
+                      || c == 'X'
+                      || c == 'p'
+                      || c == 'P'
+                      || (c >= 'a' && c <= 'f')
+                      || (c >= 'A' && c <= 'F')
+                      || c == '_'));
       if (!ok) {
         throw new NumberFormatException("invalid syntax");
       }

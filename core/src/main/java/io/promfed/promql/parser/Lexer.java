@@ -166,7 +166,10 @@ public final class Lexer {
           return emit(ItemType.COLON);
         }
         return error(
-            "unexpected character: " + GoFormat.quoteRune(r) + ", expected " + GoFormat.quoteRune(':'));
+            "unexpected character: "
+                + GoFormat.quoteRune(r)
+                + ", expected "
+                + GoFormat.quoteRune(':'));
       }
       return error("unexpected character: " + GoFormat.quoteRune(r));
     }
@@ -330,39 +333,34 @@ public final class Lexer {
       return emit(ItemType.NUMBER);
     }
     if (acceptRemainingDuration()) {
-      if (pos > start && pos <= input.length() && !atEofMarker) {
-        pos--; // back up over the non-alphanumeric lookahead
-      }
-      atEofMarker = false;
       return emit(ItemType.DURATION);
     }
-    atEofMarker = false;
     return error("bad number or duration syntax: " + GoFormat.quote(input.substring(start, pos)));
   }
-
-  /** Set when the lookahead consumed by {@link #acceptRemainingDuration()} was end of input. */
-  private boolean atEofMarker;
 
   /** Consumes the unit part of a duration; the number has been scanned already. */
   private boolean acceptRemainingDuration() {
     if (!accept("smhdwy")) {
       return false;
     }
-    accept("s");
+    accept("s"); // "ms"; bad units such as "hs" are reported when the duration is parsed.
     while (accept("0123456789")) {
       while (accept("0123456789")) {
         // Consume.
       }
+      // "y" may only come first.
       if (!accept("smhdw")) {
         return false;
       }
       accept("s");
     }
-    if (pos >= input.length()) {
-      atEofMarker = true;
-      return true;
+    // A duration must not run into an identifier. Like lex.go, the offending character is
+    // consumed, so it shows in the error ("5mm").
+    if (pos < input.length() && isAlphaNumeric(input.charAt(pos))) {
+      pos++;
+      return false;
     }
-    return !isAlphaNumeric(input.charAt(pos++));
+    return true;
   }
 
   /**

@@ -1,8 +1,8 @@
 package io.promfed.promql.parser;
 
 /**
- * A number literal such as {@code 1}, {@code 0x1F}, {@code 1e3}, {@code Inf}, or a duration used
- * as a number ({@code 5m} is 300). Immutable.
+ * A number literal such as {@code 1}, {@code 0x1F}, {@code 1e3}, {@code Inf}, or a duration used as
+ * a number ({@code 5m} is 300). Immutable.
  *
  * @param value the value
  * @param positionRange where it is in the query

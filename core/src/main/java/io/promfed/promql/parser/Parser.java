@@ -19,10 +19,9 @@ import java.util.Set;
  * {@code * / % atan2}; {@code ^} (right-associative). Unary {@code -}/{@code +} bind like {@code
  * *}. Range brackets, {@code offset} and {@code @} bind to the immediately preceding operand.
  *
- * <p>As in Prometheus, semantic problems found while parsing are collected and parsing goes on;
- * a syntax error stops it. The first problem in input order is reported; type checking only runs
- * when parsing found nothing. Instances are immutable and thread-safe; every call parses
- * independently.
+ * <p>As in Prometheus, semantic problems found while parsing are collected and parsing goes on; a
+ * syntax error stops it. The first problem in input order is reported; type checking only runs when
+ * parsing found nothing. Instances are immutable and thread-safe; every call parses independently.
  */
 public final class Parser {
 
@@ -31,21 +30,63 @@ public final class Parser {
   /** Tokens that may name a metric ({@code metric_identifier} in the grammar). */
   private static final Set<ItemType> METRIC_IDENTIFIERS =
       EnumSet.of(
-          ItemType.AVG, ItemType.BOTTOMK, ItemType.BY, ItemType.COUNT, ItemType.COUNT_VALUES,
-          ItemType.GROUP, ItemType.IDENTIFIER, ItemType.LAND, ItemType.LOR, ItemType.LUNLESS,
-          ItemType.MAX, ItemType.METRIC_IDENTIFIER, ItemType.MIN, ItemType.OFFSET,
-          ItemType.QUANTILE, ItemType.STDDEV, ItemType.STDVAR, ItemType.SUM, ItemType.TOPK,
-          ItemType.WITHOUT, ItemType.START, ItemType.END, ItemType.LIMITK, ItemType.LIMIT_RATIO);
+          ItemType.AVG,
+          ItemType.BOTTOMK,
+          ItemType.BY,
+          ItemType.COUNT,
+          ItemType.COUNT_VALUES,
+          ItemType.GROUP,
+          ItemType.IDENTIFIER,
+          ItemType.LAND,
+          ItemType.LOR,
+          ItemType.LUNLESS,
+          ItemType.MAX,
+          ItemType.METRIC_IDENTIFIER,
+          ItemType.MIN,
+          ItemType.OFFSET,
+          ItemType.QUANTILE,
+          ItemType.STDDEV,
+          ItemType.STDVAR,
+          ItemType.SUM,
+          ItemType.TOPK,
+          ItemType.WITHOUT,
+          ItemType.START,
+          ItemType.END,
+          ItemType.LIMITK,
+          ItemType.LIMIT_RATIO);
 
   /** Tokens that may be a label name in {@code by (…)} ({@code maybe_label} in the grammar). */
   private static final Set<ItemType> MAYBE_LABELS =
       EnumSet.of(
-          ItemType.AVG, ItemType.BOOL, ItemType.BOTTOMK, ItemType.BY, ItemType.COUNT,
-          ItemType.COUNT_VALUES, ItemType.GROUP, ItemType.GROUP_LEFT, ItemType.GROUP_RIGHT,
-          ItemType.IDENTIFIER, ItemType.IGNORING, ItemType.LAND, ItemType.LOR, ItemType.LUNLESS,
-          ItemType.MAX, ItemType.METRIC_IDENTIFIER, ItemType.MIN, ItemType.OFFSET, ItemType.ON,
-          ItemType.QUANTILE, ItemType.STDDEV, ItemType.STDVAR, ItemType.SUM, ItemType.TOPK,
-          ItemType.START, ItemType.END, ItemType.ATAN2, ItemType.LIMITK, ItemType.LIMIT_RATIO);
+          ItemType.AVG,
+          ItemType.BOOL,
+          ItemType.BOTTOMK,
+          ItemType.BY,
+          ItemType.COUNT,
+          ItemType.COUNT_VALUES,
+          ItemType.GROUP,
+          ItemType.GROUP_LEFT,
+          ItemType.GROUP_RIGHT,
+          ItemType.IDENTIFIER,
+          ItemType.IGNORING,
+          ItemType.LAND,
+          ItemType.LOR,
+          ItemType.LUNLESS,
+          ItemType.MAX,
+          ItemType.METRIC_IDENTIFIER,
+          ItemType.MIN,
+          ItemType.OFFSET,
+          ItemType.ON,
+          ItemType.QUANTILE,
+          ItemType.STDDEV,
+          ItemType.STDVAR,
+          ItemType.SUM,
+          ItemType.TOPK,
+          ItemType.START,
+          ItemType.END,
+          ItemType.ATAN2,
+          ItemType.LIMITK,
+          ItemType.LIMIT_RATIO);
 
   private static final int MUL_PRECEDENCE = 5;
 
@@ -77,7 +118,9 @@ public final class Parser {
     return r.result instanceof VectorSelector vs ? vs.matchers() : List.of();
   }
 
-  /** Parses several series selectors, failing on the first bad one ({@code ParseMetricSelectors}). */
+  /**
+   * Parses several series selectors, failing on the first bad one ({@code ParseMetricSelectors}).
+   */
   public static List<List<Matcher>> parseMetricSelectors(List<String> inputs) {
     List<List<Matcher>> out = new ArrayList<>(inputs.size());
     for (String s : inputs) {
@@ -1074,7 +1117,9 @@ public final class Parser {
       if ((lt == ValueType.SCALAR || rt == ValueType.SCALAR) && op.isSetOperator()) {
         error(
             n.positionRange(),
-            "set operator " + GoFormat.quote(op.text()) + " not allowed in binary scalar expression");
+            "set operator "
+                + GoFormat.quote(op.text())
+                + " not allowed in binary scalar expression");
       }
     }
 
@@ -1086,7 +1131,12 @@ public final class Parser {
         if (nargs != n.args().size()) {
           error(
               n.positionRange(),
-              "expected " + nargs + " argument(s) in call to " + quoted + ", got " + n.args().size());
+              "expected "
+                  + nargs
+                  + " argument(s) in call to "
+                  + quoted
+                  + ", got "
+                  + n.args().size());
         }
       } else {
         int na = nargs - 1;

@@ -8,7 +8,8 @@ package io.promfed.promql.parser;
  * @param stepMs the resolution in milliseconds, 0 for the engine's default
  * @param offsetMs the offset as written
  * @param timestampMs the {@code @} time in milliseconds, or null
- * @param startOrEnd {@link ItemType#START}/{@link ItemType#END} for {@code @ start()/end()}, or null
+ * @param startOrEnd {@link ItemType#START}/{@link ItemType#END} for {@code @ start()/end()}, or
+ *     null
  * @param endPos offset after the closing bracket or last modifier
  */
 public record SubqueryExpr(

@@ -1,8 +1,8 @@
 package io.promfed.promql.parser;
 
 /**
- * A unary {@code -} or {@code +} applied to a scalar or instant vector. A sign in front of a
- * number literal is folded into the literal by the parser instead. Immutable.
+ * A unary {@code -} or {@code +} applied to a scalar or instant vector. A sign in front of a number
+ * literal is folded into the literal by the parser instead. Immutable.
  *
  * @param op {@link ItemType#SUB} or {@link ItemType#ADD}
  * @param expr the operand

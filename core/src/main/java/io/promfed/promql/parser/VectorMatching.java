@@ -3,7 +3,8 @@ package io.promfed.promql.parser;
 import java.util.List;
 
 /**
- * How the two sides of a vector/vector binary operation are matched ({@code parser.VectorMatching}).
+ * How the two sides of a vector/vector binary operation are matched ({@code
+ * parser.VectorMatching}).
  *
  * @param card the cardinality
  * @param matchingLabels the {@code on}/{@code ignoring} labels

@@ -53,7 +53,9 @@ public record VectorSelector(
 
   @Override
   public String toString() {
-    return selectorString() + Printer.atString(timestampMs, startOrEnd) + Printer.offsetString(offsetMs);
+    return selectorString()
+        + Printer.atString(timestampMs, startOrEnd)
+        + Printer.offsetString(offsetMs);
   }
 
   /** The selector without {@code @} and {@code offset}. */

@@ -25,8 +25,14 @@ class ParserTest {
   /** A structural dump: every binary/unary node in parentheses, so precedence is visible. */
   static String tree(Expr e) {
     if (e instanceof BinaryExpr b) {
-      return "(" + tree(b.lhs()) + " " + b.op().text() + (b.returnBool() ? " bool" : "") + " "
-          + tree(b.rhs()) + ")";
+      return "("
+          + tree(b.lhs())
+          + " "
+          + b.op().text()
+          + (b.returnBool() ? " bool" : "")
+          + " "
+          + tree(b.rhs())
+          + ")";
     }
     if (e instanceof UnaryExpr u) {
       return "(" + u.op().text() + tree(u.expr()) + ")";
@@ -117,8 +123,10 @@ class ParserTest {
         "foo:bar{a=\"bc\"} | foo:bar{a=\"bc\"}",
         "foo{NaN='bc'} | foo{NaN=\"bc\"}",
         "foo{bar='}'} | foo{bar=\"}\"}",
-        "foo{a=\"b\", foo!=\"bar\", test=~\"test\", bar!~\"baz\"} | foo{a=\"b\",bar!~\"baz\",foo!=\"bar\",test=~\"test\"}",
-        "foo{a=\"b\", foo!~\"bar\", test=~\"test\", bar!~\"baz\", } | foo{a=\"b\",bar!~\"baz\",foo!~\"bar\",test=~\"test\"}",
+        "foo{a=\"b\", foo!=\"bar\", test=~\"test\", bar!~\"baz\"} |"
+            + " foo{a=\"b\",bar!~\"baz\",foo!=\"bar\",test=~\"test\"}",
+        "foo{a=\"b\", foo!~\"bar\", test=~\"test\", bar!~\"baz\", } |"
+            + " foo{a=\"b\",bar!~\"baz\",foo!~\"bar\",test=~\"test\"}",
         "{__name__=~\"foo.+\"} | {__name__=~\"foo.+\"}",
         "{\"some.metric\"} | {__name__=\"some.metric\"}",
         "{\"foo\", a=\"bc\"} | {__name__=\"foo\",a=\"bc\"}",
@@ -139,7 +147,8 @@ class ParserTest {
         "stddev(some_metric) | stddev(some_metric)",
         "topk(5, some_metric) | topk(5, some_metric)",
         "count_values(\"value\", some_metric) | count_values(\"value\", some_metric)",
-        "sum without(and, by, avg, count, alert, annotations)(some_metric) | sum without (and, by, avg, count, alert, annotations) (some_metric)",
+        "sum without(and, by, avg, count, alert, annotations)(some_metric) | sum without (and, by,"
+            + " avg, count, alert, annotations) (some_metric)",
         "sum by (\"foo\")(some_metric) | sum by (foo) (some_metric)",
         "sum by (\"foo.bar\")(some_metric) | sum by (\"foo.bar\") (some_metric)",
         "sum by ()(some_metric) | sum(some_metric)",
@@ -167,7 +176,8 @@ class ParserTest {
         "+some_metric | +some_metric",
         "- 1^2 | -1 ^ 2",
         "(foo + bar{nm=\"val\"})[5m:] | (foo + bar{nm=\"val\"})[5m:]",
-        "min_over_time(rate(foo{bar=\"baz\"}[2s])[5m:5s] offset 4m)[4m:3s] | min_over_time(rate(foo{bar=\"baz\"}[2s])[5m:5s] offset 4m)[4m:3s]",
+        "min_over_time(rate(foo{bar=\"baz\"}[2s])[5m:5s] offset 4m)[4m:3s] |"
+            + " min_over_time(rate(foo{bar=\"baz\"}[2s])[5m:5s] offset 4m)[4m:3s]",
         "sum without(a) (x) @ end() | ERR",
         "start | start",
         "end | end",
