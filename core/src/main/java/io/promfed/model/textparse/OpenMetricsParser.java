@@ -98,7 +98,7 @@ public final class OpenMetricsParser extends TextParser {
           }
           throw fail("expected a valid start token, got " + got(p, Math.min(q + 1, end)));
         }
-        throw fail("expected a valid start token, got " + got(p, p + 2));
+        throw fail("expected a valid start token, got " + gotAfterSpace(p));
       }
       if (c == '{' || isMetricNameStart(c)) {
         if (series(p) || !skipCreatedSeries || !isCreatedSeries()) {
@@ -198,6 +198,11 @@ public final class OpenMetricsParser extends TextParser {
     return e;
   }
 
+  /** "got …" where a space and a token were expected: the space too, if there was one. */
+  private String gotAfterSpace(int p) {
+    return p < end && buf[p] == ' ' ? got(p, p + 2) : got(p);
+  }
+
   private boolean exemplarStart(int p) {
     return TextBytes.startsWith(buf, p, end, " # {");
   }
@@ -224,7 +229,7 @@ public final class OpenMetricsParser extends TextParser {
     }
     int ve = valueToken(p);
     if (ve < 0) {
-      throw fail("expected value after metric, got " + got(p, p + 2));
+      throw fail("expected value after metric, got " + gotAfterSpace(p));
     }
     double f = floats.parsePrometheus(buf, p + 1, ve);
     if (floats.status() != GoFloatParser.OK) {
@@ -242,7 +247,7 @@ public final class OpenMetricsParser extends TextParser {
       } else {
         int te = valueToken(p);
         if (te < 0) {
-          throw fail("expected timestamp or new record, got " + got(p, p + 2));
+          throw fail("expected timestamp or new record, got " + gotAfterSpace(p));
         }
         double ts = floats.parsePrometheus(buf, p + 1, te);
         if (floats.status() != GoFloatParser.OK) {
@@ -257,7 +262,7 @@ public final class OpenMetricsParser extends TextParser {
         p = te;
         if (p >= end || buf[p] != '\n') {
           if (!exemplarStart(p)) {
-            throw fail("expected next entry after timestamp, got " + got(p, p + 2));
+            throw fail("expected next entry after timestamp, got " + gotAfterSpace(p));
           }
           p = exemplar(p + 4);
         }
@@ -280,7 +285,7 @@ public final class OpenMetricsParser extends TextParser {
     labelCount = savedCount; // the exemplar's labels are not the series'
     int ve = valueToken(p);
     if (ve < 0) {
-      throw fail("expected value after exemplar labels, got " + got(p, p + 2));
+      throw fail("expected value after exemplar labels, got " + gotAfterSpace(p));
     }
     floats.parsePrometheus(buf, p + 1, ve);
     if (floats.status() != GoFloatParser.OK) {
@@ -295,7 +300,7 @@ public final class OpenMetricsParser extends TextParser {
     }
     int te = valueToken(p);
     if (te < 0) {
-      throw fail("expected timestamp or comment, got " + got(p, p + 2));
+      throw fail("expected timestamp or comment, got " + gotAfterSpace(p));
     }
     double ts = floats.parsePrometheus(buf, p + 1, te);
     if (floats.status() != GoFloatParser.OK) {
@@ -305,7 +310,7 @@ public final class OpenMetricsParser extends TextParser {
       throw fail("invalid exemplar timestamp " + TextBytes.quote(buf, p + 1, te));
     }
     if (te >= end || buf[te] != '\n') {
-      throw fail("expected next entry after exemplar timestamp, got " + got(te, te + 2));
+      throw fail("expected next entry after exemplar timestamp, got " + gotAfterSpace(te));
     }
     return te;
   }

@@ -149,8 +149,13 @@ final class TextBytes {
    * and invalid bytes as {@code \xNN}; longer input is cut with {@code ...}.
    */
   static String quote(byte[] b, int start, int end) {
-    StringBuilder sb = new StringBuilder(Math.min(end - start, QUOTE_LIMIT) + 8).append('"');
-    int limit = Math.min(end, start + QUOTE_LIMIT);
+    return quote(b, start, end, QUOTE_LIMIT);
+  }
+
+  /** {@link #quote(byte[], int, int)} cutting after {@code maxBytes} instead of the default. */
+  static String quote(byte[] b, int start, int end, int maxBytes) {
+    StringBuilder sb = new StringBuilder(Math.min(end - start, maxBytes) + 8).append('"');
+    int limit = (int) Math.min(end, (long) start + maxBytes);
     int i = start;
     while (i < limit) {
       int c = b[i] & 0xff;

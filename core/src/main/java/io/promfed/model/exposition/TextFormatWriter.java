@@ -1,0 +1,356 @@
+package io.promfed.model.exposition;
+
+import io.promfed.model.labels.Labels;
+import java.io.Flushable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes the Prometheus text exposition format 0.0.4, byte for byte as prometheus/common's
+ * expfmt/text_create.go does ({@code MetricFamilyToText}), into a reused buffer that is flushed to
+ * an {@link OutputStream}. It is what {@code /federate} and our own {@code /metrics} emit.
+ *
+ * <ul>
+ *   <li>{@code # HELP name text}: the text escapes {@code \} as {@code \\} and newline as {@code
+ *       \n}.
+ *   <li>{@code # TYPE name type}.
+ *   <li>{@code name{a="1",b="2"} value [timestampMs]}: label values escape {@code \}, {@code "} and
+ *       newline; values are formatted by {@link GoFloatFormat#appendText} ({@code 2.5e+07}, {@code
+ *       +Inf}, {@code NaN}); timestamps are integer milliseconds.
+ *   <li>A metric name that is not a legacy name ({@code [a-zA-Z_:][a-zA-Z0-9_:]*}) is written
+ *       quoted inside the braces ({@code {"my.metric",a="1"}}), a label name that is not a legacy
+ *       label name ({@code [a-zA-Z_][a-zA-Z0-9_]*}) is written quoted ({@code "a.b"="1"}), as
+ *       expfmt does for UTF-8 names. (expfmt tests label names against the metric-name rule, so it
+ *       would leave {@code a:b} unquoted, which no parser reads back; we quote it.)
+ * </ul>
+ *
+ * <p>Characters are encoded as UTF-8 with an ASCII fast path; an unpaired surrogate becomes
+ * {@code ?}, as {@link String#getBytes} does. Nothing is allocated per sample. Bytes reach the
+ * stream when the buffer fills and on {@link #flush()}; the writer never closes the stream. Not
+ * thread-safe: one writer per response.
+ *
+ * <p>Samples are written either whole ({@link #writeSample}) or piecewise, which lets {@code
+ * /federate} append external labels after a series' own: {@link #beginSample}, then {@link
+ * #label} (or {@link #labels}) any number of times, then {@link #endSample}.
+ */
+public final class TextFormatWriter implements Flushable {
+
+  /** The default buffer size, 64 KiB. */
+  public static final int DEFAULT_BUFFER_SIZE_BYTES = 64 * 1024;
+
+  private static final int MIN_BUFFER_SIZE_BYTES = 64;
+
+  private final OutputStream out;
+  private final byte[] buf;
+  private int pos;
+  private long flushedBytes;
+  /** The separator before the next label: '{' for the first, ',' after; 0 outside a sample. */
+  private byte separator;
+
+  /** A writer with a {@value #DEFAULT_BUFFER_SIZE_BYTES}-byte buffer. */
+  public TextFormatWriter(OutputStream out) {
+    this(out, DEFAULT_BUFFER_SIZE_BYTES);
+  }
+
+  /** A writer with a buffer of {@code bufferSizeBytes} (at least 64). */
+  public TextFormatWriter(OutputStream out, int bufferSizeBytes) {
+    if (bufferSizeBytes < MIN_BUFFER_SIZE_BYTES) {
+      throw new IllegalArgumentException(
+          "buffer of " + bufferSizeBytes + " bytes is below " + MIN_BUFFER_SIZE_BYTES);
+    }
+    this.out = out;
+    this.buf = new byte[bufferSizeBytes];
+  }
+
+  /** Bytes written so far, flushed or still buffered. */
+  public long bytesWritten() {
+    return flushedBytes + pos;
+  }
+
+  /** Writes {@code # HELP name help}, escaping backslash and newline in the help text. */
+  public TextFormatWriter writeHelp(String metricName, String help) throws IOException {
+    ensureOutsideSample();
+    writeAscii("# HELP ");
+    writeName(metricName, true);
+    writeByte((byte) ' ');
+    writeEscaped(help, false);
+    writeByte((byte) '\n');
+    return this;
+  }
+
+  /** Writes {@code # TYPE name type}; {@code type} is written as given (counter, untyped, …). */
+  public TextFormatWriter writeType(String metricName, String type) throws IOException {
+    ensureOutsideSample();
+    writeAscii("# TYPE ");
+    writeName(metricName, true);
+    writeByte((byte) ' ');
+    writeEscaped(type, false);
+    writeByte((byte) '\n');
+    return this;
+  }
+
+  /** Writes a sample without a timestamp: the metric name from {@code __name__}, then labels. */
+  public void writeSample(Labels labels, double value) throws IOException {
+    beginSample(labels.metricName());
+    labels(labels);
+    endSample(value);
+  }
+
+  /** Writes a sample with a millisecond timestamp. */
+  public void writeSample(Labels labels, double value, long timestampMs) throws IOException {
+    beginSample(labels.metricName());
+    labels(labels);
+    endSample(value, timestampMs);
+  }
+
+  /**
+   * Starts a sample line with its metric name ({@code null} or empty for none: the line then
+   * starts with the label block).
+   */
+  public TextFormatWriter beginSample(String metricName) throws IOException {
+    ensureOutsideSample();
+    separator = '{';
+    if (metricName != null && !metricName.isEmpty()) {
+      if (isLegacyMetricName(metricName)) {
+        writeAscii(metricName);
+      } else {
+        // expfmt writeNameAndLabelPairs: a UTF-8 name goes first inside the braces, quoted.
+        writeByte((byte) '{');
+        writeName(metricName, true);
+        separator = ',';
+      }
+    }
+    return this;
+  }
+
+  /** Adds {@code name="value"} to the current sample. */
+  public TextFormatWriter label(String name, String value) throws IOException {
+    if (separator == 0) {
+      throw new IllegalStateException("label() outside beginSample()/endSample()");
+    }
+    writeByte(separator);
+    separator = ',';
+    writeName(name, false);
+    writeByte((byte) '=');
+    writeByte((byte) '"');
+    writeEscaped(value, true);
+    writeByte((byte) '"');
+    return this;
+  }
+
+  /** Adds every label of {@code labels} except {@code __name__}, in their (sorted) order. */
+  public TextFormatWriter labels(Labels labels) throws IOException {
+    for (int i = 0, n = labels.size(); i < n; i++) {
+      String name = labels.name(i);
+      if (!Labels.METRIC_NAME.equals(name)) {
+        label(name, labels.value(i));
+      }
+    }
+    return this;
+  }
+
+  /** Ends the current sample with its value and no timestamp. */
+  public void endSample(double value) throws IOException {
+    closeLabels();
+    ensure(GoFloatFormat.MAX_LENGTH + 1);
+    pos = GoFloatFormat.appendText(value, buf, pos);
+    buf[pos++] = '\n';
+  }
+
+  /** Ends the current sample with its value and a millisecond timestamp. */
+  public void endSample(double value, long timestampMs) throws IOException {
+    closeLabels();
+    ensure(GoFloatFormat.MAX_LENGTH + 22);
+    pos = GoFloatFormat.appendText(value, buf, pos);
+    buf[pos++] = ' ';
+    pos = appendLong(timestampMs, buf, pos);
+    buf[pos++] = '\n';
+  }
+
+  /** Writes buffered bytes to the stream and flushes it. */
+  @Override
+  public void flush() throws IOException {
+    drain();
+    out.flush();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void ensureOutsideSample() {
+    if (separator != 0) {
+      throw new IllegalStateException("previous sample not ended with endSample()");
+    }
+  }
+
+  private void closeLabels() throws IOException {
+    if (separator == 0) {
+      throw new IllegalStateException("endSample() without beginSample()");
+    }
+    if (separator == ',') { // something was written inside braces
+      writeByte((byte) '}');
+    }
+    separator = 0;
+    writeByte((byte) ' ');
+  }
+
+  private void drain() throws IOException {
+    if (pos > 0) {
+      out.write(buf, 0, pos);
+      flushedBytes += pos;
+      pos = 0;
+    }
+  }
+
+  private void ensure(int n) throws IOException {
+    if (pos + n > buf.length) {
+      drain();
+    }
+  }
+
+  private void writeByte(byte b) throws IOException {
+    if (pos == buf.length) {
+      drain();
+    }
+    buf[pos++] = b;
+  }
+
+  private void writeAscii(String s) throws IOException {
+    int n = s.length();
+    int i = 0;
+    while (i < n) {
+      if (pos == buf.length) {
+        drain();
+      }
+      int chunk = Math.min(n - i, buf.length - pos);
+      for (int k = 0; k < chunk; k++) {
+        buf[pos++] = (byte) s.charAt(i++);
+      }
+    }
+  }
+
+  /** A name as is when legal unquoted, else quoted and escaped (expfmt writeName). */
+  private void writeName(String name, boolean metricName) throws IOException {
+    if (metricName ? isLegacyMetricName(name) : isLegacyLabelName(name)) {
+      writeAscii(name);
+    } else {
+      writeByte((byte) '"');
+      writeEscaped(name, true);
+      writeByte((byte) '"');
+    }
+  }
+
+  static boolean isLegacyMetricName(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || c == '_'
+              || c == ':'
+              || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean isLegacyLabelName(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || c == '_'
+              || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * UTF-8 encodes {@code s}, escaping {@code \} and newline, and {@code "} if {@code quote}
+   * (expfmt's escaper and quotedEscaper). Works in chunks that fit the buffer: a char needs at most
+   * 3 bytes, a surrogate pair 4 for 2 chars, so a chunk of (room - 4) / 3 chars never overflows.
+   */
+  private void writeEscaped(String s, boolean quote) throws IOException {
+    int n = s.length();
+    int i = 0;
+    while (i < n) {
+      if (buf.length - pos < 16) {
+        drain();
+      }
+      int limit = Math.min(n, i + (buf.length - pos - 4) / 3);
+      byte[] b = buf;
+      int p = pos;
+      while (i < limit) {
+        char c = s.charAt(i++);
+        if (c < 0x80) {
+          if (c == '\\') {
+            b[p++] = '\\';
+            b[p++] = '\\';
+          } else if (c == '\n') {
+            b[p++] = '\\';
+            b[p++] = 'n';
+          } else if (c == '"' && quote) {
+            b[p++] = '\\';
+            b[p++] = '"';
+          } else {
+            b[p++] = (byte) c;
+          }
+        } else if (c < 0x800) {
+          b[p++] = (byte) (0xc0 | (c >> 6));
+          b[p++] = (byte) (0x80 | (c & 0x3f));
+        } else if (Character.isSurrogate(c)) {
+          if (Character.isHighSurrogate(c) && i < n && Character.isLowSurrogate(s.charAt(i))) {
+            int cp = Character.toCodePoint(c, s.charAt(i++));
+            b[p++] = (byte) (0xf0 | (cp >> 18));
+            b[p++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+            b[p++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+            b[p++] = (byte) (0x80 | (cp & 0x3f));
+          } else {
+            b[p++] = '?';
+          }
+        } else {
+          b[p++] = (byte) (0xe0 | (c >> 12));
+          b[p++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+          b[p++] = (byte) (0x80 | (c & 0x3f));
+        }
+      }
+      pos = p;
+    }
+  }
+
+  private static final byte[] LONG_MIN =
+      "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
+
+  /** strconv.AppendInt(dst, v, 10). */
+  static int appendLong(long v, byte[] dst, int pos) {
+    if (v == Long.MIN_VALUE) {
+      System.arraycopy(LONG_MIN, 0, dst, pos, LONG_MIN.length);
+      return pos + LONG_MIN.length;
+    }
+    if (v < 0) {
+      dst[pos++] = '-';
+      v = -v;
+    }
+    int len = 1;
+    for (long t = v; t >= 10; t /= 10) {
+      len++;
+    }
+    for (int i = pos + len - 1; i >= pos; i--) {
+      dst[i] = (byte) ('0' + (int) (v % 10));
+      v /= 10;
+    }
+    return pos + len;
+  }
+}
