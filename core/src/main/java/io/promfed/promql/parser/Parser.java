@@ -115,6 +115,10 @@ public final class Parser {
           return vs;
         });
     r.throwIfErrors();
+    // Prometheus checks selectors given to /federate and /api/v1/series like those in queries:
+    // {foo=~".*"} would select every series, so it is refused.
+    new Checker(r).check(r.result);
+    r.throwIfErrors();
     return r.result instanceof VectorSelector vs ? vs.matchers() : List.of();
   }
 

@@ -1,0 +1,210 @@
+package io.promfed.web.federate;
+
+import io.promfed.model.exposition.TextFormatWriter;
+import io.promfed.model.labels.Labels;
+import io.promfed.model.labels.Matcher;
+import io.promfed.model.value.StaleNaN;
+import io.promfed.promql.parser.Parser;
+import io.promfed.promql.parser.PromQLParseException;
+import io.promfed.storage.Querier;
+import io.promfed.storage.Queryable;
+import io.promfed.storage.Series;
+import io.promfed.storage.SeriesCursor;
+import io.promfed.storage.SeriesSet;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Serves {@code /federate}: the latest sample of every series matching any {@code match[]}
+ * selector, in the Prometheus text format, exactly as Prometheus's web/federate.go writes it (one
+ * {@code # TYPE <name> untyped} per metric name, integer millisecond timestamps, series whose
+ * latest sample is a stale marker left out, external labels appended when absent, {@code
+ * instance=""} for series without an instance).
+ *
+ * <p>Unlike Prometheus, which builds and sorts the whole matched vector in memory before writing
+ * a byte (the source of prometheus#5622's OOMs), this handler walks metric names in order and
+ * streams each name's series straight from the index to the output: memory stays flat however
+ * many series match. Thread-safe; each call opens its own querier.
+ */
+public final class FederateHandler {
+
+  /** The media type Prometheus's federation answers with (expfmt.FmtText). */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private static final String INSTANCE = "instance";
+
+  private final Queryable storage;
+  private final Supplier<Labels> externalLabels;
+  private final Duration lookbackDelta;
+  private final LongSupplier nowMs;
+
+  /**
+   * @param externalLabels read per request, so a config reload takes effect at once
+   * @param lookbackDelta how old the latest sample may be (Prometheus's --query.lookback-delta)
+   */
+  public FederateHandler(
+      Queryable storage, Supplier<Labels> externalLabels, Duration lookbackDelta, LongSupplier nowMs) {
+    this.storage = storage;
+    this.externalLabels = externalLabels;
+    this.lookbackDelta = lookbackDelta;
+    this.nowMs = nowMs;
+  }
+
+  /**
+   * Parses the {@code match[]} values. The first bad one fails the request, as in Prometheus.
+   *
+   * @throws PromQLParseException with the PromQL parser's message, for a 400 answer
+   */
+  public static List<List<Matcher>> parseSelectors(List<String> matchParams)
+      throws PromQLParseException {
+    List<List<Matcher>> selectors = new ArrayList<>(matchParams.size());
+    for (String m : matchParams) {
+      selectors.add(Parser.parseMetricSelector(m));
+    }
+    return selectors;
+  }
+
+  /**
+   * Writes the federation body for {@code selectors} to {@code out}. No selectors: empty body.
+   *
+   * @return the number of series written
+   */
+  public long write(List<List<Matcher>> selectors, OutputStream out) throws IOException {
+    if (selectors.isEmpty()) {
+      return 0;
+    }
+    long now = nowMs.getAsLong();
+    Labels external = externalLabels.get();
+    long written = 0;
+    TextFormatWriter w = new TextFormatWriter(out);
+    try (Querier q = storage.querier(now - lookbackDelta.toMillis(), now)) {
+      TreeSet<String> names = new TreeSet<>();
+      for (List<Matcher> sel : selectors) {
+        names.addAll(q.labelValues(Labels.METRIC_NAME, sel.toArray(Matcher[]::new)));
+      }
+      for (String name : names) {
+        written += writeName(q, name, selectors, external, w);
+      }
+    }
+    w.flush();
+    return written;
+  }
+
+  /** Writes every series named {@code name} matched by any selector, each once, in label order. */
+  private long writeName(
+      Querier q, String name, List<List<Matcher>> selectors, Labels external, TextFormatWriter w)
+      throws IOException {
+    Matcher nameMatcher = Matcher.equal(Labels.METRIC_NAME, name);
+    List<SeriesSet> sets = new ArrayList<>(selectors.size());
+    for (List<Matcher> sel : selectors) {
+      Matcher[] ms = sel.toArray(new Matcher[sel.size() + 1]);
+      ms[sel.size()] = nameMatcher;
+      sets.add(q.select(true, ms));
+    }
+    long written = 0;
+    boolean typeWritten = false;
+    MergedSeries merged = new MergedSeries(sets);
+    Series s;
+    while ((s = merged.next()) != null) {
+      SeriesCursor c = s.cursor();
+      long t = Long.MIN_VALUE;
+      double v = 0;
+      while (c.next()) {
+        t = c.atT();
+        v = c.atV();
+      }
+      // No sample in the lookback window, or the series ended with a stale marker: the text
+      // format cannot carry stale markers, so, like Prometheus, leave the series out.
+      if (t == Long.MIN_VALUE || StaleNaN.is(v)) {
+        continue;
+      }
+      if (!typeWritten) {
+        w.writeType(name, "untyped");
+        typeWritten = true;
+      }
+      writeSeries(w, name, s.labels(), external, v, t);
+      written++;
+    }
+    return written;
+  }
+
+  private static void writeSeries(
+      TextFormatWriter w, String name, Labels labels, Labels external, double v, long t)
+      throws IOException {
+    w.beginSample(name);
+    for (int i = 0; i < labels.size(); i++) {
+      if (!labels.name(i).equals(Labels.METRIC_NAME)) {
+        w.label(labels.name(i), labels.value(i));
+      }
+    }
+    // External labels come after the series' own, only where the series lacks them; an
+    // instance="" stands for "no instance" so the federating server's honor_labels keeps the
+    // series free of its target's instance (web/federate.go).
+    boolean instanceWritten = labels.has(INSTANCE);
+    for (int i = 0; i < external.size(); i++) {
+      if (!labels.has(external.name(i))) {
+        if (!instanceWritten && INSTANCE.compareTo(external.name(i)) < 0) {
+          w.label(INSTANCE, "");
+          instanceWritten = true;
+        }
+        w.label(external.name(i), external.value(i));
+        instanceWritten |= external.name(i).equals(INSTANCE);
+      }
+    }
+    if (!instanceWritten) {
+      w.label(INSTANCE, "");
+    }
+    w.endSample(v, t);
+  }
+
+  /**
+   * Merges sorted series sets into one sorted stream without duplicates (Prometheus's chained
+   * merge of several selectors), holding only the current series of each set.
+   */
+  private static final class MergedSeries {
+    private final List<SeriesSet> sets;
+    private final Series[] heads;
+    private final boolean[] advance;
+
+    MergedSeries(List<SeriesSet> sets) {
+      this.sets = sets;
+      this.heads = new Series[sets.size()];
+      this.advance = new boolean[sets.size()];
+      java.util.Arrays.fill(advance, true);
+    }
+
+    /**
+     * The next series; it stays valid until the following call, because sets are only advanced
+     * then (a set's current series is only valid until its next {@code next()}).
+     */
+    Series next() {
+      for (int i = 0; i < heads.length; i++) {
+        if (advance[i]) {
+          heads[i] = sets.get(i).next() ? sets.get(i).at() : null;
+          advance[i] = false;
+        }
+      }
+      int min = -1;
+      for (int i = 0; i < heads.length; i++) {
+        if (heads[i] != null
+            && (min < 0 || heads[i].labels().compareTo(heads[min].labels()) < 0)) {
+          min = i;
+        }
+      }
+      if (min < 0) {
+        return null;
+      }
+      Labels l = heads[min].labels();
+      for (int i = 0; i < heads.length; i++) {
+        advance[i] = heads[i] != null && (i == min || heads[i].labels().equals(l));
+      }
+      return heads[min];
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package io.promfed.leaf;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * App-level settings of the leaf. Everything about what to scrape lives in the Prometheus config
+ * file this points to; {@code --config.file} (Prometheus's flag) sets {@code leaf.config-file}.
+ *
+ * @param configFile the Prometheus YAML config (global, scrape_configs, rule_files, remote_write)
+ * @param retention how long samples stay in the in-memory head (Prometheus's
+ *     --storage.tsdb.retention.time); the leaf is short-term storage, the master keeps history
+ * @param lookbackDelta how far back /federate and queries look for a series' latest sample
+ * @param maxSeries the most series the head holds; further new series are rejected and counted
+ *     (0 = unlimited)
+ * @param gcInterval how often chunks older than the retention are dropped
+ */
+@ConfigurationProperties("leaf")
+public record LeafProperties(
+    @DefaultValue("prometheus.yml") Path configFile,
+    @DefaultValue("1d") Duration retention,
+    @DefaultValue("5m") Duration lookbackDelta,
+    @DefaultValue("0") long maxSeries,
+    @DefaultValue("1m") Duration gcInterval) {
+
+  public LeafProperties {
+    if (retention.isNegative() || retention.isZero()) {
+      throw new IllegalArgumentException("leaf.retention must be positive, got " + retention);
+    }
+    if (lookbackDelta.isNegative() || lookbackDelta.isZero()) {
+      throw new IllegalArgumentException(
+          "leaf.lookback-delta must be positive, got " + lookbackDelta);
+    }
+    if (maxSeries < 0) {
+      throw new IllegalArgumentException("leaf.max-series must be >= 0, got " + maxSeries);
+    }
+    if (gcInterval.isNegative() || gcInterval.isZero()) {
+      throw new IllegalArgumentException("leaf.gc-interval must be positive, got " + gcInterval);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package io.promfed.leaf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The leaf end to end: config file → scrape a live target → /federate; reloads good and bad. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class LeafAgentApplicationTest {
+
+  @TempDir static Path dir;
+  static HttpServer target;
+  static Path configFile;
+
+  @LocalServerPort int port;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void startTarget() throws IOException {
+    target = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    target.createContext(
+        "/metrics",
+        ex -> {
+          byte[] body =
+              ("# HELP http_request_total access count total\n"
+                      + "# TYPE http_request_total counter\n"
+                      + "http_request_total 42\n")
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream os = ex.getResponseBody()) {
+            os.write(body);
+          }
+        });
+    target.start();
+  }
+
+  @AfterAll
+  static void stopTarget() {
+    target.stop(0);
+  }
+
+  static String config(String job) {
+    return """
+        global:
+          scrape_interval: 1s
+          scrape_timeout: 500ms
+          external_labels:
+            cluster: test
+        scrape_configs:
+          - job_name: %s
+            static_configs:
+              - targets: ['127.0.0.1:%d']
+        """
+        .formatted(job, target.getAddress().getPort());
+  }
+
+  @DynamicPropertySource
+  static void props(DynamicPropertyRegistry registry) throws IOException {
+    configFile = dir.resolve("prometheus.yml");
+    Files.writeString(configFile, config("golang-server"));
+    registry.add("config.file", configFile::toString);
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> post(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  String federate(String match) throws Exception {
+    return get("/federate?match[]=" + URLEncoder.encode(match, StandardCharsets.UTF_8)).body();
+  }
+
+  static String eventually(Supplier<String> probe, String expectedFragment) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      last = probe.get();
+      if (last.contains(expectedFragment)) {
+        return last;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("never saw " + expectedFragment + "; last: " + last);
+  }
+
+  String federateQuietly(String match) {
+    try {
+      return federate(match);
+    } catch (Exception e) {
+      return e.toString();
+    }
+  }
+
+  @Test
+  void scrapesTheTargetAndFederatesItLikePrometheus() throws Exception {
+    String addr = "127.0.0.1:" + target.getAddress().getPort();
+    String body =
+        eventually(
+            () -> federateQuietly("{__name__=~\"http_request_total|up\"}"),
+            "http_request_total{");
+    assertThat(body)
+        .contains("# TYPE http_request_total untyped\n")
+        .contains(
+            "http_request_total{instance=\""
+                + addr
+                + "\",job=\"golang-server\",cluster=\"test\"} 42 ");
+    eventually(() -> federateQuietly("up"), "up{instance=\"" + addr + "\",job=\"golang-server\",cluster=\"test\"} 1 ");
+
+    HttpResponse<String> bad = get("/federate?match[]=" + URLEncoder.encode("{x=~\".*\"}", StandardCharsets.UTF_8));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("vector selector must contain at least one non-empty matcher");
+    assertThat(get("/federate").body()).isEmpty();
+    assertThat(get("/-/healthy").statusCode()).isEqualTo(200);
+    assertThat(get("/-/ready").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void badReloadKeepsTheOldConfigAndAGoodOneApplies() throws Exception {
+    Files.writeString(configFile, "scrape_configs:\n  - job_name: x\n    scrape_intervall: 1s\n");
+    HttpResponse<String> refused = post("/-/reload");
+    assertThat(refused.statusCode()).isEqualTo(500);
+    assertThat(refused.body())
+        .startsWith("failed to reload config: ")
+        .contains("prometheus.yml:3")
+        .contains("scrape_intervall");
+    eventually(() -> federateQuietly("up"), "job=\"golang-server\"");
+
+    Files.writeString(configFile, config("renamed"));
+    assertThat(post("/-/reload").statusCode()).isEqualTo(200);
+    eventually(() -> federateQuietly("up{job=\"renamed\"}"), "job=\"renamed\"");
+    Files.writeString(configFile, config("golang-server"));
+    assertThat(post("/-/reload").statusCode()).isEqualTo(200);
+  }
+}
