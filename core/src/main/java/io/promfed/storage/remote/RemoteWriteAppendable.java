@@ -17,21 +17,27 @@ import java.util.concurrent.atomic.LongAdder;
  * local store rejected, or a failed local commit sends nothing. This plays the part of
  * Prometheus's WAL watcher (storage/remote/watcher.go), which sends only what was committed.
  *
- * <p>Two limits of forwarding at commit rather than from storage: a sample accepted by {@link
+ * <p>An append may carry only a cached series reference ({@code labels == null}); the labels are
+ * then found from an earlier append that returned that reference (kept in a bounded map, see
+ * {@link SeriesRefLabels}). A reference never seen with labels, or forgotten, cannot be forwarded
+ * and is counted in {@link #samplesWithoutLabels()}.
+ *
+ * <p>A limit of forwarding at commit rather than from storage: a sample accepted by {@link
  * Appender#append} but discarded by the local commit (another appender wrote the same series in
- * between) is still sent, and the receiver rejects it alone (400, other samples kept); and a
- * sample appended with {@code labels == null} (allowed by the contract when the ref resolves) cannot
- * be forwarded, so it is counted in {@link #samplesWithoutLabels()}. Scrape loops pass labels with
- * every append, as Prometheus's do.
+ * between) is still sent, and the receiver rejects it alone (400, other samples kept).
  *
  * <p>Thread-safe: each appender is used by one thread, as {@link Appender} requires; any number of
  * appenders may commit concurrently. The queues' {@code append} never blocks on the network.
  */
 public final class RemoteWriteAppendable implements Appendable {
 
+  /** References remembered per generation, to resolve appends that carry only a ref. */
+  static final int REF_LABELS_GENERATION_SIZE = 1 << 20;
+
   private final Appendable local;
   private final List<QueueManager> queues;
   private final LongAdder samplesWithoutLabels = new LongAdder();
+  private final SeriesRefLabels refLabels = new SeriesRefLabels(REF_LABELS_GENERATION_SIZE);
 
   /**
    * @param local the store that samples are appended to first
@@ -53,7 +59,10 @@ public final class RemoteWriteAppendable implements Appendable {
     return queues;
   }
 
-  /** Samples stored locally but not forwarded because they were appended without labels. */
+  /**
+   * Samples stored locally but not forwarded: appended with a reference whose labels were never
+   * seen (or were forgotten) and without labels.
+   */
   public long samplesWithoutLabels() {
     return samplesWithoutLabels.sum();
   }
@@ -76,8 +85,14 @@ public final class RemoteWriteAppendable implements Appendable {
         throws StorageException {
       long out = delegate.append(ref, lset, timestampMs, value);
       if (lset == null) {
-        samplesWithoutLabels.increment();
-        return out;
+        lset = refLabels.get(out);
+        if (lset == null) {
+          samplesWithoutLabels.increment();
+          return out;
+        }
+      } else if (out != ref) {
+        // A new or re-resolved reference: the caller may pass only the ref from now on.
+        refLabels.put(out, lset);
       }
       if (size == labels.length) {
         labels = Arrays.copyOf(labels, size * 2);
