@@ -36,9 +36,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Retries</b> (queue_manager.go {@code sendWriteRequestWithBackoff}): a recoverable failure
  * (5xx, 429 with {@code retry_on_http_429}, I/O error) is retried after {@code min_backoff},
  * doubling up to {@code max_backoff}; a {@code Retry-After} delay replaces the backoff for that
- * wait and the next backoff is twice the delay, capped. Other statuses (4xx) drop the batch, counted
- * as {@link #samplesFailed()}. With {@code sample_age_limit} set, samples older than it are removed
- * before each attempt, counted as {@link #samplesDropped()}.
+ * wait and the next backoff is twice the delay, capped. Other statuses (4xx) drop the batch,
+ * counted as {@link #samplesFailed()}. With {@code sample_age_limit} set, samples older than it are
+ * removed before each attempt, counted as {@link #samplesDropped()}.
  *
  * <p><b>Never blocks the commit path.</b> Prometheus can block because it re-reads its WAL; we have
  * no WAL, so {@link #append} only takes a shard lock for an array copy. When a shard's queue (of
@@ -47,9 +47,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * instead of a stale prefix, and the in-flight batch, already older, is still retried. Samples
  * appended after {@link #stop} are dropped and counted too.
  *
- * <p><b>Shards.</b> {@code min_shards} shard threads run for the queue's lifetime; resharding up
- * to {@code max_shards} from the measured throughput (queue_manager.go {@code
- * calculateDesiredShards}) is not implemented yet (issue #6).
+ * <p><b>Shards.</b> {@code min_shards} shard threads run for the queue's lifetime; resharding up to
+ * {@code max_shards} from the measured throughput (queue_manager.go {@code calculateDesiredShards})
+ * is not implemented yet (issue #6).
  *
  * <p><b>Shutdown</b> ({@link #stop}): new samples are refused, each shard sends what it holds,
  * without waiting for the batch deadline, and retrying as usual; after the flush deadline the
@@ -126,7 +126,7 @@ public final class QueueManager implements AutoCloseable {
     this(
         name,
         config,
-        HttpClient.newBuilder().connectTimeout(config.remoteTimeout()).build(),
+        defaultHttpClient(config),
         Clock.systemUTC(),
         Sleeper.THREAD_SLEEP,
         daemonThreads(name));
@@ -155,13 +155,22 @@ public final class QueueManager implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
     this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
-    this.client = new RemoteWriteClient(config, Objects.requireNonNull(http, "http"), clock, userAgent());
+    this.client =
+        new RemoteWriteClient(config, Objects.requireNonNull(http, "http"), clock, userAgent());
     int n = queueConfig.minShards();
     this.shards = new Shard[n];
     this.threads = new Thread[n];
     for (int i = 0; i < n; i++) {
       shards[i] = new Shard(i);
     }
+  }
+
+  private static HttpClient defaultHttpClient(RemoteWriteConfig config) {
+    HttpClient.Builder b = HttpClient.newBuilder();
+    if (RemoteWriteClient.isPositive(config.remoteTimeout())) {
+      b.connectTimeout(config.remoteTimeout());
+    }
+    return b.build();
   }
 
   private static ThreadFactory daemonThreads(String name) {
@@ -303,9 +312,9 @@ public final class QueueManager implements AutoCloseable {
   }
 
   /**
-   * Stops the queue: refuses new samples, lets every shard send what it holds (retrying as
-   * usual), and after {@code flushDeadline} interrupts the shards and counts what is left as
-   * failed. Idempotent.
+   * Stops the queue: refuses new samples, lets every shard send what it holds (retrying as usual),
+   * and after {@code flushDeadline} interrupts the shards and counts what is left as failed.
+   * Idempotent.
    *
    * @return true when everything queued was sent, or failed for good, before the deadline
    */
@@ -465,8 +474,7 @@ public final class QueueManager implements AutoCloseable {
     }
 
     /** Appends {@code resolved[order[from..to)]} (or {@code [from..to)} when order is null). */
-    void enqueue(
-        RemoteSeries[] resolved, int[] order, int from, int to, long[] ts, long[] vs) {
+    void enqueue(RemoteSeries[] resolved, int[] order, int from, int to, long[] ts, long[] vs) {
       int added = 0;
       int overwritten = 0;
       lock.lock();
@@ -590,7 +598,14 @@ public final class QueueManager implements AutoCloseable {
             lock.unlock();
           }
           if (batchSize > 0) {
-            sendBatch();
+            try {
+              sendBatch();
+            } catch (RuntimeException e) {
+              // A bug or a broken client must cost this batch, not the shard: count it, go on.
+              fail(batchSize, "shard " + index + ": " + e);
+              batchSize = 0;
+              LOG.log(System.Logger.Level.ERROR, "remote write queue " + name + ": send failed", e);
+            }
           }
           nextSendNanos = System.nanoTime() + deadlineNanos;
         }
@@ -598,9 +613,6 @@ public final class QueueManager implements AutoCloseable {
         // Hard shutdown while waiting, sleeping or sending: the batch is lost.
         fail(batchSize, "interrupted by shutdown");
         Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        fail(batchSize, "shard " + index + " failed: " + e);
-        LOG.log(System.Logger.Level.ERROR, "remote write queue " + name + ": shard failed", e);
       } finally {
         batchSize = 0;
         Arrays.fill(batchSeries, null);
@@ -665,8 +677,8 @@ public final class QueueManager implements AutoCloseable {
     }
 
     /**
-     * Removes samples older than {@code sample_age_limit} from the batch (queue_manager.go's
-     * {@code isSampleOld} filter, applied on every attempt).
+     * Removes samples older than {@code sample_age_limit} from the batch (queue_manager.go's {@code
+     * isSampleOld} filter, applied on every attempt).
      *
      * @return whether any were removed
      */

@@ -11,16 +11,16 @@ import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Local storage that also feeds remote write: a decorator of an {@link Appendable} (the head)
- * whose appenders remember each sample the local appender accepted and, after the local {@link
+ * Local storage that also feeds remote write: a decorator of an {@link Appendable} (the head) whose
+ * appenders remember each sample the local appender accepted and, after the local {@link
  * Appender#commit()} returns, hand them to every {@link QueueManager}. A rollback, a sample the
- * local store rejected, or a failed local commit sends nothing. This plays the part of
- * Prometheus's WAL watcher (storage/remote/watcher.go), which sends only what was committed.
+ * local store rejected, or a failed local commit sends nothing. This plays the part of Prometheus's
+ * WAL watcher (storage/remote/watcher.go), which sends only what was committed.
  *
  * <p>An append may carry only a cached series reference ({@code labels == null}); the labels are
- * then found from an earlier append that returned that reference (kept in a bounded map, see
- * {@link SeriesRefLabels}). A reference never seen with labels, or forgotten, cannot be forwarded
- * and is counted in {@link #samplesWithoutLabels()}.
+ * then found from an earlier append that returned that reference (kept in a bounded map, see {@link
+ * SeriesRefLabels}). A reference never seen with labels, or forgotten, cannot be forwarded and is
+ * counted in {@link #samplesWithoutLabels()}.
  *
  * <p>A limit of forwarding at commit rather than from storage: a sample accepted by {@link
  * Appender#append} but discarded by the local commit (another appender wrote the same series in

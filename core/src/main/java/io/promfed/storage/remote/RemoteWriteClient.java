@@ -65,7 +65,6 @@ final class RemoteWriteClient {
   SendOutcome store(byte[] body, int attempt) throws InterruptedException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(config.url())
-            .timeout(config.remoteTimeout())
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .header("Content-Encoding", "snappy")
             .header("Content-Type", RemoteWriteHandler.PROTOBUF_MEDIA_TYPE)
@@ -73,6 +72,9 @@ final class RemoteWriteClient {
             .header(REMOTE_WRITE_VERSION_HEADER, REMOTE_WRITE_VERSION_1);
     if (attempt > 0) {
       request.header("Retry-Attempt", Integer.toString(attempt));
+    }
+    if (isPositive(config.remoteTimeout())) {
+      request.timeout(config.remoteTimeout()); // 0 means none, as for Go's http.Client.Timeout
     }
     try {
       String authorization = authorization();
@@ -150,6 +152,10 @@ final class RemoteWriteClient {
       return "Bearer " + readSecret(config.bearerTokenFile());
     }
     return null;
+  }
+
+  static boolean isPositive(Duration d) {
+    return !d.isNegative() && !d.isZero();
   }
 
   private static String readSecret(String file) throws IOException {

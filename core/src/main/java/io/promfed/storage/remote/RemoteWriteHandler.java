@@ -13,14 +13,15 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * The receiving end of remote write 1.0, free of any HTTP framework: a controller passes the
- * {@code Content-Encoding} and {@code Content-Type} headers and the raw body, and writes back
- * {@link Result#status()} with {@link Result#message()} as a {@code text/plain} body (empty for
- * 204). Prometheus's {@code writeHandler} (prometheus/prometheus storage/remote/write_handler.go).
+ * The receiving end of remote write 1.0, free of any HTTP framework: a controller passes the {@code
+ * Content-Encoding} and {@code Content-Type} headers and the raw body, and writes back {@link
+ * Result#status()} with {@link Result#message()} as a {@code text/plain} body (empty for 204).
+ * Prometheus's {@code writeHandler} (prometheus/prometheus storage/remote/write_handler.go).
  *
  * <p>Each request is decompressed (Snappy block, decoded size limited before allocation), decoded
- * as a stream and appended through <b>one</b> {@link Appender}: committed once at the end, or rolled
- * back whole on a decode error or a server-side failure, so readers never see half a request.
+ * as a stream and appended through <b>one</b> {@link Appender}: committed once at the end, or
+ * rolled back whole on a decode error or a server-side failure, so readers never see half a
+ * request.
  *
  * <p>Status codes, following write_handler.go and the spec (prometheus/docs
  * docs/specs/prw/remote_write_spec.md):
@@ -97,7 +98,9 @@ public final class RemoteWriteHandler {
   private final LongAdder samplesRejected = new LongAdder();
   private final LongAdder samplesWithInvalidLabels = new LongAdder();
 
-  /** A handler with the default decoded-size limit, {@link SnappyBlock#DEFAULT_MAX_DECODED_BYTES}. */
+  /**
+   * A handler with the default decoded-size limit, {@link SnappyBlock#DEFAULT_MAX_DECODED_BYTES}.
+   */
   public RemoteWriteHandler(Appendable appendable, LongSupplier nowMs) {
     this(appendable, nowMs, SnappyBlock.DEFAULT_MAX_DECODED_BYTES);
   }
@@ -112,7 +115,8 @@ public final class RemoteWriteHandler {
     this.appendable = Objects.requireNonNull(appendable, "appendable");
     this.nowMs = Objects.requireNonNull(nowMs, "nowMs");
     if (maxDecodedBytes <= 0) {
-      throw new IllegalArgumentException("maxDecodedBytes must be positive, got " + maxDecodedBytes);
+      throw new IllegalArgumentException(
+          "maxDecodedBytes must be positive, got " + maxDecodedBytes);
     }
     this.maxDecodedBytes = maxDecodedBytes;
   }

@@ -4,10 +4,10 @@ import io.promfed.model.labels.Labels;
 import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 
 /**
- * Series reference → labels, for appends that pass only a cached reference ({@code labels ==
- * null}, which {@link io.promfed.storage.Appender#append} allows). Prometheus's remote write gets
- * the same mapping from the WAL's series records (storage/remote/queue_manager.go {@code
- * StoreSeries}); we learn it from the appends that did carry labels.
+ * Series reference → labels, for appends that pass only a cached reference ({@code labels == null},
+ * which {@link io.promfed.storage.Appender#append} allows). Prometheus's remote write gets the same
+ * mapping from the WAL's series records (storage/remote/queue_manager.go {@code StoreSeries}); we
+ * learn it from the appends that did carry labels.
  *
  * <p>Bounded without a clock by two generations per stripe: when a stripe's current map is full it
  * becomes the previous one; entries found there are promoted, the rest are forgotten with it. A

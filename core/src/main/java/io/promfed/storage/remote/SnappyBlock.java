@@ -6,16 +6,16 @@ import io.airlift.compress.snappy.SnappyDecompressor;
 import java.util.Arrays;
 
 /**
- * Snappy <em>block</em> format (not the framed stream format), as remote write requires: "The
- * block format MUST be used - the framed format MUST NOT be used" (prometheus/docs {@code
+ * Snappy <em>block</em> format (not the framed stream format), as remote write requires: "The block
+ * format MUST be used - the framed format MUST NOT be used" (prometheus/docs {@code
  * docs/specs/prw/remote_write_spec.md}); Prometheus uses {@code snappy.Encode}/{@code
  * snappy.Decode} of github.com/golang/snappy (storage/remote/codec.go, write_handler.go).
  *
  * <p>A block is the decoded length as a little-endian base-128 varint followed by literal and copy
  * elements. The codec itself is aircompressor's; this class owns the part that matters for an
- * untrusted body: the length prefix is read and checked against a limit <em>before</em> anything
- * is allocated, so a 20-byte body claiming 4 GiB costs nothing, and the decoder must produce
- * exactly the announced length.
+ * untrusted body: the length prefix is read and checked against a limit <em>before</em> anything is
+ * allocated, so a 20-byte body claiming 4 GiB costs nothing, and the decoder must produce exactly
+ * the announced length.
  *
  * <p>The static methods are thread-safe. An instance holds a reusable compression hash table and is
  * not thread-safe: one per sending shard.
@@ -88,7 +88,8 @@ public final class SnappyBlock {
   public static byte[] decompress(byte[] src, int off, int len, int maxDecodedBytes)
       throws DecodeException {
     if (off < 0 || len < 0 || off > src.length - len) {
-      throw new IndexOutOfBoundsException("range [" + off + ", " + off + len + ") of " + src.length);
+      throw new IndexOutOfBoundsException(
+          "range [" + off + ", " + off + len + ") of " + src.length);
     }
     long decodedLength = decodedLength(src, off, len);
     if (decodedLength > maxDecodedBytes) {

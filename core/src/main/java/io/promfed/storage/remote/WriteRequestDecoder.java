@@ -75,7 +75,8 @@ public final class WriteRequestDecoder {
    */
   public void decode(byte[] buf, int off, int len, Visitor visitor) throws DecodeException {
     if (off < 0 || len < 0 || off > buf.length - len) {
-      throw new IndexOutOfBoundsException("range [" + off + ", " + off + len + ") of " + buf.length);
+      throw new IndexOutOfBoundsException(
+          "range [" + off + ", " + off + len + ") of " + buf.length);
     }
     this.buf = buf;
     this.base = off;

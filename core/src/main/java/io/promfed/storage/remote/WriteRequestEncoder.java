@@ -20,8 +20,8 @@ import java.util.Arrays;
  * series are kept in primitive arrays until {@link #endSeries()} (a nested message needs its length
  * before its bytes), so there is no object per sample. Values are written from their raw bits: a
  * stale marker leaves as exactly {@code 0x7ff0000000000002}. As in proto3 (and Prometheus's gogo
- * encoding), a zero timestamp and a value whose bits are all zero are omitted, which a decoder reads
- * back as the same defaults; unlike gogo's {@code != 0} test, {@code -0.0} keeps its sign.
+ * encoding), a zero timestamp and a value whose bits are all zero are omitted, which a decoder
+ * reads back as the same defaults; unlike gogo's {@code != 0} test, {@code -0.0} keeps its sign.
  *
  * <p>Not thread-safe; reusable after {@link #reset()}. {@link #buffer()} is valid until the next
  * mutating call.

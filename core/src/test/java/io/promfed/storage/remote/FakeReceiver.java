@@ -57,8 +57,7 @@ final class FakeReceiver implements AutoCloseable {
   }
 
   URI url() {
-    return URI.create(
-        "http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1/write");
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1/write");
   }
 
   synchronized FakeReceiver then(Response... responses) {

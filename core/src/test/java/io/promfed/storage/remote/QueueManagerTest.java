@@ -105,11 +105,18 @@ class QueueManagerTest {
   }
 
   private QueueManager queue(RemoteWriteConfig cfg, QueueManager.Sleeper sleeper) {
-    QueueManager q = new QueueManager("test", cfg, HttpClient.newHttpClient(), clock, sleeper, r -> {
-      Thread t = new Thread(r, "queue-manager-test");
-      t.setDaemon(true);
-      return t;
-    });
+    QueueManager q =
+        new QueueManager(
+            "test",
+            cfg,
+            HttpClient.newHttpClient(),
+            clock,
+            sleeper,
+            r -> {
+              Thread t = new Thread(r, "queue-manager-test");
+              t.setDaemon(true);
+              return t;
+            });
     queues.add(q);
     return q;
   }
@@ -253,7 +260,8 @@ class QueueManagerTest {
         new Response(500, Map.of("Retry-After", "soon"), ""));
     QueueConfig qc =
         withBackoff(
-            queueConfig(100, 1, 1, Duration.ofHours(1)), Duration.ofMillis(30),
+            queueConfig(100, 1, 1, Duration.ofHours(1)),
+            Duration.ofMillis(30),
             Duration.ofSeconds(5));
     QueueManager q = started(qc);
     append(q, A, NOW, 1);
@@ -264,7 +272,9 @@ class QueueManagerTest {
     // 2s asked; next backoff is twice that (4s); then 3s until the date; then 5s (6s capped).
     assertThat(sleeps)
         .containsExactly(
-            Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(3),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(4),
+            Duration.ofSeconds(3),
             Duration.ofSeconds(5));
   }
 
@@ -354,11 +364,7 @@ class QueueManagerTest {
   void writeRelabelConfigsApplyPerSeries() throws Exception {
     List<RelabelConfig> relabel =
         List.of(
-            RelabelConfig.builder()
-                .sourceLabels("__name__")
-                .regex("b")
-                .action(Action.DROP)
-                .build(),
+            RelabelConfig.builder().sourceLabels("__name__").regex("b").action(Action.DROP).build(),
             RelabelConfig.builder().targetLabel("leaf").replacement("eu-1").build());
     QueueManager q =
         queue(
@@ -456,7 +462,8 @@ class QueueManagerTest {
           }
         };
     QueueManager q =
-        queue(config(closed, queueConfig(100, 1, 2, Duration.ofHours(1)), List.of()),
+        queue(
+            config(closed, queueConfig(100, 1, 2, Duration.ofHours(1)), List.of()),
             blockingAfterThree);
     q.start();
     append(q, A, NOW, 1);
@@ -529,5 +536,38 @@ class QueueManagerTest {
     inline.start();
     append(inline, A, NOW, 1);
     assertThat(receiver.take().headers().get("authorization")).isEqualTo("Bearer tok");
+  }
+
+  @Test
+  void aShardSurvivesAnUnexpectedException() throws Exception {
+    receiver.then(500);
+    QueueManager q =
+        queue(
+            config(receiver.url(), queueConfig(100, 1, 1, Duration.ofHours(1)), List.of()),
+            d -> {
+              throw new IllegalStateException("sleeper broke");
+            });
+    q.start();
+    append(q, A, NOW, 1);
+    append(q, A, NOW + 1, 2);
+    assertThat(receiver.take().series()).containsExactly(series(A, NOW, 1));
+    assertThat(receiver.take().series()).containsExactly(series(A, NOW + 1, 2));
+    awaitTrue(() -> q.samplesSent() == 1 && q.samplesFailed() == 1);
+    assertThat(q.lastError()).isEqualTo("shard 0: java.lang.IllegalStateException: sleeper broke");
+  }
+
+  @Test
+  void aZeroRemoteTimeoutMeansNoTimeout() throws Exception {
+    QueueConfig qc = queueConfig(100, 1, 1, Duration.ofHours(1));
+    QueueManager q =
+        new QueueManager(
+            "zero",
+            new RemoteWriteConfig(receiver.url(), Duration.ZERO, List.of(), null, "", "", qc));
+    queues.add(q);
+    q.start();
+    append(q, A, NOW, 1);
+    assertThat(receiver.take().samples()).isEqualTo(1);
+    assertThat(q.stop(Duration.ofSeconds(5))).isTrue();
+    assertThat(q.samplesSent()).isEqualTo(1);
   }
 }

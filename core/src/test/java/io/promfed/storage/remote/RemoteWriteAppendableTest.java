@@ -30,13 +30,25 @@ class RemoteWriteAppendableTest {
   private static QueueManager unstartedQueue() {
     QueueConfig qc =
         new QueueConfig(
-            100, 1, 1, 10, Duration.ofHours(1), Duration.ofMillis(30), Duration.ofSeconds(5),
-            false, Duration.ZERO);
+            100,
+            1,
+            1,
+            10,
+            Duration.ofHours(1),
+            Duration.ofMillis(30),
+            Duration.ofSeconds(5),
+            false,
+            Duration.ZERO);
     return new QueueManager(
         "unstarted",
         new RemoteWriteConfig(
-            URI.create("http://127.0.0.1:9/write"), Duration.ofSeconds(1), List.of(), null, "",
-            "", qc));
+            URI.create("http://127.0.0.1:9/write"),
+            Duration.ofSeconds(1),
+            List.of(),
+            null,
+            "",
+            "",
+            qc));
   }
 
   @Test

@@ -103,8 +103,7 @@ class RemoteWriteEndToEndTest {
     Labels[] series = new Labels[seriesCount];
     long[] refs = new long[seriesCount];
     for (int s = 0; s < seriesCount; s++) {
-      series[s] =
-          Labels.of("__name__", "m" + (s % 7), "instance", "host-" + s, "path", "/é/" + s);
+      series[s] = Labels.of("__name__", "m" + (s % 7), "instance", "host-" + s, "path", "/é/" + s);
     }
     long rejected = 0;
     for (int scrape = 0; scrape < 40; scrape++) {

@@ -39,9 +39,9 @@ class SnappyBlockTest {
   }
 
   /**
-   * An independent block-format decoder written from the format description
-   * (google/snappy format_description.txt), used to check that what we send is standard Snappy
-   * and not merely something our own decoder accepts.
+   * An independent block-format decoder written from the format description (google/snappy
+   * format_description.txt), used to check that what we send is standard Snappy and not merely
+   * something our own decoder accepts.
    */
   static byte[] referenceDecode(byte[] in) {
     int pos = 0;
@@ -114,12 +114,16 @@ class SnappyBlockTest {
         .asString(StandardCharsets.US_ASCII)
         .isEqualTo("hello");
     // "abcd" then a 1-byte-offset copy of length 8 at offset 4: overlapping copy.
-    byte[] abcd = concat(concat(bytes(0x0c, 0x0c), "abcd".getBytes(StandardCharsets.US_ASCII)),
-        bytes(0x11, 0x04));
+    byte[] abcd =
+        concat(
+            concat(bytes(0x0c, 0x0c), "abcd".getBytes(StandardCharsets.US_ASCII)),
+            bytes(0x11, 0x04));
     assertThat(decompress(abcd)).asString(StandardCharsets.US_ASCII).isEqualTo("abcdabcdabcd");
     // The same with a 2-byte-offset copy (tag (8-1)<<2 | 2).
-    byte[] abcd2 = concat(concat(bytes(0x0c, 0x0c), "abcd".getBytes(StandardCharsets.US_ASCII)),
-        bytes(0x1e, 0x04, 0x00));
+    byte[] abcd2 =
+        concat(
+            concat(bytes(0x0c, 0x0c), "abcd".getBytes(StandardCharsets.US_ASCII)),
+            bytes(0x1e, 0x04, 0x00));
     assertThat(decompress(abcd2)).asString(StandardCharsets.US_ASCII).isEqualTo("abcdabcdabcd");
   }
 
@@ -168,14 +172,12 @@ class SnappyBlockTest {
     byte[] bomb = bytes(0x80, 0x80, 0x80, 0x80, 0x04, 0x00);
     assertThatThrownBy(() -> decompress(bomb))
         .isInstanceOf(DecodeException.class)
-        .hasMessage(
-            "snappy: decoded length 1073741824 bytes exceeds the limit of 33554432 bytes");
+        .hasMessage("snappy: decoded length 1073741824 bytes exceeds the limit of 33554432 bytes");
     byte[] small = SnappyBlock.compress(new byte[1001]);
     assertThatThrownBy(() -> SnappyBlock.decompress(small, 0, small.length, 1000))
         .isInstanceOf(DecodeException.class)
         .hasMessageContaining("decoded length 1001 bytes exceeds the limit of 1000 bytes");
-    assertThat(catchDecode(() -> SnappyBlock.decompress(small, 0, small.length, 1001)))
-        .isNull();
+    assertThat(catchDecode(() -> SnappyBlock.decompress(small, 0, small.length, 1001))).isNull();
   }
 
   @Test
@@ -194,10 +196,14 @@ class SnappyBlockTest {
   @Test
   void rejectsBadCopyOffsets() {
     // Copy of 4 bytes at offset 0 (never valid), and at offset 5 with only 4 bytes produced.
-    byte[] zero = concat(concat(bytes(0x08, 0x0c), "abcd".getBytes(StandardCharsets.US_ASCII)),
-        bytes(0x01, 0x00));
-    byte[] far = concat(concat(bytes(0x08, 0x0c), "abcd".getBytes(StandardCharsets.US_ASCII)),
-        bytes(0x01, 0x05));
+    byte[] zero =
+        concat(
+            concat(bytes(0x08, 0x0c), "abcd".getBytes(StandardCharsets.US_ASCII)),
+            bytes(0x01, 0x00));
+    byte[] far =
+        concat(
+            concat(bytes(0x08, 0x0c), "abcd".getBytes(StandardCharsets.US_ASCII)),
+            bytes(0x01, 0x05));
     // A copy as the first element: nothing to copy from.
     byte[] first = bytes(0x04, 0x01, 0x01);
     for (byte[] bad : new byte[][] {zero, far, first}) {
@@ -254,8 +260,10 @@ class SnappyBlockTest {
       }
       int len = r.nextInt(5) == 0 ? r.nextInt(block.length + 1) : block.length;
       Throwable t = catchDecode(() -> SnappyBlock.decompress(block, 0, len, 1 << 20));
-      assertThat(t).as(why(seed)).satisfiesAnyOf(
-          x -> assertThat(x).isNull(), x -> assertThat(x).isInstanceOf(DecodeException.class));
+      assertThat(t)
+          .as(why(seed))
+          .satisfiesAnyOf(
+              x -> assertThat(x).isNull(), x -> assertThat(x).isInstanceOf(DecodeException.class));
     }
   }
 

@@ -323,8 +323,7 @@ class WriteRequestCodecTest {
         new WriteRequestEncoder()
             .addSeries(Labels.of("__name__", "up"), new long[] {1000}, new double[] {1})
             .toByteArray();
-    assertMalformed(
-        Arrays.copyOf(valid, 1), "protobuf: offset 1: truncated varint");
+    assertMalformed(Arrays.copyOf(valid, 1), "protobuf: offset 1: truncated varint");
     assertMalformed(
         new Pb().tag(1, 2).varint(100).raw(0).toByteArray(),
         "protobuf: offset 1: length 100 exceeds the 1 bytes left in the enclosing message");
@@ -344,7 +343,9 @@ class WriteRequestCodecTest {
         new Pb().tag(5, 3).tag(1, 0).varint(1).toByteArray(),
         "protobuf: offset 3: unterminated group 5");
     assertMalformed(
-        new Pb().tag(5, 0).raw(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02)
+        new Pb()
+            .tag(5, 0)
+            .raw(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02)
             .toByteArray(),
         "protobuf: offset 1: varint overflows 64 bits");
     assertMalformed(
@@ -354,7 +355,8 @@ class WriteRequestCodecTest {
         new Pb().msg(1, new Pb().msg(2, new Pb().tag(1, 0).varint(1))).toByteArray(),
         "protobuf: offset 4: Sample.value has wire type 0, want 1");
     assertMalformed(
-        new Pb().msg(1, new Pb().msg(1, new Pb().bytes(1, new byte[] {(byte) 0xc3, 0x28})))
+        new Pb()
+            .msg(1, new Pb().msg(1, new Pb().bytes(1, new byte[] {(byte) 0xc3, 0x28})))
             .toByteArray(),
         "protobuf: offset 6: Label.name is not valid UTF-8");
     assertMalformed(
@@ -366,9 +368,7 @@ class WriteRequestCodecTest {
   }
 
   private static void assertMalformed(byte[] pb, String message) {
-    assertThatThrownBy(() -> decode(pb))
-        .isInstanceOf(DecodeException.class)
-        .hasMessage(message);
+    assertThatThrownBy(() -> decode(pb)).isInstanceOf(DecodeException.class).hasMessage(message);
   }
 
   @Test
@@ -386,8 +386,10 @@ class WriteRequestCodecTest {
     for (int len = 0; len < valid.length; len++) {
       byte[] prefix = Arrays.copyOf(valid, len);
       Throwable t = SnappyBlockTest.catchDecode(() -> decode(prefix));
-      assertThat(t).as("prefix %d", len).satisfiesAnyOf(
-          x -> assertThat(x).isNull(), x -> assertThat(x).isInstanceOf(DecodeException.class));
+      assertThat(t)
+          .as("prefix %d", len)
+          .satisfiesAnyOf(
+              x -> assertThat(x).isNull(), x -> assertThat(x).isInstanceOf(DecodeException.class));
     }
     for (int iter = 0; iter < 5000; iter++) {
       byte[] mutated = valid.clone();
@@ -395,8 +397,10 @@ class WriteRequestCodecTest {
         mutated[r.nextInt(mutated.length)] = (byte) r.nextInt(256);
       }
       Throwable t = SnappyBlockTest.catchDecode(() -> decode(mutated));
-      assertThat(t).as("seed=%d", seed).satisfiesAnyOf(
-          x -> assertThat(x).isNull(), x -> assertThat(x).isInstanceOf(DecodeException.class));
+      assertThat(t)
+          .as("seed=%d", seed)
+          .satisfiesAnyOf(
+              x -> assertThat(x).isNull(), x -> assertThat(x).isInstanceOf(DecodeException.class));
     }
   }
 
@@ -430,8 +434,9 @@ class WriteRequestCodecTest {
         .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> enc.encodeSnappy(new SnappyBlock()))
         .isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> new WriteRequestEncoder().addSeries(Labels.EMPTY, new long[1],
-        new double[2])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> new WriteRequestEncoder().addSeries(Labels.EMPTY, new long[1], new double[2]))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
