@@ -278,8 +278,7 @@ class SnappyBlockTest {
    */
   static void assertOnlyDecodeException(Throwable t, String why) {
     if (t != null && !(t instanceof DecodeException)) {
-      throw new AssertionError(
-          "expected success or DecodeException (" + why + "), got " + t, t);
+      throw new AssertionError("expected success or DecodeException (" + why + "), got " + t, t);
     }
   }
 
