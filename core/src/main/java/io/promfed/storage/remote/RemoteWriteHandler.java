@@ -36,8 +36,8 @@ import java.util.function.LongSupplier;
  *       write request that otherwise contains invalid samples"). Prometheus's own 1.0 path stops at
  *       the first such sample and rolls the whole request back; partial ingestion is kinder to a
  *       sender that never retries a 400 and equally safe, since exact repeats are no-ops. Invalid
- *       labels are a 400 where Prometheus skips the series and answers 204 (a comment in its code says
- *       saying it should be a 400, as the spec requires).
+ *       labels are a 400 where Prometheus skips the series and answers 204 (a comment in its code
+ *       says it should be a 400, as the spec requires).
  *   <li>415: a {@code Content-Encoding} other than {@code snappy}, or a {@code Content-Type} other
  *       than {@code application/x-protobuf} (optionally {@code ;proto=prometheus.WriteRequest}),
  *       exactly as write_handler.go answers them. A missing header is taken as the 1.0 default, as
