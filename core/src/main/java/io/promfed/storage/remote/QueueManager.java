@@ -1,0 +1,751 @@
+package io.promfed.storage.remote;
+
+import io.promfed.config.QueueConfig;
+import io.promfed.config.RemoteWriteConfig;
+import io.promfed.model.labels.Labels;
+import io.promfed.model.relabel.RelabelConfig;
+import io.promfed.model.relabel.Relabeler;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Sends committed samples to one {@code remote_write} endpoint: Prometheus's {@code QueueManager}
+ * (prometheus/prometheus storage/remote/queue_manager.go), fed from commits instead of a WAL.
+ *
+ * <p><b>Flow.</b> {@link #append} (called by {@link RemoteWriteAppendable} after a local commit)
+ * applies {@code write_relabel_configs} once per distinct series (cached), then puts each sample in
+ * the bounded queue of the shard its series hashes to. Each shard thread takes up to {@code
+ * max_samples_per_send} samples (or fewer once {@code batch_send_deadline} has passed since its
+ * last send), groups them by series into one {@code WriteRequest}, Snappy-compresses it and POSTs
+ * it ({@link RemoteWriteClient}). A series always maps to the same shard, a shard sends one batch
+ * at a time and retries it before taking the next, so each series' samples arrive in order, as the
+ * spec requires.
+ *
+ * <p><b>Retries</b> (queue_manager.go {@code sendWriteRequestWithBackoff}): a recoverable failure
+ * (5xx, 429 with {@code retry_on_http_429}, I/O error) is retried after {@code min_backoff},
+ * doubling up to {@code max_backoff}; a {@code Retry-After} delay replaces the backoff for that
+ * wait and the next backoff is twice the delay, capped. Other statuses (4xx) drop the batch,
+ * counted as {@link #samplesFailed()}. With {@code sample_age_limit} set, samples older than it are
+ * removed before each attempt, counted as {@link #samplesDropped()}.
+ *
+ * <p><b>Never blocks the commit path.</b> Prometheus can block because it re-reads its WAL; we have
+ * no WAL, so {@link #append} only takes a shard lock for an array copy. When a shard's queue (of
+ * {@code capacity} samples) is full, the <em>oldest</em> queued sample is dropped to make room and
+ * counted in {@link #samplesDropped()}: after an outage the receiver gets the most recent data
+ * instead of a stale prefix, and the in-flight batch, already older, is still retried. Samples
+ * appended after {@link #stop} are dropped and counted too.
+ *
+ * <p><b>Shards.</b> {@code min_shards} shard threads run for the queue's lifetime; resharding up to
+ * {@code max_shards} from the measured throughput (queue_manager.go {@code calculateDesiredShards})
+ * is not implemented yet (issue #6).
+ *
+ * <p><b>Shutdown</b> ({@link #stop}): new samples are refused, each shard sends what it holds,
+ * without waiting for the batch deadline, and retrying as usual; after the flush deadline the
+ * shards are interrupted and whatever is left is counted as failed, as {@code shards.stop} does.
+ *
+ * <p>Thread-safe: {@link #append} may be called concurrently from many committing threads; the
+ * counters may be read at any time. Time is injected: the {@link Clock} serves {@code
+ * sample_age_limit} and {@code Retry-After} dates, the {@link Sleeper} the backoff waits, the
+ * {@link ThreadFactory} the shard threads. The batch deadline uses the monotonic clock.
+ */
+public final class QueueManager implements AutoCloseable {
+
+  /** Prometheus's {@code --storage.remote.flush-deadline} default. */
+  public static final Duration DEFAULT_FLUSH_DEADLINE = Duration.ofMinutes(1);
+
+  /** Distinct input series remembered with their relabeled form, per cache generation. */
+  static final int SERIES_CACHE_GENERATION_SIZE = 1 << 17;
+
+  private static final System.Logger LOG = System.getLogger(QueueManager.class.getName());
+
+  /** Waits between retries; a test supplies one that records the delays and returns at once. */
+  @FunctionalInterface
+  public interface Sleeper {
+
+    /** Thread.sleep: interruptible, which is how a hard shutdown ends a backoff. */
+    Sleeper THREAD_SLEEP = d -> Thread.sleep(d.toMillis());
+
+    void sleep(Duration duration) throws InterruptedException;
+  }
+
+  private enum State {
+    NEW,
+    RUNNING,
+    STOPPED
+  }
+
+  private final String name;
+  private final RemoteWriteConfig config;
+  private final QueueConfig queueConfig;
+  private final List<RelabelConfig> relabelConfigs;
+  private final RemoteWriteClient client;
+  private final Clock clock;
+  private final Sleeper sleeper;
+  private final ThreadFactory threadFactory;
+  private final Shard[] shards;
+  private final Thread[] threads;
+
+  private final Object stateLock = new Object();
+  private volatile State state = State.NEW;
+
+  private volatile ConcurrentHashMap<Labels, RemoteSeries> seriesCache = new ConcurrentHashMap<>();
+  private volatile ConcurrentHashMap<Labels, RemoteSeries> previousSeriesCache =
+      new ConcurrentHashMap<>();
+
+  /** Marks a series that {@code write_relabel_configs} dropped. */
+  private static final RemoteSeries DROPPED = new RemoteSeries(Labels.EMPTY, -1);
+
+  private final LongAdder samplesIn = new LongAdder();
+  private final LongAdder samplesSent = new LongAdder();
+  private final LongAdder samplesFailed = new LongAdder();
+  private final LongAdder samplesRetried = new LongAdder();
+  private final LongAdder samplesDropped = new LongAdder();
+  private final LongAdder samplesDroppedByRelabeling = new LongAdder();
+  private final LongAdder requestsSent = new LongAdder();
+  private final AtomicLong pending = new AtomicLong();
+  private volatile String lastError = "";
+
+  /**
+   * A queue with a default {@link HttpClient}, the system clock, real sleeps and daemon threads.
+   *
+   * @param name names the shard threads (Prometheus's {@code remote_name}, or a hash of the URL)
+   */
+  public QueueManager(String name, RemoteWriteConfig config) {
+    this(
+        name,
+        config,
+        defaultHttpClient(config),
+        Clock.systemUTC(),
+        Sleeper.THREAD_SLEEP,
+        daemonThreads(name));
+  }
+
+  /**
+   * @param name names the queue in threads and logs
+   * @param config the {@code remote_write} entry: URL, credentials, timeout, relabeling, queue
+   * @param http the client that sends; its own timeouts and TLS settings apply, plus {@code
+   *     remote_timeout} per request
+   * @param clock wall time for {@code sample_age_limit} and {@code Retry-After} dates
+   * @param sleeper waits between retries; must return early (throw) when the thread is interrupted
+   * @param threadFactory makes the shard threads, started by {@link #start()}
+   */
+  public QueueManager(
+      String name,
+      RemoteWriteConfig config,
+      HttpClient http,
+      Clock clock,
+      Sleeper sleeper,
+      ThreadFactory threadFactory) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.config = Objects.requireNonNull(config, "config");
+    this.queueConfig = config.queueConfig();
+    this.relabelConfigs = config.writeRelabelConfigs();
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+    this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+    this.client =
+        new RemoteWriteClient(config, Objects.requireNonNull(http, "http"), clock, userAgent());
+    int n = queueConfig.minShards();
+    this.shards = new Shard[n];
+    this.threads = new Thread[n];
+    for (int i = 0; i < n; i++) {
+      shards[i] = new Shard(i);
+    }
+  }
+
+  private static HttpClient defaultHttpClient(RemoteWriteConfig config) {
+    HttpClient.Builder b = HttpClient.newBuilder();
+    if (RemoteWriteClient.isPositive(config.remoteTimeout())) {
+      b.connectTimeout(config.remoteTimeout());
+    }
+    return b.build();
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicInteger next = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "remote-write-" + name + "-shard-" + next.getAndIncrement());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** {@code promfed/<version>}: the spec asks for the sender's name and version. */
+  static String userAgent() {
+    String v = QueueManager.class.getPackage().getImplementationVersion();
+    return "promfed/" + (v == null ? "dev" : v);
+  }
+
+  /** Starts the shard threads. Samples appended before are queued (within capacity). */
+  public void start() {
+    synchronized (stateLock) {
+      if (state != State.NEW) {
+        throw new IllegalStateException("queue " + name + " is " + state);
+      }
+      for (int i = 0; i < shards.length; i++) {
+        threads[i] = threadFactory.newThread(shards[i]);
+        threads[i].start();
+      }
+      state = State.RUNNING;
+    }
+  }
+
+  /**
+   * Queues committed samples; never blocks on the network and never throws.
+   *
+   * @param labels the series of each sample, as stored locally (before write relabeling)
+   * @param timestampsMs the sample timestamps
+   * @param valueBits the sample values as raw IEEE-754 bits ({@link Double#doubleToRawLongBits}),
+   *     so stale markers keep their exact bits
+   * @param count how many leading entries of the arrays to queue; the arrays are only read during
+   *     this call
+   */
+  public void append(Labels[] labels, long[] timestampsMs, long[] valueBits, int count) {
+    if (count <= 0) {
+      return;
+    }
+    samplesIn.add(count);
+    if (state == State.STOPPED) {
+      samplesDropped.add(count);
+      return;
+    }
+    try {
+      enqueue(labels, timestampsMs, valueBits, count);
+    } catch (RuntimeException e) {
+      // A relabel rule or a bug must not fail the scrape that committed: count and report.
+      samplesDropped.add(count);
+      lastError = "enqueue failed: " + e;
+      LOG.log(System.Logger.Level.ERROR, "remote write queue " + name + ": enqueue failed", e);
+    }
+  }
+
+  private void enqueue(Labels[] labels, long[] timestampsMs, long[] valueBits, int count) {
+    RemoteSeries[] resolved = new RemoteSeries[count];
+    int[] perShard = new int[shards.length + 1];
+    int dropped = 0;
+    for (int i = 0; i < count; i++) {
+      RemoteSeries s = series(labels[i]);
+      if (s == DROPPED) {
+        dropped++;
+      } else {
+        resolved[i] = s;
+        perShard[s.shard + 1]++;
+      }
+    }
+    if (dropped > 0) {
+      samplesDroppedByRelabeling.add(dropped);
+    }
+    if (shards.length == 1) {
+      shards[0].enqueue(resolved, null, 0, count, timestampsMs, valueBits);
+      return;
+    }
+    // Counting sort by shard, so each shard lock is taken once per commit.
+    for (int k = 1; k <= shards.length; k++) {
+      perShard[k] += perShard[k - 1];
+    }
+    int[] order = new int[perShard[shards.length]];
+    int[] fill = perShard.clone();
+    for (int i = 0; i < count; i++) {
+      if (resolved[i] != null) {
+        order[fill[resolved[i].shard]++] = i;
+      }
+    }
+    for (int k = 0; k < shards.length; k++) {
+      if (perShard[k + 1] > perShard[k]) {
+        shards[k].enqueue(resolved, order, perShard[k], perShard[k + 1], timestampsMs, valueBits);
+      }
+    }
+  }
+
+  /** The relabeled series for {@code labels}, from the cache or computed once. */
+  private RemoteSeries series(Labels labels) {
+    ConcurrentHashMap<Labels, RemoteSeries> cache = seriesCache;
+    RemoteSeries s = cache.get(labels);
+    if (s != null) {
+      return s;
+    }
+    s = previousSeriesCache.get(labels);
+    if (s == null) {
+      Labels out = Relabeler.process(labels, relabelConfigs);
+      // queue_manager.go StoreSeries: a series relabeled to nothing is dropped.
+      s = out == null || out.isEmpty() ? DROPPED : new RemoteSeries(out, shardOf(out));
+    }
+    RemoteSeries raced = cache.putIfAbsent(labels, s);
+    if (raced != null) {
+      return raced;
+    }
+    if (cache.size() > SERIES_CACHE_GENERATION_SIZE) {
+      rotateSeriesCache(cache);
+    }
+    return s;
+  }
+
+  /**
+   * Bounds the cache without a clock: when a generation is full it becomes the previous one and
+   * entries still in use are promoted on their next lookup (keeping the same object, so a series
+   * never has two shard-scratch records in flight); the rest are forgotten.
+   */
+  private void rotateSeriesCache(ConcurrentHashMap<Labels, RemoteSeries> full) {
+    synchronized (stateLock) {
+      if (seriesCache == full) {
+        previousSeriesCache = full;
+        seriesCache = new ConcurrentHashMap<>();
+      }
+    }
+  }
+
+  private int shardOf(Labels labels) {
+    long h = labels.hash64();
+    return (int) Long.remainderUnsigned(h ^ (h >>> 29), shards.length);
+  }
+
+  /**
+   * Stops the queue: refuses new samples, lets every shard send what it holds (retrying as usual),
+   * and after {@code flushDeadline} interrupts the shards and counts what is left as failed.
+   * Idempotent.
+   *
+   * @return true when everything queued was sent, or failed for good, before the deadline
+   */
+  public boolean stop(Duration flushDeadline) {
+    synchronized (stateLock) {
+      if (state == State.STOPPED) {
+        return true;
+      }
+      boolean started = state == State.RUNNING;
+      state = State.STOPPED;
+      if (!started) {
+        for (Shard s : shards) {
+          s.abandon();
+        }
+        return true;
+      }
+    }
+    for (Shard s : shards) {
+      s.beginFlush();
+    }
+    long deadline = System.nanoTime() + flushDeadline.toNanos();
+    boolean clean = true;
+    for (Thread t : threads) {
+      try {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      clean &= !t.isAlive();
+    }
+    if (!clean) {
+      for (Shard s : shards) {
+        s.hardStop();
+      }
+      for (Thread t : threads) {
+        t.interrupt();
+      }
+      for (Thread t : threads) {
+        try {
+          t.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      for (Shard s : shards) {
+        s.abandon();
+      }
+    }
+    return clean;
+  }
+
+  /** {@link #stop(Duration)} with {@link #DEFAULT_FLUSH_DEADLINE}. */
+  @Override
+  public void close() {
+    stop(DEFAULT_FLUSH_DEADLINE);
+  }
+
+  /** The name given at construction. */
+  public String name() {
+    return name;
+  }
+
+  /** The configuration this queue sends with. */
+  public RemoteWriteConfig config() {
+    return config;
+  }
+
+  /** Samples handed to {@link #append}, before relabeling. */
+  public long samplesIn() {
+    return samplesIn.sum();
+  }
+
+  /** Samples the receiver accepted (2xx). */
+  public long samplesSent() {
+    return samplesSent.sum();
+  }
+
+  /** Samples lost to a non-recoverable answer (4xx other than retried 429) or to a hard stop. */
+  public long samplesFailed() {
+    return samplesFailed.sum();
+  }
+
+  /** Samples sent again after a recoverable failure, counted once per retry. */
+  public long samplesRetried() {
+    return samplesRetried.sum();
+  }
+
+  /** Samples dropped unsent: queue full (oldest first), too old, or appended after stop. */
+  public long samplesDropped() {
+    return samplesDropped.sum();
+  }
+
+  /** Samples of series that {@code write_relabel_configs} dropped. */
+  public long samplesDroppedByRelabeling() {
+    return samplesDroppedByRelabeling.sum();
+  }
+
+  /** Samples queued or in flight. */
+  public long samplesPending() {
+    return pending.get();
+  }
+
+  /** HTTP requests made, retries included. */
+  public long requestsSent() {
+    return requestsSent.sum();
+  }
+
+  /** The latest send error ("" when none yet), for status pages. */
+  public String lastError() {
+    return lastError;
+  }
+
+  /** The number of shard threads. */
+  public int shards() {
+    return shards.length;
+  }
+
+  @Override
+  public String toString() {
+    return "QueueManager[" + name + " -> " + config.url() + ", shards=" + shards.length + "]";
+  }
+
+  /**
+   * One shard: a ring buffer of queued samples (series, timestamp, value bits in parallel arrays,
+   * no object per sample) guarded by a lock, and the thread that drains it batch by batch.
+   */
+  private final class Shard implements Runnable {
+
+    private final int index;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition ready = lock.newCondition();
+    private final int capacity = queueConfig.capacity();
+    private final int maxBatch = queueConfig.maxSamplesPerSend();
+    private final long deadlineNanos = queueConfig.batchSendDeadline().toNanos();
+
+    // The queue, guarded by lock.
+    private final RemoteSeries[] queueSeries = new RemoteSeries[capacity];
+    private final long[] queueT = new long[capacity];
+    private final long[] queueV = new long[capacity];
+    private int head;
+    private int size;
+    private boolean flushing;
+    private boolean hardStopped;
+
+    // The batch in flight, owned by the shard thread.
+    private final RemoteSeries[] batchSeries = new RemoteSeries[maxBatch];
+    private final long[] batchT = new long[maxBatch];
+    private final long[] batchV = new long[maxBatch];
+    private int batchSize;
+    private final RemoteSeries[] distinct = new RemoteSeries[maxBatch];
+    private final int[] order = new int[maxBatch];
+    private final WriteRequestEncoder encoder = new WriteRequestEncoder();
+    private final SnappyBlock snappy = new SnappyBlock();
+
+    Shard(int index) {
+      this.index = index;
+    }
+
+    /** Appends {@code resolved[order[from..to)]} (or {@code [from..to)} when order is null). */
+    void enqueue(RemoteSeries[] resolved, int[] order, int from, int to, long[] ts, long[] vs) {
+      int added = 0;
+      int overwritten = 0;
+      lock.lock();
+      try {
+        if (flushing || hardStopped) {
+          // Refused once stopping began (shards.enqueue after softShutdown); counted as dropped.
+          int refused = 0;
+          for (int k = from; k < to; k++) {
+            if (resolved[order == null ? k : order[k]] != null) {
+              refused++;
+            }
+          }
+          samplesDropped.add(refused);
+          return;
+        }
+        for (int k = from; k < to; k++) {
+          int i = order == null ? k : order[k];
+          RemoteSeries s = resolved[i];
+          if (s == null) {
+            continue; // dropped by relabeling
+          }
+          if (size == capacity) {
+            queueSeries[head] = null;
+            head = head + 1 == capacity ? 0 : head + 1;
+            size--;
+            overwritten++;
+          }
+          int slot = head + size;
+          if (slot >= capacity) {
+            slot -= capacity;
+          }
+          queueSeries[slot] = s;
+          queueT[slot] = ts[i];
+          queueV[slot] = vs[i];
+          size++;
+          added++;
+        }
+        if (size >= maxBatch) {
+          ready.signal();
+        }
+      } finally {
+        lock.unlock();
+      }
+      pending.addAndGet(added - overwritten);
+      if (overwritten > 0) {
+        samplesDropped.add(overwritten);
+      }
+    }
+
+    void beginFlush() {
+      lock.lock();
+      try {
+        flushing = true;
+        ready.signal();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    void hardStop() {
+      lock.lock();
+      try {
+        hardStopped = true;
+        ready.signal();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Counts everything still queued as failed and empties the queue. */
+    void abandon() {
+      int left;
+      lock.lock();
+      try {
+        hardStopped = true;
+        left = size;
+        Arrays.fill(queueSeries, null);
+        head = 0;
+        size = 0;
+      } finally {
+        lock.unlock();
+      }
+      if (left > 0) {
+        samplesFailed.add(left);
+        pending.addAndGet(-left);
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "remote write queue {0}: failed to flush {1} samples on shutdown",
+            name,
+            left);
+      }
+    }
+
+    @Override
+    public void run() {
+      long nextSendNanos = System.nanoTime() + deadlineNanos;
+      try {
+        while (true) {
+          lock.lock();
+          try {
+            while (size < maxBatch && !flushing && !hardStopped) {
+              long wait = nextSendNanos - System.nanoTime();
+              if (wait <= 0) {
+                break;
+              }
+              ready.awaitNanos(wait);
+            }
+            if (hardStopped || (flushing && size == 0)) {
+              return;
+            }
+            batchSize = Math.min(size, maxBatch);
+            for (int i = 0; i < batchSize; i++) {
+              batchSeries[i] = queueSeries[head];
+              batchT[i] = queueT[head];
+              batchV[i] = queueV[head];
+              queueSeries[head] = null;
+              head = head + 1 == capacity ? 0 : head + 1;
+            }
+            size -= batchSize;
+          } finally {
+            lock.unlock();
+          }
+          if (batchSize > 0) {
+            try {
+              sendBatch();
+            } catch (RuntimeException e) {
+              // A bug or a broken client must cost this batch, not the shard: count it, go on.
+              fail(batchSize, "shard " + index + ": " + e);
+              batchSize = 0;
+              LOG.log(System.Logger.Level.ERROR, "remote write queue " + name + ": send failed", e);
+            }
+          }
+          nextSendNanos = System.nanoTime() + deadlineNanos;
+        }
+      } catch (InterruptedException e) {
+        // Hard shutdown while waiting, sleeping or sending: the batch is lost.
+        fail(batchSize, "interrupted by shutdown");
+        Thread.currentThread().interrupt();
+      } finally {
+        batchSize = 0;
+        Arrays.fill(batchSeries, null);
+      }
+    }
+
+    private void fail(int n, String why) {
+      if (n > 0) {
+        samplesFailed.add(n);
+        pending.addAndGet(-n);
+        lastError = why;
+      }
+    }
+
+    /** Sends the batch, retrying recoverable failures with backoff; queue_manager.go's loop. */
+    private void sendBatch() throws InterruptedException {
+      long backoffMs = queueConfig.minBackoff().toMillis();
+      long maxBackoffMs = queueConfig.maxBackoff().toMillis();
+      byte[] body = null;
+      for (int attempt = 0; ; attempt++) {
+        if (dropTooOld() || body == null) {
+          if (batchSize == 0) {
+            return;
+          }
+          body = encode();
+        }
+        requestsSent.increment();
+        SendOutcome outcome = client.store(body, attempt);
+        switch (outcome.kind()) {
+          case SUCCESS -> {
+            samplesSent.add(batchSize);
+            pending.addAndGet(-batchSize);
+            batchSize = 0;
+            return;
+          }
+          case FAILED -> {
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "remote write queue {0}: dropping {1} samples after non-recoverable error: {2}",
+                name,
+                batchSize,
+                outcome.message());
+            fail(batchSize, outcome.message());
+            batchSize = 0;
+            return;
+          }
+          case RECOVERABLE -> {
+            lastError = outcome.message();
+            long sleepMs = outcome.retryAfterMs() > 0 ? outcome.retryAfterMs() : backoffMs;
+            LOG.log(
+                System.Logger.Level.DEBUG,
+                "remote write queue {0}: retrying in {1} ms: {2}",
+                name,
+                sleepMs,
+                outcome.message());
+            sleeper.sleep(Duration.ofMillis(sleepMs));
+            samplesRetried.add(batchSize);
+            backoffMs = Math.min(saturatedDouble(sleepMs), maxBackoffMs);
+          }
+        }
+      }
+    }
+
+    /**
+     * Removes samples older than {@code sample_age_limit} from the batch (queue_manager.go's {@code
+     * isSampleOld} filter, applied on every attempt).
+     *
+     * @return whether any were removed
+     */
+    private boolean dropTooOld() {
+      if (queueConfig.sampleAgeLimit().isZero()) {
+        return false;
+      }
+      long minT = clock.millis() - queueConfig.sampleAgeLimit().toMillis();
+      int kept = 0;
+      for (int i = 0; i < batchSize; i++) {
+        if (batchT[i] >= minT) {
+          batchSeries[kept] = batchSeries[i];
+          batchT[kept] = batchT[i];
+          batchV[kept] = batchV[i];
+          kept++;
+        }
+      }
+      int removed = batchSize - kept;
+      if (removed == 0) {
+        return false;
+      }
+      Arrays.fill(batchSeries, kept, batchSize, null);
+      batchSize = kept;
+      samplesDropped.add(removed);
+      pending.addAndGet(-removed);
+      return true;
+    }
+
+    /**
+     * Encodes the batch as one request, one {@code TimeSeries} per distinct series with its samples
+     * in queue order (a counting sort through the series' scratch fields, no map per batch).
+     */
+    private byte[] encode() {
+      int distinctCount = 0;
+      for (int i = 0; i < batchSize; i++) {
+        RemoteSeries s = batchSeries[i];
+        if (s.batchCount++ == 0) {
+          distinct[distinctCount++] = s;
+        }
+      }
+      int offset = 0;
+      for (int d = 0; d < distinctCount; d++) {
+        RemoteSeries s = distinct[d];
+        s.batchStart = offset;
+        offset += s.batchCount;
+        s.batchCount = 0;
+      }
+      for (int i = 0; i < batchSize; i++) {
+        RemoteSeries s = batchSeries[i];
+        order[s.batchStart + s.batchCount++] = i;
+      }
+      encoder.reset();
+      for (int d = 0; d < distinctCount; d++) {
+        RemoteSeries s = distinct[d];
+        encoder.startSeries(s.labels);
+        for (int k = s.batchStart, end = s.batchStart + s.batchCount; k < end; k++) {
+          encoder.addSampleBits(batchT[order[k]], batchV[order[k]]);
+        }
+        encoder.endSeries();
+        s.batchCount = 0;
+        distinct[d] = null;
+      }
+      return encoder.encodeSnappy(snappy);
+    }
+  }
+
+  private static long saturatedDouble(long ms) {
+    return ms > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : ms * 2;
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Prometheus remote write 1.0 (prometheus/docs docs/specs/prw/remote_write_spec.md), both ends,
+ * after Prometheus's storage/remote package.
+ *
+ * <ul>
+ *   <li>Wire format: {@link io.promfed.storage.remote.SnappyBlock} (Snappy block format, decoded
+ *       size checked before allocation), {@link io.promfed.storage.remote.WriteRequestEncoder} and
+ *       the streaming {@link io.promfed.storage.remote.WriteRequestDecoder} (protobuf by hand, no
+ *       object per sample, stale-marker bits preserved), {@link
+ *       io.promfed.storage.remote.DecodeException} for bad input.
+ *   <li>Receiver: {@link io.promfed.storage.remote.RemoteWriteHandler}, framework-free; one
+ *       appender transaction per request, write_handler.go's status codes.
+ *   <li>Sender: {@link io.promfed.storage.remote.RemoteWriteAppendable} forwards committed samples
+ *       to {@link io.promfed.storage.remote.QueueManager}s, which relabel, shard, batch, send and
+ *       retry like queue_manager.go without ever blocking the commit.
+ * </ul>
+ */
+package io.promfed.storage.remote;
