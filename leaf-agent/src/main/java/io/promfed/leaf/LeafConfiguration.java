@@ -2,8 +2,10 @@ package io.promfed.leaf;
 
 import io.promfed.config.ConfigReloader;
 import io.promfed.discovery.DiscoveryManager;
+import io.promfed.metrics.EngineMetrics;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.ScrapeStats;
+import io.promfed.storage.remote.RemoteWriteHandler;
 import io.promfed.tsdb.Head;
 import io.promfed.web.federate.FederateHandler;
 import java.time.Clock;
@@ -43,9 +45,18 @@ class LeafConfiguration {
   }
 
   @Bean
+  ScrapeStats scrapeStats() {
+    return new ScrapeStats();
+  }
+
+  @Bean
   ScrapeManager scrapeManager(
-      Head head, ScheduledExecutorService scrapeTicker, ExecutorService scrapeWorkers, Clock clock) {
-    return new ScrapeManager(head, scrapeTicker, scrapeWorkers, new ScrapeStats(), clock::millis, 0);
+      Head head,
+      ScheduledExecutorService scrapeTicker,
+      ExecutorService scrapeWorkers,
+      ScrapeStats scrapeStats,
+      Clock clock) {
+    return new ScrapeManager(head, scrapeTicker, scrapeWorkers, scrapeStats, clock::millis, 0);
   }
 
   @Bean
@@ -75,6 +86,16 @@ class LeafConfiguration {
         () -> configReloader.current().global().externalLabels(),
         props.lookbackDelta(),
         clock::millis);
+  }
+
+  @Bean
+  RemoteWriteHandler remoteWriteHandler(Head head, Clock clock) {
+    return new RemoteWriteHandler(head, clock::millis);
+  }
+
+  @Bean
+  EngineMetrics engineMetrics(Head head, ScrapeStats scrapeStats, ConfigReloader configReloader) {
+    return new EngineMetrics(head, scrapeStats, configReloader);
   }
 
   @Bean

@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;
+import io.promfed.model.labels.Labels;
+import io.promfed.storage.remote.WriteRequestEncoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,6 +145,56 @@ class LeafAgentApplicationTest {
     assertThat(get("/federate").body()).isEmpty();
     assertThat(get("/-/healthy").statusCode()).isEqualTo(200);
     assertThat(get("/-/ready").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void remoteWriteLoadsExactSamplesThatFederationServes() throws Exception {
+    long now = System.currentTimeMillis();
+    byte[] body =
+        WriteRequestEncoder.encodeSnappy(
+            Labels.of("__name__", "pushed_total", "job", "agent", "instance", "a:1"),
+            new long[] {now - 2000, now - 1000},
+            new double[] {1, 2.5});
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/write"))
+                .header("Content-Encoding", "snappy")
+                .header("Content-Type", "application/x-protobuf")
+                .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(204);
+    assertThat(federate("pushed_total"))
+        .isEqualTo(
+            "# TYPE pushed_total untyped\n"
+                + "pushed_total{instance=\"a:1\",job=\"agent\",cluster=\"test\"} 2.5 "
+                + (now - 1000)
+                + "\n");
+
+    HttpResponse<String> garbage =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/write"))
+                .header("Content-Encoding", "snappy")
+                .header("Content-Type", "application/x-protobuf")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3}))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(garbage.statusCode()).isEqualTo(400);
+    assertThat(garbage.body()).isNotBlank();
+  }
+
+  @Test
+  void ownMetricsAreServedAtSlashMetrics() throws Exception {
+    eventually(() -> federateQuietly("up"), "job=\"golang-server\"");
+    HttpResponse<String> metrics = get("/metrics");
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body())
+        .contains("# TYPE promfed_head_series gauge")
+        .contains("promfed_head_memory_bytes ")
+        .contains("promfed_scrapes_total ")
+        .contains("promfed_config_last_reload_successful 1.0")
+        .contains("jvm_memory_used_bytes");
   }
 
   @Test
