@@ -131,7 +131,10 @@ class GoFloatFormatTest {
   @Test
   void appendWritesAtTheOffsetAndStaysWithinMaxLength() {
     double[] worst = {
-      -1.2345678901234567e-308, -0.0000012345678901234567, -1.2345678901234567e+20, -Double.MIN_VALUE
+      -1.2345678901234567e-308,
+      -0.0000012345678901234567,
+      -1.2345678901234567e+20,
+      -Double.MIN_VALUE
     };
     for (double v : worst) {
       for (int mode = 0; mode < 3; mode++) {

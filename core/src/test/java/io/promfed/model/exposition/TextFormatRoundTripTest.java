@@ -20,7 +20,9 @@ import org.junit.jupiter.api.RepeatedTest;
  */
 class TextFormatRoundTripTest {
 
-  private static final String[] NAME_CHARS = {"a", "z", "A", "_", ":", "0", "9", ".", "-", " ", "é"};
+  private static final String[] NAME_CHARS = {
+    "a", "z", "A", "_", ":", "0", "9", ".", "-", " ", "é"
+  };
   private static final String[] VALUE_CHARS = {
     "a", "b", " ", "\\", "\"", "\n", "\t", "{", "}", ",", "=", "#", "é", "€", "😀", "\u0001", "0"
   };
@@ -125,8 +127,16 @@ class TextFormatRoundTripTest {
       case 0 -> r.nextInt(1000);
       case 1 -> r.nextDouble();
       case 2 -> Double.longBitsToDouble(r.nextLong()); // any bits, NaNs and infinities included
-      case 3 -> new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0,
-          Double.MIN_VALUE, Double.MAX_VALUE}[r.nextInt(6)];
+      case 3 ->
+          new double[] {
+                Double.NaN,
+                Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY,
+                -0.0,
+                Double.MIN_VALUE,
+                Double.MAX_VALUE
+              }
+              [r.nextInt(6)];
       case 4 -> r.nextLong() / 1000.0;
       case 5 -> Math.scalb(r.nextDouble(), r.nextInt(2000) - 1000);
       default -> r.nextGaussian() * 1e6;

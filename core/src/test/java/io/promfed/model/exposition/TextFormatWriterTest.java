@@ -128,7 +128,8 @@ class TextFormatWriterTest {
     Labels[] series = new Labels[100];
     for (int i = 0; i < series.length; i++) {
       series[i] =
-          Labels.of("__name__", "node_cpu_seconds_total", "cpu", Integer.toString(i), "mode", "idle");
+          Labels.of(
+              "__name__", "node_cpu_seconds_total", "cpu", Integer.toString(i), "mode", "idle");
     }
     OutputStream discard = OutputStream.nullOutputStream();
     TextFormatWriter w = new TextFormatWriter(discard);
