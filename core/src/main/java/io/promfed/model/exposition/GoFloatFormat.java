@@ -21,14 +21,14 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@link #appendJson}: the HTTP API's sample values, prometheus util/jsonutil/marshal.go
  *       {@code MarshalFloat} (without the surrounding quotes): {@code 'f'} with shortest precision,
  *       or {@code 'e'} when {@code |v| < 1e-6} or {@code |v| >= 1e21}.
- *   <li>{@link #formatOpenMetrics}: prometheus model/labels/float.go {@code FormatOpenMetricsFloat},
- *       used to normalise {@code le} and {@code quantile} label values: {@code 'g'} with {@code .0}
- *       appended when the result has neither a dot nor an exponent.
+ *   <li>{@link #formatOpenMetrics}: prometheus model/labels/float.go {@code
+ *       FormatOpenMetricsFloat}, used to normalise {@code le} and {@code quantile} label values:
+ *       {@code 'g'} with {@code .0} appended when the result has neither a dot nor an exponent.
  * </ul>
  *
  * <p>The shortest digits come from our own implementation of the Ryū algorithm (Ulf Adams, PLDI
- * 2018), whose tables are computed once at class initialisation; integers below 2<sup>53</sup>
- * take a shortcut. The {@code append*} methods allocate nothing: they write ASCII into the caller's
+ * 2018), whose tables are computed once at class initialisation; integers below 2<sup>53</sup> take
+ * a shortcut. The {@code append*} methods allocate nothing: they write ASCII into the caller's
  * array, which must have {@link #MAX_LENGTH} bytes free at the offset, and return the offset after
  * the last byte written. Thread-safe (stateless).
  */

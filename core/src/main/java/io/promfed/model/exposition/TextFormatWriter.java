@@ -25,14 +25,14 @@ import java.nio.charset.StandardCharsets;
  *       would leave {@code a:b} unquoted, which no parser reads back; we quote it.)
  * </ul>
  *
- * <p>Characters are encoded as UTF-8 with an ASCII fast path; an unpaired surrogate becomes
- * {@code ?}, as {@link String#getBytes} does. Nothing is allocated per sample. Bytes reach the
- * stream when the buffer fills and on {@link #flush()}; the writer never closes the stream. Not
- * thread-safe: one writer per response.
+ * <p>Characters are encoded as UTF-8 with an ASCII fast path; an unpaired surrogate becomes {@code
+ * ?}, as {@link String#getBytes} does. Nothing is allocated per sample. Bytes reach the stream when
+ * the buffer fills and on {@link #flush()}; the writer never closes the stream. Not thread-safe:
+ * one writer per response.
  *
  * <p>Samples are written either whole ({@link #writeSample}) or piecewise, which lets {@code
- * /federate} append external labels after a series' own: {@link #beginSample}, then {@link
- * #label} (or {@link #labels}) any number of times, then {@link #endSample}.
+ * /federate} append external labels after a series' own: {@link #beginSample}, then {@link #label}
+ * (or {@link #labels}) any number of times, then {@link #endSample}.
  */
 public final class TextFormatWriter implements Flushable {
 
@@ -45,6 +45,7 @@ public final class TextFormatWriter implements Flushable {
   private final byte[] buf;
   private int pos;
   private long flushedBytes;
+
   /** The separator before the next label: '{' for the first, ',' after; 0 outside a sample. */
   private byte separator;
 
@@ -105,8 +106,8 @@ public final class TextFormatWriter implements Flushable {
   }
 
   /**
-   * Starts a sample line with its metric name ({@code null} or empty for none: the line then
-   * starts with the label block).
+   * Starts a sample line with its metric name ({@code null} or empty for none: the line then starts
+   * with the label block).
    */
   public TextFormatWriter beginSample(String metricName) throws IOException {
     ensureOutsideSample();
@@ -330,8 +331,7 @@ public final class TextFormatWriter implements Flushable {
     }
   }
 
-  private static final byte[] LONG_MIN =
-      "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] LONG_MIN = "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
 
   /** strconv.AppendInt(dst, v, 10). */
   static int appendLong(long v, byte[] dst, int pos) {

@@ -13,9 +13,9 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Accepted syntax, as in strconv/atof.go: an optional sign; {@code inf} or {@code infinity} in
  * any case, signed or not; {@code nan} in any case, unsigned only; decimal digits with at most one
- * dot and at least one digit, then an optional {@code e}/{@code E} exponent with at least one digit.
- * A result that rounds beyond the largest double is a range error (Go returns {@code ErrRange});
- * underflow quietly gives zero.
+ * dot and at least one digit, then an optional {@code e}/{@code E} exponent with at least one
+ * digit. A result that rounds beyond the largest double is a range error (Go returns {@code
+ * ErrRange}); underflow quietly gives zero.
  *
  * <p>Values are computed like Go does: mantissas up to 2<sup>53</sup> with small powers of ten are
  * one exact IEEE operation; otherwise the Eisel-Lemire algorithm (Go's eisel_lemire.go; tables
@@ -28,10 +28,13 @@ import java.nio.charset.StandardCharsets;
 final class GoFloatParser {
 
   static final int OK = 0;
+
   /** Not a float at all. */
   static final int SYNTAX = 1;
+
   /** Overflows a double (Go's {@code ErrRange}). */
   static final int RANGE = 2;
+
   /** Contains {@code p}, {@code P} or {@code _}, which Prometheus rejects before parsing. */
   static final int UNSUPPORTED = 3;
 
@@ -90,7 +93,8 @@ final class GoFloatParser {
       if (c == 'i') {
         // "inf" or "infinity", nothing else (strconv/atof.go special()).
         int n = end - i;
-        if ((n == 3 && equalsIgnoreCase(b, i, "inf")) || (n == 8 && equalsIgnoreCase(b, i, "infinity"))) {
+        if ((n == 3 && equalsIgnoreCase(b, i, "inf"))
+            || (n == 8 && equalsIgnoreCase(b, i, "infinity"))) {
           return neg ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         }
         return syntax();
@@ -358,6 +362,7 @@ final class GoFloatParser {
 
   private static final int POW10_MIN_EXP10 = -348;
   private static final int POW10_MAX_EXP10 = 347;
+
   /** 128-bit mantissas of 10^e, rounded down, top bit set, as (low, high) pairs. */
   private static final long[] POW10_128 = new long[(POW10_MAX_EXP10 - POW10_MIN_EXP10 + 1) * 2];
 

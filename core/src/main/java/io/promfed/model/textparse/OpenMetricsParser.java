@@ -12,16 +12,22 @@ package io.promfed.model.textparse;
  *       lines, no trailing space. Label pairs are separated by one comma, one trailing comma is
  *       allowed. Label values may not contain raw newlines.
  *   <li>Only {@code # HELP}, {@code # TYPE}, {@code # UNIT} and {@code # EOF} comments exist; any
- *       other {@code #} line is an error. TYPE is one of counter, gauge, histogram,
- *       gaugehistogram, summary, info, stateset, unknown. A non-empty UNIT must be a suffix of the
- *       family name after an underscore. HELP resolves {@code \\}, {@code \"} and {@code \n}.
+ *       other {@code #} line is an error. TYPE is one of counter, gauge, histogram, gaugehistogram,
+ *       summary, info, stateset, unknown. A non-empty UNIT must be a suffix of the family name
+ *       after an underscore. HELP resolves {@code \\}, {@code \"} and {@code \n}.
  *   <li>Values are Go floats minus hex and {@code _}, as in the text format. Timestamps are float
  *       seconds, not NaN or infinite, converted to milliseconds by truncating {@code ts * 1000}.
  *   <li>An exemplar {@code # {labels} value [timestamp]} may follow a sample; it is validated like
  *       upstream and then skipped.
- *   <li>The body must end with {@code # EOF} (optionally followed by one newline) and nothing
- *       after it; a body without it fails at its end with "data does not end with # EOF".
+ *   <li>The body must end with {@code # EOF} (optionally followed by one newline) and nothing after
+ *       it; a body without it fails at its end with "data does not end with # EOF".
  * </ul>
+ *
+ * <p>Deliberate differences, all on malformed input: quoted names must be valid UTF-8 (upstream's
+ * scrape loop rejects them later instead); NUL bytes are the bytes they are, where upstream's lexer
+ * skips some (inside {@code # EOF}, after a metadata line, after a closing quote); a timestamp
+ * beyond the int64 range of milliseconds saturates, where Go's conversion on amd64 gives {@code
+ * Long.MIN_VALUE}. Error messages are our own wording, with the line number.
  *
  * <p>{@code _created} series are returned as ordinary series, as Prometheus does unless created
  * timestamps are being ingested; the second constructor skips them for counter, histogram and
@@ -158,8 +164,7 @@ public final class OpenMetricsParser extends TextParser {
       familyType = type;
     } else if (kind == Entry.HELP) {
       if (!TextBytes.isValidUtf8(buf, textStart, textEnd)) {
-        throw fail(
-            "help text " + TextBytes.quote(buf, textStart, textEnd) + " is not valid UTF-8");
+        throw fail("help text " + TextBytes.quote(buf, textStart, textEnd) + " is not valid UTF-8");
       }
     } else if (textEnd > textStart) {
       // UNIT: the family name must end in "_<unit>" (openmetricsparse.go).
@@ -315,20 +320,11 @@ public final class OpenMetricsParser extends TextParser {
     return te;
   }
 
-  private String floatError(String what, int s, int e) {
-    return switch (floats.status()) {
-      case GoFloatParser.RANGE -> what + " out of range: " + TextBytes.quote(buf, s, e);
-      case GoFloatParser.UNSUPPORTED ->
-          "unsupported character in " + what + " " + TextBytes.quote(buf, s, e);
-      default -> "invalid " + what + " " + TextBytes.quote(buf, s, e);
-    };
-  }
-
   /**
    * Parses {@code {…}} with the brace at {@code p}; returns the offset after the closing brace.
    * Mirrors openmetricsparse.go parseLVals: no blanks, a comma or the closing brace after every
-   * value. In an exemplar a quoted string cannot stand alone as a metric name, and quoted names
-   * and values may not hold raw newlines.
+   * value. In an exemplar a quoted string cannot stand alone as a metric name, and quoted names and
+   * values may not hold raw newlines.
    */
   private int labelBlock(int start, int p, boolean exemplar) throws ParseException {
     p++;

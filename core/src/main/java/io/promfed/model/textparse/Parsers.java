@@ -14,8 +14,8 @@ import java.util.Set;
  * type, a blank header and a header that does not parse (a malformed parameter included) all fall
  * back to {@link PromTextParser}. That fallback is the Prometheus 2.x behaviour; Prometheus 3.x
  * instead fails the scrape unless {@code fallback_scrape_protocol} is set. {@code
- * application/vnd.google.protobuf} also gets the text parser: we never ask for protobuf and have
- * no parser for it, so such a body fails to parse with a message naming the first bad line.
+ * application/vnd.google.protobuf} also gets the text parser: we never ask for protobuf and have no
+ * parser for it, so such a body fails to parse with a message naming the first bad line.
  *
  * <p>Stateless and thread-safe.
  */

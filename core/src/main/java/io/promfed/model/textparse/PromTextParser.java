@@ -25,13 +25,19 @@ package io.promfed.model.textparse;
  *   <li>{@code # HELP name text} and {@code # TYPE name type}, with blanks after {@code #}; the type
  *       is one of counter, gauge, histogram, summary, untyped, exactly. HELP text resolves {@code
  *       \\} and {@code \n} and must be valid UTF-8. Any other {@code #} line is a comment.
- *   <li>A NUL byte where a line would start ends the body, as upstream's lexer rule {@code \0}.
+ *   <li>A NUL byte where a line would start ends the body, as upstream's lexer rule {@code \0}
+ *       does; so does a NUL anywhere in a comment whose {@code #} is not followed by a blank, or
+ *       right after the blanks of one that is (promlex.l {@code consumeComment}).
  * </ul>
  *
- * <p>Deliberate differences, all on malformed input: upstream counts leading blanks of a line into
- * the metric name (so {@code " a 1"} names its series {@code " a"}); we start the series at the
- * name. Upstream lets a NUL end a body inside a comment that follows {@code #} directly; we treat
- * it as part of the comment. Quoted names must be valid UTF-8 here (upstream checks values only).
+ * <p>Deliberate differences, all on malformed input (found by running upstream's Go parser on
+ * 240,000 mutated bodies; see testdata/README.md): upstream counts leading blanks of a line into
+ * the metric name (so {@code " a 1"} names its series {@code " a"}), we start the series at the
+ * name. Quoted names must be valid UTF-8 here; upstream accepts them and its scrape loop then
+ * rejects the series ({@code labels.IsValid}), so the scrape fails either way. Upstream's lexer
+ * skips NUL bytes in some states, which lets {@code # HE\0LP} count as HELP and a NUL right after a
+ * label value's closing quote corrupt the value; we treat those NULs as the bytes they are. NULs
+ * that end the body (at the start of a line, or in a comment as described above) are matched.
  * Error messages name the line and quote the offending input but are not upstream's wording.
  *
  * <p>Accessors describe the current entry and are valid until the next {@link #next()}; offsets
@@ -197,8 +203,7 @@ public final class PromTextParser extends TextParser {
     } else {
       type = null;
       if (!TextBytes.isValidUtf8(buf, textStart, textEnd)) {
-        throw fail(
-            "help text " + TextBytes.quote(buf, textStart, textEnd) + " is not valid UTF-8");
+        throw fail("help text " + TextBytes.quote(buf, textStart, textEnd) + " is not valid UTF-8");
       }
     }
     endLine(eol);
@@ -285,15 +290,6 @@ public final class PromTextParser extends TextParser {
   /** promlex.l sValue: {@code [^{ \t\n]+}; the generated lexer also stops at NUL. */
   private static boolean isValueByte(int c) {
     return c != ' ' && c != '\t' && c != '\n' && c != '{' && c != 0;
-  }
-
-  String floatError(String what, int s, int e) {
-    return switch (floats.status()) {
-      case GoFloatParser.RANGE -> what + " out of range: " + TextBytes.quote(buf, s, e);
-      case GoFloatParser.UNSUPPORTED ->
-          "unsupported character in " + what + " " + TextBytes.quote(buf, s, e);
-      default -> "invalid " + what + " " + TextBytes.quote(buf, s, e);
-    };
   }
 
   // Label-block tokens.

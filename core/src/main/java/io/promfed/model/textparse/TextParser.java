@@ -23,10 +23,13 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
 
   /** Next byte to read. */
   int pos;
+
   /** 1-based line number of {@link #pos}. */
   int line = 1;
+
   /** Set once the end is reached; later calls return EOF. */
   boolean done;
+
   /** Set on the first error; later calls rethrow it (the body is unusable). */
   ParseException failure;
 
@@ -36,17 +39,25 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
   double value;
   boolean hasTimestamp;
   long timestampMs;
+
   /** Metric name of a series, or family name of a metadata entry; -1 when not (yet) set. */
   int nameStart = -1;
+
   int nameEnd;
+
   /** Per label: name start, name end, value start, value end; escapes still in place. */
   int[] labelOffsets = new int[32];
+
   int labelCount;
+
   /** HELP/UNIT text or comment. */
   int textStart;
+
   int textEnd;
+
   /** TYPE of the current entry, and of the last TYPE line seen (which {@link #labels} uses). */
   String type;
+
   String familyType;
 
   TextParser(byte[] buffer, int length) {
@@ -252,6 +263,16 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
 
   // ---------------------------------------------------------------------------------------------
   // Errors.
+
+  /** The message for a number the float parser just rejected, quoting it. */
+  final String floatError(String what, int s, int e) {
+    return switch (floats.status()) {
+      case GoFloatParser.RANGE -> what + " out of range: " + TextBytes.quote(buf, s, e);
+      case GoFloatParser.UNSUPPORTED ->
+          "unsupported character in " + what + " " + TextBytes.quote(buf, s, e);
+      default -> "invalid " + what + " " + TextBytes.quote(buf, s, e);
+    };
+  }
 
   final ParseException fail(String reason) {
     failure = new ParseException(line, reason);

@@ -55,8 +55,8 @@ final class Fixtures {
   }
 
   /**
-   * Unquotes a Go double-quoted literal ({@code "a\n\x00\"b"}) into bytes: the fixture notation
-   * for inputs with control characters or invalid UTF-8.
+   * Unquotes a Go double-quoted literal ({@code "a\n\x00\"b"}) into bytes: the fixture notation for
+   * inputs with control characters or invalid UTF-8.
    */
   static byte[] goUnquote(String s) {
     if (s.length() < 2 || s.charAt(0) != '"' || s.charAt(s.length() - 1) != '"') {
@@ -98,8 +98,8 @@ final class Fixtures {
   }
 
   /**
-   * Every entry of the body, one line each, ending with {@code EOF} or {@code ERROR <message>}:
-   * the golden-file notation.
+   * Every entry of the body, one line each, ending with {@code EOF} or {@code ERROR <message>}: the
+   * golden-file notation.
    */
   static String dump(Parser p) {
     StringBuilder sb = new StringBuilder();
@@ -111,23 +111,26 @@ final class Fixtures {
           case EOF -> {
             return sb.append("EOF\n").toString();
           }
-          case HELP, UNIT -> sb.append(e)
-              .append(' ')
-              .append(p.metricFamilyName())
-              .append(' ')
-              .append(quote(p.text()))
-              .append('\n');
-          case TYPE -> sb.append("TYPE ")
-              .append(p.metricFamilyName())
-              .append(' ')
-              .append(p.type())
-              .append('\n');
+          case HELP, UNIT ->
+              sb.append(e)
+                  .append(' ')
+                  .append(p.metricFamilyName())
+                  .append(' ')
+                  .append(quote(p.text()))
+                  .append('\n');
+          case TYPE ->
+              sb.append("TYPE ")
+                  .append(p.metricFamilyName())
+                  .append(' ')
+                  .append(p.type())
+                  .append('\n');
           case COMMENT -> sb.append("COMMENT ").append(quote(p.text())).append('\n');
           case SERIES -> {
             lb.reset();
             p.labels(lb);
             sb.append("SERIES ")
-                .append(TextBytes.quote(p.buffer(), p.seriesStart(), p.seriesEnd(), Integer.MAX_VALUE))
+                .append(
+                    TextBytes.quote(p.buffer(), p.seriesStart(), p.seriesEnd(), Integer.MAX_VALUE))
                 .append(" => ")
                 .append(lb.build())
                 .append(' ')
@@ -146,9 +149,7 @@ final class Fixtures {
 
   static String value(double v) {
     String s = GoFloatFormat.formatG(v);
-    return Double.isNaN(v)
-        ? s + "(" + Long.toHexString(Double.doubleToRawLongBits(v)) + ")"
-        : s;
+    return Double.isNaN(v) ? s + "(" + Long.toHexString(Double.doubleToRawLongBits(v)) + ")" : s;
   }
 
   static String quote(String s) {

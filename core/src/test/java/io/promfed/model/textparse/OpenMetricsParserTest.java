@@ -31,11 +31,7 @@ class OpenMetricsParserTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {
-        "openmetrics_upstream",
-        "openmetrics_upstream_utf8",
-        "openmetrics_node_exporter"
-      })
+      strings = {"openmetrics_upstream", "openmetrics_upstream_utf8", "openmetrics_node_exporter"})
   void bodiesMatchGoldenFiles(String name) {
     byte[] in = resource(name + ".txt");
     String got = dump(new OpenMetricsParser(in, in.length));
@@ -47,7 +43,10 @@ class OpenMetricsParserTest {
     StringBuilder sb = new StringBuilder();
     for (String line : tableLines("openmetrics_accept.cases")) {
       byte[] in = goUnquote(line);
-      sb.append("CASE ").append(line).append('\n').append(dump(new OpenMetricsParser(in, in.length)));
+      sb.append("CASE ")
+          .append(line)
+          .append('\n')
+          .append(dump(new OpenMetricsParser(in, in.length)));
     }
     String got = sb.toString();
     assertThat(got).doesNotContain("\nERROR ");
@@ -66,8 +65,7 @@ class OpenMetricsParserTest {
                   input,
                   () -> {
                     byte[] in = goUnquote(input);
-                    assertThat(firstError(new OpenMetricsParser(in, in.length)))
-                        .isEqualTo(message);
+                    assertThat(firstError(new OpenMetricsParser(in, in.length))).isEqualTo(message);
                   });
             });
   }
@@ -101,7 +99,12 @@ class OpenMetricsParserTest {
     assertThat(lb.build()).isEqualTo(Labels.of("__name__", "a_total", "b", "c"));
     assertThat(p.value()).isEqualTo(3);
     assertThat(p.timestampMs()).isEqualTo(1500);
-    assertThat(new String(p.buffer(), p.seriesStart(), p.seriesEnd() - p.seriesStart(), StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                p.buffer(),
+                p.seriesStart(),
+                p.seriesEnd() - p.seriesStart(),
+                StandardCharsets.UTF_8))
         .isEqualTo("a_total{b=\"c\"}");
     assertThat(p.next()).isEqualTo(Entry.EOF);
   }
@@ -134,7 +137,11 @@ class OpenMetricsParserTest {
   @Test
   void metadataAccessors() throws ParseException {
     OpenMetricsParser p =
-        parser("# TYPE a_seconds gaugehistogram\n# UNIT a_seconds seconds\n# HELP a_seconds x\\\"y\n# EOF\n");
+        parser(
+            "# TYPE a_seconds gaugehistogram\n"
+                + "# UNIT a_seconds seconds\n"
+                + "# HELP a_seconds x\\\"y\n"
+                + "# EOF\n");
     assertThat(p.next()).isEqualTo(Entry.TYPE);
     assertThat(p.type()).isEqualTo("gaugehistogram");
     assertThat(p.next()).isEqualTo(Entry.UNIT);

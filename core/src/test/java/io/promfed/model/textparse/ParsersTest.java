@@ -25,7 +25,8 @@ class ParsersTest {
         "text/plain; version=0.0.4; charset=utf-8                   | PROMETHEUS_TEXT",
         "text/plain                                                 | PROMETHEUS_TEXT",
         "text/plain; version=1.0.0; escaping=allow-utf-8            | PROMETHEUS_TEXT",
-        "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited | PROMETHEUS_TEXT",
+        "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;"
+            + " encoding=delimited | PROMETHEUS_TEXT",
         "application/json                                           | PROMETHEUS_TEXT",
         "''                                                         | PROMETHEUS_TEXT",
         "NULL                                                       | PROMETHEUS_TEXT",
@@ -42,7 +43,9 @@ class ParsersTest {
     assertThat(Parsers.formatOf(ct)).isEqualTo(want);
     byte[] body = new byte[0];
     Parser p = Parsers.forContentType(ct, body, 0);
-    assertThat(p).isInstanceOf(want == Format.OPENMETRICS_TEXT ? OpenMetricsParser.class : PromTextParser.class);
+    assertThat(p)
+        .isInstanceOf(
+            want == Format.OPENMETRICS_TEXT ? OpenMetricsParser.class : PromTextParser.class);
   }
 
   @org.junit.jupiter.api.Test

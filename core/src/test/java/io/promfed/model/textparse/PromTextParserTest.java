@@ -72,7 +72,12 @@ class PromTextParserTest {
     String[] want = {"a", "b{c=\"d\"}", "e {f=\"g\"}", "{\"h.i\",j=\"k\"}"};
     for (String w : want) {
       assertThat(p.next()).isEqualTo(Entry.SERIES);
-      assertThat(new String(p.buffer(), p.seriesStart(), p.seriesEnd() - p.seriesStart(), StandardCharsets.UTF_8))
+      assertThat(
+              new String(
+                  p.buffer(),
+                  p.seriesStart(),
+                  p.seriesEnd() - p.seriesStart(),
+                  StandardCharsets.UTF_8))
           .isEqualTo(w);
     }
     assertThat(p.next()).isEqualTo(Entry.EOF);

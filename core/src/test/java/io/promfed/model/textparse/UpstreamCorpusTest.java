@@ -12,8 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Differential test against Prometheus's own parsers: for every body in upstream_corpus.cases,
- * both our parsers must return exactly the entries that upstream's Go code returned (recorded in
+ * Differential test against Prometheus's own parsers: for every body in upstream_corpus.cases, both
+ * our parsers must return exactly the entries that upstream's Go code returned (recorded in
  * upstream_corpus.go.out; see testdata/README.md for how it was produced and printed).
  */
 class UpstreamCorpusTest {
@@ -27,8 +27,18 @@ class UpstreamCorpusTest {
     List<String> mismatches = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
       byte[] in = Fixtures.goUnquote(inputs.get(i));
-      check(mismatches, i + " prom", inputs.get(i), expected, dump(new PromTextParser(in, in.length)));
-      check(mismatches, i + " om", inputs.get(i), expected, dump(new OpenMetricsParser(in, in.length)));
+      check(
+          mismatches,
+          i + " prom",
+          inputs.get(i),
+          expected,
+          dump(new PromTextParser(in, in.length)));
+      check(
+          mismatches,
+          i + " om",
+          inputs.get(i),
+          expected,
+          dump(new OpenMetricsParser(in, in.length)));
     }
     assertThat(mismatches).as("bodies where we differ from upstream").isEmpty();
   }
@@ -70,13 +80,25 @@ class UpstreamCorpusTest {
           case EOF -> {
             return sb.append("OK\n").toString();
           }
-          case HELP -> sb.append("HELP ").append(q(p.metricFamilyName())).append(' ')
-              .append(q(p.text())).append('\n');
-          case UNIT -> sb.append("UNIT ").append(q(p.metricFamilyName())).append(' ')
-              .append(q(p.text())).append('\n');
+          case HELP ->
+              sb.append("HELP ")
+                  .append(q(p.metricFamilyName()))
+                  .append(' ')
+                  .append(q(p.text()))
+                  .append('\n');
+          case UNIT ->
+              sb.append("UNIT ")
+                  .append(q(p.metricFamilyName()))
+                  .append(' ')
+                  .append(q(p.text()))
+                  .append('\n');
           // Upstream reports the text format's "untyped" as model.MetricTypeUnknown.
-          case TYPE -> sb.append("TYPE ").append(q(p.metricFamilyName())).append(' ')
-              .append("untyped".equals(p.type()) ? "unknown" : p.type()).append('\n');
+          case TYPE ->
+              sb.append("TYPE ")
+                  .append(q(p.metricFamilyName()))
+                  .append(' ')
+                  .append("untyped".equals(p.type()) ? "unknown" : p.type())
+                  .append('\n');
           case COMMENT -> sb.append("COMMENT ").append(q(p.text())).append('\n');
           case SERIES -> {
             lb.reset();
