@@ -40,8 +40,8 @@ class LeafConfiguration {
   }
 
   @Bean(destroyMethod = "shutdownNow")
-  ExecutorService scrapeWorkers() {
-    return Executors.newCachedThreadPool(daemonThreads("scrape-"));
+  ExecutorService scrapeWorkers(LeafProperties props) {
+    return Executors.newFixedThreadPool(props.scrapeConcurrency(), daemonThreads("scrape-"));
   }
 
   @Bean

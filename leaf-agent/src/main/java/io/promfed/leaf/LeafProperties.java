@@ -16,6 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxSeries the most series the head holds; further new series are rejected and counted
  *     (0 = unlimited)
  * @param gcInterval how often chunks older than the retention are dropped
+ * @param scrapeConcurrency the most scrapes in flight at once; further due scrapes wait their
+ *     turn, so a burst of slow targets cannot exhaust threads or sockets
  */
 @ConfigurationProperties("leaf")
 public record LeafProperties(
@@ -23,7 +25,8 @@ public record LeafProperties(
     @DefaultValue("1d") Duration retention,
     @DefaultValue("5m") Duration lookbackDelta,
     @DefaultValue("0") long maxSeries,
-    @DefaultValue("1m") Duration gcInterval) {
+    @DefaultValue("1m") Duration gcInterval,
+    @DefaultValue("64") int scrapeConcurrency) {
 
   public LeafProperties {
     if (retention.isNegative() || retention.isZero()) {
@@ -35,6 +38,10 @@ public record LeafProperties(
     }
     if (maxSeries < 0) {
       throw new IllegalArgumentException("leaf.max-series must be >= 0, got " + maxSeries);
+    }
+    if (scrapeConcurrency < 1) {
+      throw new IllegalArgumentException(
+          "leaf.scrape-concurrency must be >= 1, got " + scrapeConcurrency);
     }
     if (gcInterval.isNegative() || gcInterval.isZero()) {
       throw new IllegalArgumentException("leaf.gc-interval must be positive, got " + gcInterval);
