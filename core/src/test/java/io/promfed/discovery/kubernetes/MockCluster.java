@@ -53,6 +53,10 @@ final class MockCluster {
   }
 
   static void create(KubernetesClient client, HasMetadata obj) {
+    if ("Namespace".equals(obj.getKind())) {
+      client.resource(obj).create();
+      return;
+    }
     String ns = obj.getMetadata().getNamespace();
     if (ns == null) {
       ns = "default";
