@@ -284,7 +284,6 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
     informer.addEventHandler(handler);
     informer.exceptionHandler(
         (isStarted, t) -> {
-          failures.incrementAndGet();
           String verb = isStarted && t instanceof WatcherException ? "watch" : "list";
           log.log(
               Level.WARNING,
@@ -292,6 +291,7 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
                   + role
                   + ": "
                   + ApiErrors.describe(t, verb, resource, apiGroup, unit.namespace));
+          failures.incrementAndGet(); // after logging, so a caller seeing the count sees the log
           // Always retry: a missing permission or a down API server is fixed from outside, and
           // Prometheus's reflectors retry for ever too. fabric8 backs off exponentially.
           return !closed;

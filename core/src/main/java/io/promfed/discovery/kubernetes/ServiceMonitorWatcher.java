@@ -141,7 +141,6 @@ public final class ServiceMonitorWatcher implements AutoCloseable {
             });
         informer.exceptionHandler(
             (isStarted, t) -> {
-              failures.incrementAndGet();
               LOG.log(
                   Level.WARNING,
                   "ServiceMonitor watch: "
@@ -151,6 +150,7 @@ public final class ServiceMonitorWatcher implements AutoCloseable {
                           "servicemonitors",
                           "monitoring.coreos.com",
                           ns));
+              failures.incrementAndGet();
               return !closed;
             });
         informers.add(informer);
