@@ -35,9 +35,9 @@ import java.util.function.Function;
  * {@code _port_protocol}, {@code _port}, {@code _port_app_protocol}, {@code
  * endpointslice_endpoint_conditions_ready}/{@code _serving}/{@code _terminating}, {@code
  * endpointslice_endpoint_hostname}, {@code _node_name}, {@code _zone}, {@code
- * endpointslice_endpoint_topology_*}, {@code endpointslice_address_target_kind}/{@code _name},
- * each only when set; pod and container port labels and the extra container-port targets exactly
- * as in {@link EndpointsDiscoverer}. The secondary slice of a dual-stack Service yields no targets.
+ * endpointslice_endpoint_topology_*}, {@code endpointslice_address_target_kind}/{@code _name}, each
+ * only when set; pod and container port labels and the extra container-port targets exactly as in
+ * {@link EndpointsDiscoverer}. The secondary slice of a dual-stack Service yields no targets.
  *
  * <p>Watches EndpointSlices, Services and Pods with the {@code endpointslice}, {@code service} and
  * {@code pod} selectors; a Service change rebuilds its slices. Thread-safe; see {@link
@@ -111,16 +111,25 @@ public final class EndpointSliceDiscoverer
               }
             });
     // Upstream keeps a pod informer only as a store for the target references.
-    u.pods = informer(u, client.pods(), "pod", "pods", "", Map.of(), new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod pod) {}
+    u.pods =
+        informer(
+            u,
+            client.pods(),
+            "pod",
+            "pods",
+            "",
+            Map.of(),
+            new ResourceEventHandler<>() {
+              @Override
+              public void onAdd(Pod pod) {}
 
-      @Override
-      public void onUpdate(Pod oldPod, Pod newPod) {}
+              @Override
+              public void onUpdate(Pod oldPod, Pod newPod) {}
 
-      @Override
-      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
-    });
+              @Override
+              public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
+            });
+    u.primary = u.slices;
     return u;
   }
 
@@ -147,7 +156,8 @@ public final class EndpointSliceDiscoverer
 
   @Override
   TargetGroup build(SliceUnit unit, String namespace, String name) {
-    EndpointSlice slice = unit.slices.getStore().getByKey(MetaLabels.namespacedName(namespace, name));
+    EndpointSlice slice =
+        unit.slices.getStore().getByKey(MetaLabels.namespacedName(namespace, name));
     if (slice == null) {
       return new TargetGroup(source(namespace, name), List.of(), Labels.EMPTY);
     }
@@ -161,7 +171,9 @@ public final class EndpointSliceDiscoverer
         slice,
         svc,
         ref ->
-            unit.pods.getStore().getByKey(MetaLabels.namespacedName(ref.getNamespace(), ref.getName())));
+            unit.pods
+                .getStore()
+                .getByKey(MetaLabels.namespacedName(ref.getNamespace(), ref.getName())));
   }
 
   static String source(String namespace, String name) {
@@ -313,7 +325,8 @@ public final class EndpointSliceDiscoverer
     }
     PodEntry pe =
         seenPods.computeIfAbsent(
-            MetaLabels.namespacedName(pod.getMetadata().getNamespace(), pod.getMetadata().getName()),
+            MetaLabels.namespacedName(
+                pod.getMetadata().getNamespace(), pod.getMetadata().getName()),
             k -> new PodEntry(pod));
     MetaLabels.addPodLabels(t, pod);
     List<Container> containers = PodDiscoverer.containers(pod);
@@ -336,8 +349,8 @@ public final class EndpointSliceDiscoverer
   }
 
   /**
-   * {@code nonPrimaryIPFamilySlice}: the slice of a dual-stack Service whose address type is not the
-   * Service's primary IP family would duplicate the primary slice's targets.
+   * {@code nonPrimaryIPFamilySlice}: the slice of a dual-stack Service whose address type is not
+   * the Service's primary IP family would duplicate the primary slice's targets.
    */
   private static boolean nonPrimaryIpFamilySlice(Service svc, EndpointSlice eps) {
     if (svc == null || svc.getSpec() == null) {

@@ -137,6 +137,7 @@ public final class EndpointsDiscoverer
               @Override
               public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {}
             });
+    u.primary = u.endpoints;
     return u;
   }
 
@@ -182,7 +183,10 @@ public final class EndpointsDiscoverer
     return buildEndpoints(
         eps,
         unit.services.getStore().getByKey(key),
-        ref -> unit.pods.getStore().getByKey(MetaLabels.namespacedName(ref.getNamespace(), ref.getName())));
+        ref ->
+            unit.pods
+                .getStore()
+                .getByKey(MetaLabels.namespacedName(ref.getNamespace(), ref.getName())));
   }
 
   static String source(String namespace, String name) {
@@ -306,7 +310,8 @@ public final class EndpointsDiscoverer
     }
     PodEntry pe =
         seenPods.computeIfAbsent(
-            MetaLabels.namespacedName(pod.getMetadata().getNamespace(), pod.getMetadata().getName()),
+            MetaLabels.namespacedName(
+                pod.getMetadata().getNamespace(), pod.getMetadata().getName()),
             k -> new PodEntry(pod));
     MetaLabels.addPodLabels(t, pod);
     // The last container with a port of this number wins: upstream's break only leaves the

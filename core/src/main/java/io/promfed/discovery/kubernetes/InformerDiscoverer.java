@@ -29,17 +29,18 @@ import java.util.function.Function;
 
 /**
  * The base of the four role discoverers ({@link PodDiscoverer}, {@link ServiceDiscoverer}, {@link
- * EndpointsDiscoverer}, {@link EndpointSliceDiscoverer}); built by {@link KubernetesDiscovery}. What
- * they share: per-namespace informers, a de-duplicating work queue of
- * object keys ({@code <namespace>/<name>}) drained by one worker thread, and error handling. This
- * is the shape of prometheus/prometheus {@code discovery/kubernetes}: informer event handlers only
- * enqueue keys, and {@code process} looks each key up in the informer stores and sends the rebuilt
- * group, or an empty group when the object is gone.
+ * EndpointsDiscoverer}, {@link EndpointSliceDiscoverer}); built by {@link KubernetesDiscovery}.
+ * What they share: per-namespace informers, a de-duplicating work queue of object keys ({@code
+ * <namespace>/<name>}) drained by one worker thread, and error handling. This is the shape of
+ * prometheus/prometheus {@code discovery/kubernetes}: informer event handlers only enqueue keys,
+ * and {@code process} looks each key up in the informer stores and sends the rebuilt group, or an
+ * empty group when the object is gone.
  *
  * <p>A namespace's keys are processed only once all of its informers have listed (upstream {@code
  * cache.WaitForCacheSync}), so the first update holds every group of that namespace. Each drain
  * delivers all groups whose keys were queued since the last one, so one watch event reaches the
- * consumer as one update.
+ * consumer as one update. A group equal to the one last delivered for its source is not sent again,
+ * nor is the removal of a group that was never sent.
  *
  * <p>Failed lists and watches are retried for ever with fabric8's exponential backoff (the watch
  * reconnect interval, 1 s by default, doubling up to 32 s); the informer stores keep their contents
@@ -68,6 +69,10 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
   private final Map<String, U> units = new LinkedHashMap<>();
   private final LinkedHashSet<String> pending = new LinkedHashSet<>();
   private final AtomicLong failures = new AtomicLong();
+
+  /** The last group delivered per source; only the worker thread touches it. */
+  private final Map<String, TargetGroup> delivered = new java.util.HashMap<>();
+
   private boolean drainScheduled;
   private boolean started;
   private volatile boolean closed;
@@ -78,6 +83,10 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
   static class Unit {
     final String namespace;
     final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+
+    /** The informer of the role's own objects, whose keys are all queued at sync. */
+    SharedIndexInformer<? extends HasMetadata> primary;
+
     int syncedInformers;
     boolean synced;
 
@@ -175,6 +184,15 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
       unit.syncedInformers++;
       if (unit.syncedInformers == unit.informers.size() && !unit.synced) {
         unit.synced = true;
+        // The store is complete once the informer has started, but fabric8 hands the initial
+        // "added" notifications to handlers asynchronously: queue every object now, so that the
+        // first update holds every group (later duplicates are not re-sent, see drain()).
+        for (HasMetadata obj : unit.primary.getStore().list()) {
+          pending.add(
+              MetaLabels.namespacedName(
+                  MetaLabels.nullToEmpty(obj.getMetadata().getNamespace()),
+                  obj.getMetadata().getName()));
+        }
         log.log(
             Level.DEBUG,
             "kubernetes_sd role {0}: {1} synced",
@@ -199,8 +217,7 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
 
   /** Queues an object by its metadata. */
   final void enqueue(HasMetadata obj) {
-    enqueue(
-        MetaLabels.nullToEmpty(obj.getMetadata().getNamespace()), obj.getMetadata().getName());
+    enqueue(MetaLabels.nullToEmpty(obj.getMetadata().getNamespace()), obj.getMetadata().getName());
   }
 
   private void scheduleDrainLocked() {
@@ -239,7 +256,15 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
       String key = keys.get(i);
       int slash = key.indexOf('/');
       try {
-        groups.add(build(keyUnits.get(i), key.substring(0, slash), key.substring(slash + 1)));
+        TargetGroup g = build(keyUnits.get(i), key.substring(0, slash), key.substring(slash + 1));
+        // Re-sending an unchanged group (a late duplicate event) or the removal of a group that
+        // was never sent changes nothing for the consumer; skip it.
+        TargetGroup last =
+            g.targets().isEmpty() ? delivered.remove(g.source()) : delivered.put(g.source(), g);
+        if (g.equals(last) || (last == null && g.targets().isEmpty())) {
+          continue;
+        }
+        groups.add(g);
       } catch (RuntimeException e) {
         // An object the builders cannot read (e.g. a field they do not expect to be null) must not
         // stop discovery of everything else: log it once per event and go on.

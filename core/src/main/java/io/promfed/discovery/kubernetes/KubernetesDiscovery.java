@@ -2,7 +2,6 @@ package io.promfed.discovery.kubernetes;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.promfed.config.KubernetesSdConfig;
-import io.promfed.discovery.Discoverer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +16,8 @@ import java.util.List;
  *
  * <p>The caller supplies the {@link KubernetesClient} (in the apps, the one spring-cloud-kubernetes
  * configures from the pod's service account or a kubeconfig) and owns it. An entry with {@code
- * api_server} or {@code kubeconfig_file} needs a client built for that server; this factory does not
- * build clients.
+ * api_server} or {@code kubeconfig_file} needs a client built for that server; this factory does
+ * not build clients.
  */
 public final class KubernetesDiscovery {
 

@@ -143,8 +143,8 @@ final class MetaLabels {
   }
 
   /**
-   * {@code podLabels} without the optional deployment/job metadata: IP, readiness, phase, node, host
-   * IP, UID, the pod's name, labels and annotations, and its controller.
+   * {@code podLabels} without the optional deployment/job metadata: IP, readiness, phase, node,
+   * host IP, UID, the pod's name, labels and annotations, and its controller.
    */
   static void addPodLabels(Map<String, String> ls, Pod pod) {
     var status = pod.getStatus();
@@ -205,7 +205,8 @@ final class MetaLabels {
     ls.put(POD_CONTAINER_NAME, nullToEmpty(containerName));
     ls.put(POD_CONTAINER_IMAGE, nullToEmpty(image));
     ls.put(POD_CONTAINER_PORT_NAME, nullToEmpty(cport.getName()));
-    ls.put(POD_CONTAINER_PORT_NUMBER, Integer.toUnsignedString(intOrZero(cport.getContainerPort())));
+    ls.put(
+        POD_CONTAINER_PORT_NUMBER, Integer.toUnsignedString(intOrZero(cport.getContainerPort())));
     ls.put(POD_CONTAINER_PORT_PROTOCOL, nullToEmpty(protocol));
     ls.put(POD_CONTAINER_INIT, Boolean.toString(init));
   }

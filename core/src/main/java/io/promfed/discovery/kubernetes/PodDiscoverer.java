@@ -19,10 +19,10 @@ import java.util.Map;
 /**
  * The {@code pod} role: one group per pod (source {@code pod/<namespace>/<name>}) with one target
  * per container port, or one port-less target ({@code __address__} = pod IP) per container without
- * ports, init containers included. Mirrors prometheus/prometheus {@code discovery/kubernetes/pod.go}
- * ({@code buildPod}); pods without an IP yield an empty group. Group labels: {@code
- * __meta_kubernetes_namespace} and the pod labels ({@code pod_name}, {@code pod_ip}, {@code
- * pod_label_*}, {@code pod_labelpresent_*}, {@code pod_annotation_*}, {@code
+ * ports, init containers included. Mirrors prometheus/prometheus {@code
+ * discovery/kubernetes/pod.go} ({@code buildPod}); pods without an IP yield an empty group. Group
+ * labels: {@code __meta_kubernetes_namespace} and the pod labels ({@code pod_name}, {@code pod_ip},
+ * {@code pod_label_*}, {@code pod_labelpresent_*}, {@code pod_annotation_*}, {@code
  * pod_annotationpresent_*}, {@code pod_ready}, {@code pod_phase}, {@code pod_node_name}, {@code
  * pod_host_ip}, {@code pod_uid}, {@code pod_controller_kind}, {@code pod_controller_name}); target
  * labels: {@code pod_container_name}, {@code _id}, {@code _image}, {@code _port_name}, {@code
@@ -58,6 +58,7 @@ public final class PodDiscoverer extends InformerDiscoverer<PodDiscoverer.PodUni
   PodUnit newUnit(String namespace) {
     PodUnit u = new PodUnit(namespace);
     u.pods = informer(u, client.pods(), "pod", "pods", "", Map.of(), enqueueAll());
+    u.primary = u.pods;
     return u;
   }
 
@@ -95,7 +96,9 @@ public final class PodDiscoverer extends InformerDiscoverer<PodDiscoverer.PodUni
       boolean init = i >= regular;
       String containerId =
           containerId(
-              init ? pod.getStatus().getInitContainerStatuses() : pod.getStatus().getContainerStatuses(),
+              init
+                  ? pod.getStatus().getInitContainerStatuses()
+                  : pod.getStatus().getContainerStatuses(),
               c.getName());
       if (c.getPorts() == null || c.getPorts().isEmpty()) {
         // No port: the pod IP alone; the user has to add a port by relabeling.

@@ -19,11 +19,12 @@ import java.util.Map;
  * The {@code service} role: one group per Service (source {@code svc/<namespace>/<name>}) with one
  * target per Service port, addressed {@code <name>.<namespace>.svc:<port>}. Mirrors
  * prometheus/prometheus {@code discovery/kubernetes/service.go} ({@code buildService}). Group
- * labels: {@code __meta_kubernetes_namespace}, {@code service_name}, {@code service_label_*}, {@code
- * service_labelpresent_*}, {@code service_annotation_*}, {@code service_annotationpresent_*};
- * target labels: {@code service_port_name}, {@code _port_number}, {@code _port_protocol}, {@code
- * service_type}, and {@code service_external_name} for ExternalName Services or {@code
- * service_cluster_ip} otherwise, plus {@code service_loadbalancer_ip} for LoadBalancer Services.
+ * labels: {@code __meta_kubernetes_namespace}, {@code service_name}, {@code service_label_*},
+ * {@code service_labelpresent_*}, {@code service_annotation_*}, {@code
+ * service_annotationpresent_*}; target labels: {@code service_port_name}, {@code _port_number},
+ * {@code _port_protocol}, {@code service_type}, and {@code service_external_name} for ExternalName
+ * Services or {@code service_cluster_ip} otherwise, plus {@code service_loadbalancer_ip} for
+ * LoadBalancer Services.
  *
  * <p>Watches Services with the {@code service} selectors. Thread-safe; see {@link
  * InformerDiscoverer} for the delivery contract.
@@ -54,6 +55,7 @@ public final class ServiceDiscoverer extends InformerDiscoverer<ServiceDiscovere
   ServiceUnit newUnit(String namespace) {
     ServiceUnit u = new ServiceUnit(namespace);
     u.services = informer(u, client.services(), "service", "services", "", Map.of(), enqueueAll());
+    u.primary = u.services;
     return u;
   }
 

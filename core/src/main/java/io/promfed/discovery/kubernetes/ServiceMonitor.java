@@ -179,7 +179,11 @@ public record ServiceMonitor(String namespace, String name, Spec spec) {
    * @param insecureSkipVerify skip verification
    */
   public record Tls(
-      String caFile, String certFile, String keyFile, String serverName, boolean insecureSkipVerify) {}
+      String caFile,
+      String certFile,
+      String keyFile,
+      String serverName,
+      boolean insecureSkipVerify) {}
 
   /**
    * Reads a ServiceMonitor from the object the API returns.
@@ -195,8 +199,8 @@ public record ServiceMonitor(String namespace, String name, Spec spec) {
   }
 
   /**
-   * Reads a ServiceMonitor's {@code spec} given as parsed JSON/YAML (maps, lists, strings,
-   * numbers, booleans).
+   * Reads a ServiceMonitor's {@code spec} given as parsed JSON/YAML (maps, lists, strings, numbers,
+   * booleans).
    *
    * @throws IllegalArgumentException naming the offending field
    */
@@ -205,7 +209,8 @@ public record ServiceMonitor(String namespace, String name, Spec spec) {
     List<Endpoint> endpoints = new ArrayList<>();
     List<Object> eps = list(s.get("endpoints"), "spec.endpoints");
     for (int i = 0; i < eps.size(); i++) {
-      endpoints.add(endpoint(map(eps.get(i), "spec.endpoints[" + i + "]"), "spec.endpoints[" + i + "]"));
+      endpoints.add(
+          endpoint(map(eps.get(i), "spec.endpoints[" + i + "]"), "spec.endpoints[" + i + "]"));
     }
     Map<String, Object> nsSel = map(s.get("namespaceSelector"), "spec.namespaceSelector");
     return new ServiceMonitor(
@@ -269,8 +274,7 @@ public record ServiceMonitor(String namespace, String name, Spec spec) {
         .forEach((k, v) -> params.put(k, strings(v, path + ".params." + k)));
 
     List<String> secretRefs = new ArrayList<>();
-    for (String f :
-        List.of("basicAuth", "authorization", "oauth2", "bearerTokenSecret", "sigv4")) {
+    for (String f : List.of("basicAuth", "authorization", "oauth2", "bearerTokenSecret", "sigv4")) {
       if (m.get(f) != null) {
         secretRefs.add(path + "." + f);
       }

@@ -42,9 +42,10 @@ import java.util.Objects;
  *   <li>when sharding is configured, {@link Sharding#relabelConfigs()}.
  * </ol>
  *
- * <p>Unset intervals and timeouts inherit the global ones as Prometheus does ({@code scrape_timeout}
- * = min(global timeout, interval)); {@code honor_timestamps} is Prometheus's default (true) unless
- * set. Endpoints that need Secrets are rejected: promfed's RBAC grants no access to them.
+ * <p>Unset intervals and timeouts inherit the global ones as Prometheus does ({@code
+ * scrape_timeout} = min(global timeout, interval)); {@code honor_timestamps} is Prometheus's
+ * default (true) unless set. Endpoints that need Secrets are rejected: promfed's RBAC grants no
+ * access to them.
  */
 public final class ServiceMonitorCompiler {
 
@@ -77,12 +78,12 @@ public final class ServiceMonitorCompiler {
   }
 
   /**
-   * Compiles several ServiceMonitors in the operator's order: sorted by {@code
-   * <namespace>/<name>}, then by endpoint index. Invalid ones are left out and reported to {@code
-   * rejected}.
+   * Compiles several ServiceMonitors in the operator's order: sorted by {@code <namespace>/<name>},
+   * then by endpoint index. Invalid ones are left out and reported to {@code rejected}.
    */
   public List<ScrapeConfig> compileAll(
-      List<ServiceMonitor> monitors, java.util.function.BiConsumer<ServiceMonitor, String> rejected) {
+      List<ServiceMonitor> monitors,
+      java.util.function.BiConsumer<ServiceMonitor, String> rejected) {
     List<ServiceMonitor> sorted = new ArrayList<>(monitors);
     sorted.sort(Comparator.comparing(ServiceMonitor::key));
     List<ScrapeConfig> out = new ArrayList<>();
@@ -113,8 +114,7 @@ public final class ServiceMonitorCompiler {
         out.add(compileEndpoint(sm, spec.endpoints().get(i), i, role, roleSelector, path));
       } catch (IllegalArgumentException e) {
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-        throw new IllegalArgumentException(
-            msg.startsWith("spec.") ? msg : path + ": " + msg, e);
+        throw new IllegalArgumentException(msg.startsWith("spec.") ? msg : path + ": " + msg, e);
       }
     }
     return out;
@@ -143,8 +143,7 @@ public final class ServiceMonitorCompiler {
               new KubernetesSdConfig.Selector(role, label, ""),
               new KubernetesSdConfig.Selector(KubernetesSdConfig.ROLE_SERVICE, label, ""));
     }
-    KubernetesSdConfig sd =
-        new KubernetesSdConfig(role, namespaces(sm), false, selectors, "", "");
+    KubernetesSdConfig sd = new KubernetesSdConfig(role, namespaces(sm), false, selectors, "", "");
 
     Duration interval =
         ep.interval().isEmpty() ? global.scrapeInterval() : duration(ep.interval(), "interval");
@@ -246,7 +245,8 @@ public final class ServiceMonitorCompiler {
     List<String> target =
         slice
             ? List.of(
-                META + "endpointslice_address_target_kind", META + "endpointslice_address_target_name")
+                META + "endpointslice_address_target_kind",
+                META + "endpointslice_address_target_name")
             : List.of(META + "endpoint_address_target_kind", META + "endpoint_address_target_name");
     r.add(replace(target, "node", ";", "Node;(.*)", "${1}"));
     r.add(replace(target, "pod", ";", "Pod;(.*)", "${1}"));
@@ -295,8 +295,8 @@ public final class ServiceMonitorCompiler {
 
   /**
    * The Kubernetes label selector string for {@code sel}, as {@code
-   * metav1.LabelSelectorAsSelector(sel).String()}: requirements sorted by key ({@code k=v}, {@code k
-   * in (a,b)}, {@code k notin (a,b)}, {@code k}, {@code !k}), values sorted, joined by commas.
+   * metav1.LabelSelectorAsSelector(sel).String()}: requirements sorted by key ({@code k=v}, {@code
+   * k in (a,b)}, {@code k notin (a,b)}, {@code k}, {@code !k}), values sorted, joined by commas.
    */
   static String labelSelectorString(ServiceMonitor.LabelSelector sel) {
     record Req(String key, String text) {}

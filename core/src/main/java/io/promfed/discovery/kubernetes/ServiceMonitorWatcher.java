@@ -72,8 +72,8 @@ public final class ServiceMonitorWatcher implements AutoCloseable {
    * @param client the Kubernetes client (not closed by the watcher)
    * @param namespaces the namespaces whose ServiceMonitors count; {@code [""]} for all (the
    *     Prometheus CR's {@code serviceMonitorNamespaceSelector})
-   * @param labelSelector a label selector for the ServiceMonitors, "" for all (the Prometheus
-   *     CR's {@code serviceMonitorSelector})
+   * @param labelSelector a label selector for the ServiceMonitors, "" for all (the Prometheus CR's
+   *     {@code serviceMonitorSelector})
    * @param compiler turns each ServiceMonitor into scrape configs
    */
   public ServiceMonitorWatcher(

@@ -10,10 +10,10 @@ import java.util.List;
  * Which share of the targets one replica scrapes: prometheus-operator's sharding relabelings
  * ({@code appendShardingRelabelingWithLabel} in {@code pkg/prometheus/promcfg.go}). A target's
  * {@code __address__} is copied into {@code __tmp_hash} (unless a rule already set it), hashed with
- * {@code hashmod} (md5, bytes 8..15 big-endian, mod {@code shards}) and kept only by the shard whose
- * number equals the hash, or by every shard when {@code __tmp_disable_sharding} is set. The
- * operator writes {@code $(SHARD)} and lets the config reloader substitute the pod's shard; here the
- * shard number is known when the rules are built. Immutable and thread-safe.
+ * {@code hashmod} (md5, bytes 8..15 big-endian, mod {@code shards}) and kept only by the shard
+ * whose number equals the hash, or by every shard when {@code __tmp_disable_sharding} is set. The
+ * operator writes {@code $(SHARD)} and lets the config reloader substitute the pod's shard; here
+ * the shard number is known when the rules are built. Immutable and thread-safe.
  *
  * @param shard this replica's shard, {@code 0 <= shard < shards}
  * @param shards how many shards the targets are split into, at least 1
@@ -23,7 +23,10 @@ public record Sharding(int shard, int shards) {
   /** The label holding a target's hash ({@code hashLabelNameForSharding}). */
   public static final String HASH_LABEL = "__tmp_hash";
 
-  /** A non-empty value makes every shard keep the target ({@code hashLabelNameForDisablingSharding}). */
+  /**
+   * A non-empty value makes every shard keep the target ({@code
+   * hashLabelNameForDisablingSharding}).
+   */
   public static final String DISABLE_LABEL = "__tmp_disable_sharding";
 
   /** One shard: every target is kept. */
@@ -34,8 +37,7 @@ public record Sharding(int shard, int shards) {
       throw new IllegalArgumentException("shards must be at least 1, got " + shards);
     }
     if (shard < 0 || shard >= shards) {
-      throw new IllegalArgumentException(
-          "shard must be in [0, " + shards + "), got " + shard);
+      throw new IllegalArgumentException("shard must be in [0, " + shards + "), got " + shard);
     }
   }
 

@@ -79,9 +79,10 @@ class ApiFailureTest {
             .setBody(
                 "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
                     + (status == 403
-                        ? "\"pods is forbidden: User \\\"system:serviceaccount:monitoring:leaf-agent\\\""
-                            + " cannot list resource \\\"pods\\\" in API group \\\"\\\" in the"
-                            + " namespace \\\"default\\\"\",\"reason\":\"Forbidden\""
+                        ? "\"pods is forbidden: User"
+                            + " \\\"system:serviceaccount:monitoring:leaf-agent\\\" cannot list"
+                            + " resource \\\"pods\\\" in API group \\\"\\\" in the namespace"
+                            + " \\\"default\\\"\",\"reason\":\"Forbidden\""
                         : "\"etcdserver: request timed out\",\"reason\":\"InternalError\"")
                     + ",\"code\":"
                     + status
@@ -190,10 +191,12 @@ class ApiFailureTest {
           .anySatisfy(
               l ->
                   assertThat(l)
-                      .startsWith("WARNING kubernetes_sd role pod: forbidden (HTTP 403) to list pods"
-                          + " in namespace \"default\"")
-                      .contains("lacks the RBAC permission verb \"list\" on resource \"pods\""
-                          + " (apiGroup \"\") in namespace \"default\"")
+                      .startsWith(
+                          "WARNING kubernetes_sd role pod: forbidden (HTTP 403) to list pods"
+                              + " in namespace \"default\"")
+                      .contains(
+                          "lacks the RBAC permission verb \"list\" on resource \"pods\""
+                              + " (apiGroup \"\") in namespace \"default\"")
                       .contains("cannot list resource \\\"pods\\\"".replace("\\", ""))
                       .contains("keeping the last known targets"));
 
@@ -219,7 +222,8 @@ class ApiFailureTest {
     }
   }
 
-  private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+  private static void awaitTrue(BooleanSupplier condition, String what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + GroupCollector.TIMEOUT.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

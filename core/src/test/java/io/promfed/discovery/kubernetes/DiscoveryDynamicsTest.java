@@ -37,8 +37,7 @@ class DiscoveryDynamicsTest {
   @BeforeEach
   void applySeed() {
     MockCluster.installServiceMonitorCrd(server);
-    MockCluster.apply(
-        client, "seed/server_service.yaml", "seed/controller-objects.yaml");
+    MockCluster.apply(client, "seed/server_service.yaml", "seed/controller-objects.yaml");
   }
 
   @Test
@@ -47,7 +46,8 @@ class DiscoveryDynamicsTest {
     try (PodDiscoverer d = new PodDiscoverer(client, List.of("default"), List.of())) {
       d.start(updates);
       List<TargetGroup> first = updates.next();
-      assertThat(first).extracting(TargetGroup::source)
+      assertThat(first)
+          .extracting(TargetGroup::source)
           .containsExactlyInAnyOrder("pod/default/" + POD_A, "pod/default/" + POD_B);
 
       // A pod comes: one event, one update with its group.
@@ -101,7 +101,8 @@ class DiscoveryDynamicsTest {
         KubernetesDiscovery.create(client, job.kubernetesSdConfigs().get(0), null)) {
       d.start(updates);
       List<TargetGroup> first = updates.next();
-      assertThat(first).extracting(TargetGroup::source)
+      assertThat(first)
+          .extracting(TargetGroup::source)
           .containsExactly("endpoints/default/golang-server");
       assertThat(podsOf(first, job)).containsExactlyInAnyOrder(POD_A, POD_B);
 
@@ -118,7 +119,8 @@ class DiscoveryDynamicsTest {
                 return e;
               });
       List<TargetGroup> notReady = updates.next();
-      assertThat(notReady).extracting(TargetGroup::source)
+      assertThat(notReady)
+          .extracting(TargetGroup::source)
           .containsExactly("endpoints/default/golang-server");
       assertThat(readiness(notReady.get(0)))
           .containsEntry(POD_A, "true")
@@ -132,7 +134,8 @@ class DiscoveryDynamicsTest {
           .withName(POD_A)
           .edit(p -> new PodBuilder(p).editStatus().withPhase("Failed").endStatus().build());
       List<TargetGroup> failed = updates.next();
-      assertThat(failed).extracting(TargetGroup::source)
+      assertThat(failed)
+          .extracting(TargetGroup::source)
           .containsExactly("endpoints/default/golang-server");
       assertThat(podsOf(failed, job)).containsExactly(POD_B);
 
@@ -184,8 +187,7 @@ class DiscoveryDynamicsTest {
   private static Map<String, String> readiness(TargetGroup g) {
     Map<String, String> out = new java.util.TreeMap<>();
     for (Labels t : g.targets()) {
-      out.put(
-          t.get("__meta_kubernetes_pod_name"), t.get("__meta_kubernetes_endpoint_ready"));
+      out.put(t.get("__meta_kubernetes_pod_name"), t.get("__meta_kubernetes_endpoint_ready"));
     }
     return out;
   }

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Every file under {@code ../k8s} parses, has known kinds, and keeps to least privilege and the
- * pod security rules. Read relative to the core module's directory (surefire's working directory).
+ * Every file under {@code ../k8s} parses, has known kinds, and keeps to least privilege and the pod
+ * security rules. Read relative to the core module's directory (surefire's working directory).
  */
 class ManifestsTest {
 
@@ -103,7 +103,8 @@ class ManifestsTest {
   @Test
   void kustomizationsListExistingFiles() {
     List<Doc> ks = docs.stream().filter(d -> d.kind().equals("Kustomization")).toList();
-    assertThat(ks).extracting(d -> K8S.relativize(d.file()).toString().replace('\\', '/'))
+    assertThat(ks)
+        .extracting(d -> K8S.relativize(d.file()).toString().replace('\\', '/'))
         .containsExactlyInAnyOrder("base/kustomization.yaml", "overlays/local/kustomization.yaml");
     for (Doc k : ks) {
       List<String> refs = new ArrayList<>(strings(k.body().get("resources")));
@@ -121,14 +122,18 @@ class ManifestsTest {
   @Test
   void rolesGrantOnlyReadAccessAndNoSecrets() {
     List<Doc> roles =
-        docs.stream().filter(d -> d.kind().equals("ClusterRole") || d.kind().equals("Role")).toList();
+        docs.stream()
+            .filter(d -> d.kind().equals("ClusterRole") || d.kind().equals("Role"))
+            .toList();
     assertThat(roles).isNotEmpty();
     for (Doc r : roles) {
       for (Object o : list(r.body().get("rules"))) {
         Map<String, Object> rule = cast(o);
-        assertThat(strings(rule.get("verbs"))).as("verbs of %s", r.name())
+        assertThat(strings(rule.get("verbs")))
+            .as("verbs of %s", r.name())
             .isSubsetOf("get", "list", "watch");
-        assertThat(strings(rule.get("resources"))).as("resources of %s", r.name())
+        assertThat(strings(rule.get("resources")))
+            .as("resources of %s", r.name())
             .doesNotContain("secrets", "*", "configmaps");
         assertThat(strings(rule.get("apiGroups"))).doesNotContain("*");
         assertThat(rule).doesNotContainKey("nonResourceURLs");
@@ -168,18 +173,21 @@ class ManifestsTest {
             .filter(d -> d.kind().equals("Deployment") || d.kind().equals("StatefulSet"))
             .filter(d -> d.file().startsWith(K8S.resolve("base")))
             .toList();
-    assertThat(workloads).extracting(Doc::name)
+    assertThat(workloads)
+        .extracting(Doc::name)
         .containsExactlyInAnyOrder("demo-server", "leaf-agent", "master-aggregator");
     for (Doc w : workloads) {
       Map<String, Object> pod = map(map(map(w.body(), "spec"), "template"), "spec");
       Map<String, Object> psc = map(pod, "securityContext");
-      assertThat(psc).as("pod securityContext of %s", w.name())
+      assertThat(psc)
+          .as("pod securityContext of %s", w.name())
           .containsEntry("runAsNonRoot", true)
           .containsEntry("runAsUser", 1000);
       for (Object c : list(pod.get("containers"))) {
         Map<String, Object> container = cast(c);
         Map<String, Object> sc = map(container, "securityContext");
-        assertThat(sc).as("securityContext of %s", w.name())
+        assertThat(sc)
+            .as("securityContext of %s", w.name())
             .containsEntry("readOnlyRootFilesystem", true)
             .containsEntry("allowPrivilegeEscalation", false);
         assertThat(strings(map(sc, "capabilities").get("drop"))).containsExactly("ALL");
@@ -197,7 +205,13 @@ class ManifestsTest {
     assertThat(spec).containsEntry("replicas", 2);
     assertThat(map(map(spec, "template"), "metadata").get("labels"))
         .isEqualTo(
-            Map.of("app", "golang-server", "group", "database", "app.kubernetes.io/name", "demo-server"));
+            Map.of(
+                "app",
+                "golang-server",
+                "group",
+                "database",
+                "app.kubernetes.io/name",
+                "demo-server"));
     Map<String, Object> c = container(d);
     assertThat(c).containsEntry("image", "promfed/demo-server:0.1.0");
     assertThat(list(c.get("ports")))
@@ -208,7 +222,8 @@ class ManifestsTest {
         .contains(Map.of("name", "DEMO_ACCESS_LOG_PATH", "value", "/var/log/demo/access_log"));
     assertThat(mountPaths(c)).contains("/var/log/demo");
     Map<String, Object> pod = map(map(spec, "template"), "spec");
-    assertThat(list(pod.get("volumes"))).contains(Map.of("name", "access-log", "emptyDir", Map.of()));
+    assertThat(list(pod.get("volumes")))
+        .contains(Map.of("name", "access-log", "emptyDir", Map.of()));
 
     Doc svc = one("Service", "golang-server");
     assertThat(map(svc.body(), "metadata").get("labels"))
@@ -235,41 +250,52 @@ class ManifestsTest {
     assertThat(list(c.get("env")))
         .contains(
             Map.of(
-                "name", "POD_NAME",
-                "valueFrom", Map.of("fieldRef", Map.of("fieldPath", "metadata.name"))));
+                "name",
+                "POD_NAME",
+                "valueFrom",
+                Map.of("fieldRef", Map.of("fieldPath", "metadata.name"))));
     assertThat(mountPaths(c)).contains("/etc/promfed", "/var/lib/promfed");
     assertThat(map(map(map(sts.body(), "spec"), "template"), "spec"))
         .containsEntry("serviceAccountName", "leaf-agent");
 
-    String yml = (String) map(one("ConfigMap", "leaf-agent-config").body(), "data").get("prometheus.yml");
+    String yml =
+        (String) map(one("ConfigMap", "leaf-agent-config").body(), "data").get("prometheus.yml");
     assertThat(yml).contains("replica: ${POD_NAME}").contains("cluster: ${CLUSTER}");
     PrometheusConfig cfg = ConfigLoader.loadString(yml, "leaf-agent-config/prometheus.yml");
-    assertThat(cfg.scrapeConfigs()).extracting(ScrapeConfig::jobName).containsExactly("golang-server");
+    assertThat(cfg.scrapeConfigs())
+        .extracting(ScrapeConfig::jobName)
+        .containsExactly("golang-server");
 
     for (String name : List.of("leaf-agent", "leaf-agent-headless")) {
       Doc svc = one("Service", name);
       assertThat(map(svc.body(), "metadata").get("labels"))
           .isEqualTo(
-              Map.of("app.kubernetes.io/name", "leaf-agent", "app.kubernetes.io/part-of", "promfed"));
+              Map.of(
+                  "app.kubernetes.io/name", "leaf-agent", "app.kubernetes.io/part-of", "promfed"));
       assertThat(list(map(svc.body(), "spec").get("ports")))
-          .containsExactly(Map.of("name", "web", "port", 9091, "targetPort", "web", "protocol", "TCP"));
+          .containsExactly(
+              Map.of("name", "web", "port", 9091, "targetPort", "web", "protocol", "TCP"));
     }
-    assertThat(map(one("Service", "leaf-agent-headless").body(), "spec")).containsEntry("clusterIP", "None");
+    assertThat(map(one("Service", "leaf-agent-headless").body(), "spec"))
+        .containsEntry("clusterIP", "None");
     assertThat(map(one("Service", "leaf-agent").body(), "spec")).doesNotContainKey("clusterIP");
   }
 
   @Test
   void masterFederatesFromTheLeafServiceWithTheSeedsJob() throws Exception {
     String yml =
-        (String) map(one("ConfigMap", "master-aggregator-config").body(), "data").get("prometheus.yml");
+        (String)
+            map(one("ConfigMap", "master-aggregator-config").body(), "data").get("prometheus.yml");
     ScrapeConfig federate =
-        ConfigLoader.loadString(yml, "master-aggregator-config/prometheus.yml").scrapeConfig("federate");
+        ConfigLoader.loadString(yml, "master-aggregator-config/prometheus.yml")
+            .scrapeConfig("federate");
     assertThat(federate.honorLabels()).isTrue();
     assertThat(federate.metricsPath()).isEqualTo("/federate");
     assertThat(federate.scrapeInterval()).hasSeconds(15);
     assertThat(federate.params())
         .containsEntry("match[]", List.of("{__name__=~\"job:.*\"}", "{__name__=~\".+\"}"));
-    assertThat(federate.staticConfigs().get(0).targets()).containsExactly("leaf-agent.monitoring.svc:9091");
+    assertThat(federate.staticConfigs().get(0).targets())
+        .containsExactly("leaf-agent.monitoring.svc:9091");
     Map<String, Object> c = container(one("Deployment", "master-aggregator"));
     assertThat(list(c.get("ports")))
         .containsExactly(Map.of("name", "web", "containerPort", 9090, "protocol", "TCP"));

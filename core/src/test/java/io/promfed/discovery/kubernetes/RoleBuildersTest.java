@@ -82,27 +82,46 @@ class RoleBuildersTest {
         .containsExactly(
             labels(
                 podLabels(),
-                "__address__", "4.3.2.1:9000",
-                "__meta_kubernetes_endpoint_port_name", "testport",
-                "__meta_kubernetes_endpoint_port_protocol", "TCP",
-                "__meta_kubernetes_endpoint_ready", "true",
-                "__meta_kubernetes_endpoint_address_target_kind", "Pod",
-                "__meta_kubernetes_endpoint_address_target_name", "testpod",
-                "__meta_kubernetes_pod_container_name", "c1",
-                "__meta_kubernetes_pod_container_image", "c1:latest",
-                "__meta_kubernetes_pod_container_port_name", "mainport",
-                "__meta_kubernetes_pod_container_port_number", "9000",
-                "__meta_kubernetes_pod_container_port_protocol", "TCP",
-                "__meta_kubernetes_pod_container_init", "false"),
+                "__address__",
+                "4.3.2.1:9000",
+                "__meta_kubernetes_endpoint_port_name",
+                "testport",
+                "__meta_kubernetes_endpoint_port_protocol",
+                "TCP",
+                "__meta_kubernetes_endpoint_ready",
+                "true",
+                "__meta_kubernetes_endpoint_address_target_kind",
+                "Pod",
+                "__meta_kubernetes_endpoint_address_target_name",
+                "testpod",
+                "__meta_kubernetes_pod_container_name",
+                "c1",
+                "__meta_kubernetes_pod_container_image",
+                "c1:latest",
+                "__meta_kubernetes_pod_container_port_name",
+                "mainport",
+                "__meta_kubernetes_pod_container_port_number",
+                "9000",
+                "__meta_kubernetes_pod_container_port_protocol",
+                "TCP",
+                "__meta_kubernetes_pod_container_init",
+                "false"),
             labels(
                 podLabels(),
-                "__address__", "1.2.3.4:9001",
-                "__meta_kubernetes_pod_container_name", "c2",
-                "__meta_kubernetes_pod_container_image", "c2:latest",
-                "__meta_kubernetes_pod_container_port_name", "sideport",
-                "__meta_kubernetes_pod_container_port_number", "9001",
-                "__meta_kubernetes_pod_container_port_protocol", "TCP",
-                "__meta_kubernetes_pod_container_init", "false"));
+                "__address__",
+                "1.2.3.4:9001",
+                "__meta_kubernetes_pod_container_name",
+                "c2",
+                "__meta_kubernetes_pod_container_image",
+                "c2:latest",
+                "__meta_kubernetes_pod_container_port_name",
+                "sideport",
+                "__meta_kubernetes_pod_container_port_number",
+                "9001",
+                "__meta_kubernetes_pod_container_port_protocol",
+                "TCP",
+                "__meta_kubernetes_pod_container_init",
+                "false"));
   }
 
   @Test
@@ -242,23 +261,34 @@ class RoleBuildersTest {
         .containsExactly(
             labels(
                 port,
-                "__address__", "1.2.3.4:9000",
-                "__meta_kubernetes_endpointslice_endpoint_conditions_ready", "true",
-                "__meta_kubernetes_endpointslice_endpoint_conditions_serving", "true",
-                "__meta_kubernetes_endpointslice_endpoint_conditions_terminating", "false",
-                "__meta_kubernetes_endpointslice_endpoint_hostname", "testendpoint1",
-                "__meta_kubernetes_endpointslice_endpoint_node_name", "foobar",
-                "__meta_kubernetes_endpointslice_endpoint_zone", "us-east-1a",
+                "__address__",
+                "1.2.3.4:9000",
+                "__meta_kubernetes_endpointslice_endpoint_conditions_ready",
+                "true",
+                "__meta_kubernetes_endpointslice_endpoint_conditions_serving",
+                "true",
+                "__meta_kubernetes_endpointslice_endpoint_conditions_terminating",
+                "false",
+                "__meta_kubernetes_endpointslice_endpoint_hostname",
+                "testendpoint1",
+                "__meta_kubernetes_endpointslice_endpoint_node_name",
+                "foobar",
+                "__meta_kubernetes_endpointslice_endpoint_zone",
+                "us-east-1a",
                 "__meta_kubernetes_endpointslice_endpoint_topology_topology_kubernetes_io_region",
                 "us-east-1",
                 "__meta_kubernetes_endpointslice_endpoint_topology_present_topology_kubernetes_io_region",
                 "true"),
             labels(
                 port,
-                "__address__", "2.3.4.5:9000",
-                "__meta_kubernetes_endpointslice_endpoint_conditions_ready", "false",
-                "__meta_kubernetes_endpointslice_address_target_kind", "Node",
-                "__meta_kubernetes_endpointslice_address_target_name", "n2"));
+                "__address__",
+                "2.3.4.5:9000",
+                "__meta_kubernetes_endpointslice_endpoint_conditions_ready",
+                "false",
+                "__meta_kubernetes_endpointslice_address_target_kind",
+                "Node",
+                "__meta_kubernetes_endpointslice_address_target_name",
+                "n2"));
   }
 
   @Test
@@ -279,7 +309,8 @@ class RoleBuildersTest {
     TargetGroup g = ServiceDiscoverer.buildService(lb);
     assertThat(g.source()).isEqualTo("svc/ns/s");
     assertThat(g.labels())
-        .isEqualTo(Labels.of("__meta_kubernetes_namespace", "ns", "__meta_kubernetes_service_name", "s"));
+        .isEqualTo(
+            Labels.of("__meta_kubernetes_namespace", "ns", "__meta_kubernetes_service_name", "s"));
     assertThat(g.targets())
         .containsExactly(
             Labels.of(
@@ -404,18 +435,25 @@ class RoleBuildersTest {
 
   @Test
   void namespacesAsPrometheusComputesThem() throws Exception {
-    var cfg = new io.promfed.config.KubernetesSdConfig("pod", java.util.List.of(), false, java.util.List.of(), "", "");
+    var cfg =
+        new io.promfed.config.KubernetesSdConfig(
+            "pod", java.util.List.of(), false, java.util.List.of(), "", "");
     assertThat(KubernetesDiscovery.namespaces(cfg, null)).containsExactly("");
-    var own = new io.promfed.config.KubernetesSdConfig("pod", java.util.List.of("a"), true, java.util.List.of(), "", "");
-    assertThat(KubernetesDiscovery.namespaces(own, "monitoring")).containsExactly("a", "monitoring");
+    var own =
+        new io.promfed.config.KubernetesSdConfig(
+            "pod", java.util.List.of("a"), true, java.util.List.of(), "", "");
+    assertThat(KubernetesDiscovery.namespaces(own, "monitoring"))
+        .containsExactly("a", "monitoring");
     java.nio.file.Path f = java.nio.file.Files.createTempFile("namespace", "");
     java.nio.file.Files.writeString(f, "monitoring");
     assertThat(KubernetesDiscovery.readOwnNamespace(f)).isEqualTo("monitoring");
     java.nio.file.Files.writeString(f, "");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> KubernetesDiscovery.readOwnNamespace(f))
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> KubernetesDiscovery.readOwnNamespace(f))
         .hasMessage("could not read own namespace name (empty file)");
     java.nio.file.Files.delete(f);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> KubernetesDiscovery.readOwnNamespace(f))
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> KubernetesDiscovery.readOwnNamespace(f))
         .hasMessageStartingWith("could not determine the pod's namespace: ");
   }
 }

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -85,8 +84,7 @@ class SeedServiceMonitorTest {
             client,
             List.of(KubernetesDiscovery.ALL_NAMESPACES),
             "",
-            new ServiceMonitorCompiler(
-                io.promfed.config.GlobalConfig.DEFAULT, role, null))) {
+            new ServiceMonitorCompiler(io.promfed.config.GlobalConfig.DEFAULT, role, null))) {
       watcher.start(first::complete);
       List<ScrapeConfig> configs = first.get(10, TimeUnit.SECONDS);
       assertThat(configs).hasSize(1);

@@ -51,7 +51,11 @@ class ServiceMonitorCompilerTest {
     String p = "__meta_kubernetes_service_labelpresent_";
     assertThat(cfg.relabelConfigs().subList(1, 6))
         .containsExactly(
-            rule(Action.KEEP, "(api);true", l + "app_kubernetes_io_name", p + "app_kubernetes_io_name"),
+            rule(
+                Action.KEEP,
+                "(api);true",
+                l + "app_kubernetes_io_name",
+                p + "app_kubernetes_io_name"),
             rule(Action.KEEP, "(backend|db);true", l + "tier", p + "tier"),
             rule(Action.DROP, "(dev);true", l + "env", p + "env"),
             rule(Action.KEEP, "true", p + "team"),
@@ -65,25 +69,31 @@ class ServiceMonitorCompilerTest {
         .isFalse();
     assertThat(
             selected(
-                cfg, Map.of("app.kubernetes.io/name", "api", "tier", "db", "team", "x", "env", "dev")))
+                cfg,
+                Map.of("app.kubernetes.io/name", "api", "tier", "db", "team", "x", "env", "dev")))
         .as("env in (dev)")
         .isFalse();
     assertThat(
             selected(
-                cfg, Map.of("app.kubernetes.io/name", "api", "tier", "db", "team", "", "env", "prod")))
+                cfg,
+                Map.of("app.kubernetes.io/name", "api", "tier", "db", "team", "", "env", "prod")))
         .as("an empty team label exists")
         .isTrue();
-    assertThat(selected(cfg, Map.of("app.kubernetes.io/name", "api", "tier", "db"))).as("no team").isFalse();
+    assertThat(selected(cfg, Map.of("app.kubernetes.io/name", "api", "tier", "db")))
+        .as("no team")
+        .isFalse();
     assertThat(
             selected(
-                cfg, Map.of("app.kubernetes.io/name", "api", "tier", "db", "team", "x", "legacy", "")))
+                cfg,
+                Map.of("app.kubernetes.io/name", "api", "tier", "db", "team", "x", "legacy", "")))
         .as("legacy exists")
         .isFalse();
   }
 
   /** Whether a target of a Service with {@code serviceLabels} survives the selector rules. */
   private static boolean selected(ScrapeConfig cfg, Map<String, String> serviceLabels) {
-    io.fabric8.kubernetes.api.model.ObjectMeta meta = new io.fabric8.kubernetes.api.model.ObjectMeta();
+    io.fabric8.kubernetes.api.model.ObjectMeta meta =
+        new io.fabric8.kubernetes.api.model.ObjectMeta();
     meta.setLabels(serviceLabels);
     Map<String, String> ls = new java.util.HashMap<>();
     MetaLabels.addLabelsAndAnnotations(ls, meta, "service");
@@ -169,8 +179,7 @@ class ServiceMonitorCompilerTest {
     assertThat(a.honorTimestamps()).isFalse();
     assertThat(a.sampleLimit()).isEqualTo(1000);
     assertThat(a.bodySizeLimitBytes()).isEqualTo(10L * 1024 * 1024);
-    assertThat(a.metricRelabelConfigs())
-        .containsExactly(rule(Action.DROP, "go_.*", "__name__"));
+    assertThat(a.metricRelabelConfigs()).containsExactly(rule(Action.DROP, "go_.*", "__name__"));
 
     List<RelabelConfig> r = a.relabelConfigs();
     assertThat(r.get(1))
@@ -236,7 +245,9 @@ class ServiceMonitorCompilerTest {
   @Test
   void invalidServiceMonitorsAreRejectedWithTheField() {
     assertThatThrownBy(
-            () -> COMPILER.compile(sm("selector: {}\nendpoints: [{port: w, interval: 10s, scrapeTimeout: 20s}]")))
+            () ->
+                COMPILER.compile(
+                    sm("selector: {}\nendpoints: [{port: w, interval: 10s, scrapeTimeout: 20s}]")))
         .hasMessageStartingWith("spec.endpoints[0]: scrape timeout greater than scrape interval");
     assertThatThrownBy(
             () -> COMPILER.compile(sm("selector: {}\nendpoints: [{port: w, interval: 10x}]")))
@@ -244,12 +255,16 @@ class ServiceMonitorCompilerTest {
     assertThatThrownBy(
             () ->
                 COMPILER.compile(
-                    sm("selector: {}\nendpoints: [{port: w, basicAuth: {username: {name: s, key: u}}}]")))
+                    sm(
+                        "selector: {}\n"
+                            + "endpoints: [{port: w, basicAuth: {username: {name: s, key: u}}}]")))
         .hasMessageContaining("spec.endpoints[0].basicAuth: references a Secret");
     assertThatThrownBy(
             () ->
                 COMPILER.compile(
-                    sm("selector: {matchExpressions: [{key: a, operator: Gt, values: ['1']}]}\nendpoints: [{port: w}]")))
+                    sm(
+                        "selector: {matchExpressions: [{key: a, operator: Gt, values: ['1']}]}\n"
+                            + "endpoints: [{port: w}]")))
         .hasMessageContaining("unknown label selector operator \"Gt\"");
     assertThatThrownBy(() -> sm("selector: {}\nendpoints: [{port: 8080}]"))
         .hasMessage("spec.endpoints[0].port: expected a string, got 8080");
@@ -258,11 +273,17 @@ class ServiceMonitorCompilerTest {
     List<ScrapeConfig> ok =
         COMPILER.compileAll(
             List.of(
-                ServiceMonitor.parse("b", "good", new Yaml().load("selector: {}\nendpoints: [{port: w}]")),
-                ServiceMonitor.parse("a", "bad", new Yaml().load("selector: {}\nendpoints: [{port: w, interval: x}]")),
-                ServiceMonitor.parse("a", "good", new Yaml().load("selector: {}\nendpoints: [{port: w}]"))),
+                ServiceMonitor.parse(
+                    "b", "good", new Yaml().load("selector: {}\nendpoints: [{port: w}]")),
+                ServiceMonitor.parse(
+                    "a",
+                    "bad",
+                    new Yaml().load("selector: {}\nendpoints: [{port: w, interval: x}]")),
+                ServiceMonitor.parse(
+                    "a", "good", new Yaml().load("selector: {}\nendpoints: [{port: w}]"))),
             (m, why) -> rejected.add(m.key()));
-    assertThat(ok).extracting(ScrapeConfig::jobName)
+    assertThat(ok)
+        .extracting(ScrapeConfig::jobName)
         .containsExactly("serviceMonitor/a/good/0", "serviceMonitor/b/good/0");
     assertThat(rejected).containsExactly("a/bad");
   }

@@ -21,8 +21,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Mirrors prometheus-operator's golden file ServiceMonitorObjectWithMatchLabelSelector.golden:
- * the same ServiceMonitor compiles to the same scrape config (parsed from the golden YAML with our
+ * Mirrors prometheus-operator's golden file ServiceMonitorObjectWithMatchLabelSelector.golden: the
+ * same ServiceMonitor compiles to the same scrape config (parsed from the golden YAML with our
  * Prometheus config loader), and against a small cluster its discovery yields the label sets in
  * ServiceMonitorObjectWithMatchLabelSelector.targets.golden.
  */
@@ -78,7 +78,11 @@ class ServiceMonitorGoldenTest {
           lines.add(
               r.isKept()
                   ? "kept    " + r.labels()
-                  : "dropped " + t.get("__address__") + " (" + (r.isFailed() ? r.error() : "relabeling") + ")");
+                  : "dropped "
+                      + t.get("__address__")
+                      + " ("
+                      + (r.isFailed() ? r.error() : "relabeling")
+                      + ")");
         }
       }
       lines.sort(null);
