@@ -77,6 +77,7 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
   private boolean started;
   private volatile boolean closed;
   private ExecutorService worker;
+  private volatile Thread workerThread;
   private Consumer<List<TargetGroup>> updates;
 
   /** The informers of one namespace ({@link #ALL} for all), synced once all of them have listed. */
@@ -156,6 +157,7 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
               r -> {
                 Thread t = new Thread(r, "promfed-kubernetes-sd-" + role);
                 t.setDaemon(true);
+                workerThread = t;
                 return t;
               });
       for (String ns : namespaces) {
@@ -378,7 +380,7 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
     }
     if (w != null) {
       w.shutdownNow();
-      if (!Thread.currentThread().getName().equals("promfed-kubernetes-sd-" + role)) {
+      if (Thread.currentThread() != workerThread) {
         try {
           w.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -61,6 +61,7 @@ public final class ServiceMonitorWatcher implements AutoCloseable {
   private final Object lock = new Object();
   private final Map<String, String> lastRejection = new HashMap<>();
   private ExecutorService worker;
+  private volatile Thread workerThread;
   private Consumer<List<ScrapeConfig>> updates;
   private int synced;
   private boolean recompileScheduled;
@@ -109,6 +110,7 @@ public final class ServiceMonitorWatcher implements AutoCloseable {
               r -> {
                 Thread t = new Thread(r, "promfed-servicemonitor-watcher");
                 t.setDaemon(true);
+                workerThread = t;
                 return t;
               });
       for (String ns : namespaces) {
@@ -245,7 +247,7 @@ public final class ServiceMonitorWatcher implements AutoCloseable {
     }
     if (w != null) {
       w.shutdownNow();
-      if (!Thread.currentThread().getName().equals("promfed-servicemonitor-watcher")) {
+      if (Thread.currentThread() != workerThread) {
         try {
           w.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
