@@ -1,0 +1,106 @@
+package io.promfed.discovery.kubernetes;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.promfed.config.KubernetesSdConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the discoverer for one {@code kubernetes_sd_configs} entry: prometheus/prometheus {@code
+ * discovery/kubernetes/kubernetes.go} ({@code New}, {@code getNamespaces}, {@code Run}). Stateless
+ * and thread-safe.
+ *
+ * <p>The caller supplies the {@link KubernetesClient} (in the apps, the one spring-cloud-kubernetes
+ * configures from the pod's service account or a kubeconfig) and owns it. An entry with {@code
+ * api_server} or {@code kubeconfig_file} needs a client built for that server; this factory does
+ * not build clients.
+ */
+public final class KubernetesDiscovery {
+
+  /** Where Kubernetes mounts the pod's namespace, read for {@code namespaces.own_namespace}. */
+  public static final Path SERVICE_ACCOUNT_NAMESPACE_FILE =
+      Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+
+  /** Kubernetes's {@code NamespaceAll}: in a namespace list, "watch every namespace". */
+  public static final String ALL_NAMESPACES = InformerDiscoverer.ALL;
+
+  private KubernetesDiscovery() {}
+
+  /**
+   * A discoverer for {@code config}'s role ({@link EndpointsDiscoverer}, {@link
+   * EndpointSliceDiscoverer}, {@link PodDiscoverer} or {@link ServiceDiscoverer}), not started.
+   *
+   * @param client the client to list and watch with; not closed by the discoverer
+   * @param config the {@code kubernetes_sd_configs} entry
+   * @param ownNamespace the namespace this process runs in, used when {@code
+   *     namespaces.own_namespace} is true; {@code null} reads {@link
+   *     #SERVICE_ACCOUNT_NAMESPACE_FILE} then (as Prometheus does), failing if it cannot
+   * @throws IllegalArgumentException for the {@code node} role, which promfed does not implement,
+   *     or when the own namespace is needed but unknown
+   */
+  public static InformerDiscoverer<?> create(
+      KubernetesClient client, KubernetesSdConfig config, String ownNamespace) {
+    List<String> namespaces = namespaces(config, ownNamespace);
+    return switch (config.role()) {
+      case KubernetesSdConfig.ROLE_ENDPOINTS ->
+          new EndpointsDiscoverer(client, namespaces, config.selectors());
+      case KubernetesSdConfig.ROLE_ENDPOINTSLICE ->
+          new EndpointSliceDiscoverer(client, namespaces, config.selectors());
+      case KubernetesSdConfig.ROLE_POD -> new PodDiscoverer(client, namespaces, config.selectors());
+      case KubernetesSdConfig.ROLE_SERVICE ->
+          new ServiceDiscoverer(client, namespaces, config.selectors());
+      default ->
+          throw new IllegalArgumentException(
+              "Kubernetes SD role \"" + config.role() + "\" is not supported by promfed");
+    };
+  }
+
+  /**
+   * {@code getNamespaces}: {@code namespaces.names}, plus the own namespace when {@code
+   * own_namespace} is set; {@code [""]} (all namespaces) when neither is given.
+   */
+  public static List<String> namespaces(KubernetesSdConfig config, String ownNamespace) {
+    List<String> names = config.namespaceNames();
+    if (names.isEmpty() && !config.ownNamespace()) {
+      return List.of(ALL_NAMESPACES);
+    }
+    if (config.ownNamespace()) {
+      String own = ownNamespace != null ? ownNamespace : readOwnNamespace();
+      List<String> out = new ArrayList<>(names);
+      if (!out.contains(own)) {
+        out.add(own);
+      }
+      return List.copyOf(out);
+    }
+    return names;
+  }
+
+  /** {@link #readOwnNamespace(Path)} of {@link #SERVICE_ACCOUNT_NAMESPACE_FILE}. */
+  public static String readOwnNamespace() {
+    return readOwnNamespace(SERVICE_ACCOUNT_NAMESPACE_FILE);
+  }
+
+  /**
+   * The namespace in {@code file} (surrounding whitespace removed), as Prometheus reads it for
+   * {@code own_namespace}.
+   *
+   * @throws IllegalArgumentException with Prometheus's messages: {@code could not determine the
+   *     pod's namespace: …} or {@code could not read own namespace name (empty file)}
+   */
+  public static String readOwnNamespace(Path file) {
+    String ns;
+    try {
+      ns = Files.readString(file, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("could not determine the pod's namespace: " + e, e);
+    }
+    if (ns.isEmpty()) {
+      throw new IllegalArgumentException("could not read own namespace name (empty file)");
+    }
+    return ns;
+  }
+}
