@@ -133,7 +133,16 @@ public final class DiscoveryManager {
             "job {0}: kubernetes_sd_configs ignored: not running with a Kubernetes client",
             sc.jobName());
       } else {
-        providers.add(kubernetes.create(sc.jobName(), k));
+        try {
+          providers.add(kubernetes.create(sc.jobName(), k));
+        } catch (RuntimeException e) {
+          // One unusable discovery entry must not take the other jobs down with it.
+          LOG.log(
+              System.Logger.Level.ERROR,
+              "job {0}: cannot start Kubernetes discovery: {1}",
+              sc.jobName(),
+              e.getMessage());
+        }
       }
     }
     return providers;

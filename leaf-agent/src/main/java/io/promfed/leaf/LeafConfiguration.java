@@ -1,6 +1,7 @@
 package io.promfed.leaf;
 
 import io.promfed.config.ConfigReloader;
+import io.promfed.config.ScrapeJobSources;
 import io.promfed.discovery.DiscoveryManager;
 import io.promfed.metrics.EngineMetrics;
 import io.promfed.scrape.ScrapeManager;
@@ -60,22 +61,23 @@ class LeafConfiguration {
   }
 
   @Bean
-  DiscoveryManager discoveryManager(ScrapeManager scrapeManager) {
-    return new DiscoveryManager(scrapeManager::updateTargets, null);
+  DiscoveryManager discoveryManager(
+      ScrapeManager scrapeManager, DiscoveryManager.KubernetesDiscovererFactory kubernetes) {
+    return new DiscoveryManager(scrapeManager::updateTargets, kubernetes);
   }
 
   @Bean
-  ConfigReloader configReloader(
-      LeafProperties props,
-      Clock clock,
-      ScrapeManager scrapeManager,
-      DiscoveryManager discoveryManager) {
+  ScrapeJobSources scrapeJobSources(
+      ScrapeManager scrapeManager, DiscoveryManager discoveryManager) {
     // Scrape pools first, then discovery, so new targets find their pool (as Prometheus orders
     // its reloaders).
-    return new ConfigReloader(
-        props.configFile(),
-        clock,
+    return new ScrapeJobSources(
         List.of(scrapeManager::applyConfig, discoveryManager::applyConfig));
+  }
+
+  @Bean
+  ConfigReloader configReloader(LeafProperties props, Clock clock, ScrapeJobSources jobs) {
+    return new ConfigReloader(props.configFile(), clock, List.of(jobs::fileConfig));
   }
 
   @Bean
