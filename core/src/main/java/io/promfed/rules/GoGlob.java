@@ -31,9 +31,9 @@ final class GoGlob {
 
   /**
    * The files matching {@code pattern}, like Go's {@code filepath.Glob}: in lexical order within
-   * each directory; a pattern without metacharacters yields itself when the file exists and
-   * nothing otherwise (so a missing rule file is not an error in Prometheus either). I/O errors
-   * while listing a directory are ignored, as Go does.
+   * each directory; a pattern without metacharacters yields itself when the file exists and nothing
+   * otherwise (so a missing rule file is not an error in Prometheus either). I/O errors while
+   * listing a directory are ignored, as Go does.
    */
   static List<String> glob(String pattern) throws BadPatternException {
     match(pattern, ""); // Go 1.22+: reject a malformed pattern even when nothing is listed
@@ -91,7 +91,10 @@ final class GoGlob {
     }
   }
 
-  /** Go's {@code filepath.Join}: joins and cleans, so {@code ./rules} + {@code a.yml} is {@code rules/a.yml}. */
+  /**
+   * Go's {@code filepath.Join}: joins and cleans, so {@code ./rules} + {@code a.yml} is {@code
+   * rules/a.yml}.
+   */
   private static String join(String dir, String name) {
     return clean(dir + "/" + name);
   }

@@ -21,8 +21,8 @@ import java.util.Set;
  * instant query and renames the result to {@link #name()}, with the rule labels set on every
  * series. Its {@link RuleGroup} drives evaluation and appends the output.
  *
- * <p>Thread-safety: the definition is immutable; the health fields are volatile and written only
- * by the owning group's evaluation (one at a time), so readers such as the rules API may read them
+ * <p>Thread-safety: the definition is immutable; the health fields are volatile and written only by
+ * the owning group's evaluation (one at a time), so readers such as the rules API may read them
  * from any thread. As upstream, the fields are independent: a reader may see the health of one
  * evaluation with the timing of the previous one.
  */
@@ -165,8 +165,7 @@ public final class RecordingRule {
       }
     }
     if (limit > 0 && labels.length > limit) {
-      throw new EvalException(
-          "exceeded limit of " + limit + " with " + labels.length + " series");
+      throw new EvalException("exceeded limit of " + limit + " with " + labels.length + " series");
     }
     return new Output(labels, values, timestampMs);
   }
@@ -194,7 +193,11 @@ public final class RecordingRule {
 
   @Override
   public String toString() {
-    return "record: " + name() + ", expr: " + query + (labels().isEmpty() ? "" : ", labels: " + labels());
+    return "record: "
+        + name()
+        + ", expr: "
+        + query
+        + (labels().isEmpty() ? "" : ", labels: " + labels());
   }
 
   /** The renamed output of one evaluation: parallel arrays, all samples at one timestamp. */

@@ -13,8 +13,8 @@ import java.util.Map;
  * @param health {@code ok}, {@code err} or {@code unknown}
  * @param lastError the last error, or {@code null} when none (upstream omits the field then)
  * @param evaluationTime seconds the last evaluation took
- * @param lastEvaluation when the last evaluation started (wall clock), or {@link
- *     RuleGroup#NEVER} (Go's zero time, {@code 0001-01-01T00:00:00Z}) before the first one
+ * @param lastEvaluation when the last evaluation started (wall clock), or {@link RuleGroup#NEVER}
+ *     (Go's zero time, {@code 0001-01-01T00:00:00Z}) before the first one
  * @param type always {@code recording}
  */
 public record RecordingRuleStatus(

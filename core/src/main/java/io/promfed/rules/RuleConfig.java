@@ -13,9 +13,9 @@ import java.util.TreeMap;
  * @param record the output metric name ({@code record:}), a valid metric name
  * @param expr the parsed {@code expr:}; evaluated as {@code expr.toString()}, Prometheus's printed
  *     form, like upstream's {@code rule.vector.String()}
- * @param labels the group's {@code labels} overridden by the rule's own, sorted by name
- *     (upstream's {@code FromMaps(rg.Labels, r.Labels)}). An empty value is kept: it deletes that
- *     label from the output, as {@code labels.Builder.Set(name, "")} does upstream
+ * @param labels the group's {@code labels} overridden by the rule's own, sorted by name (upstream's
+ *     {@code FromMaps(rg.Labels, r.Labels)}). An empty value is kept: it deletes that label from
+ *     the output, as {@code labels.Builder.Set(name, "")} does upstream
  */
 public record RuleConfig(String record, Expr expr, Map<String, String> labels) {
 

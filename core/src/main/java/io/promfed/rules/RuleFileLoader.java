@@ -42,15 +42,15 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  *
  * <p>Every error is a {@link ConfigException} naming the file and line, with rulefmt's wording:
  * {@code rules.yml:3: groupname: "api" is repeated in the same file}, {@code rules.yml:7: group
- * "api", rule 2, "job:errors": could not parse expression: 1:6: parse error: …}, {@code rules.yml:5:
- * field recrod not found in type rulefmt.Rule}. Where Prometheus returns all problems of a file,
- * this loader reports the first: like Prometheus, structural (decoding) problems of the whole file
- * come before semantic ones.
+ * "api", rule 2, "job:errors": could not parse expression: 1:6: parse error: …}, {@code
+ * rules.yml:5: field recrod not found in type rulefmt.Rule}. Where Prometheus returns all problems
+ * of a file, this loader reports the first: like Prometheus, structural (decoding) problems of the
+ * whole file come before semantic ones.
  *
  * <p><b>Alerting rules</b> ({@code alert:}) are validated like Prometheus does and then rejected
  * with {@code alerting rules are not supported by promfed}: the suite has no Alertmanager client,
- * and skipping them silently would let a file that promises alerts load without any. Keep
- * alerting rules in files only Prometheus reads.
+ * and skipping them silently would let a file that promises alerts load without any. Keep alerting
+ * rules in files only Prometheus reads.
  *
  * <p>Names are checked with Prometheus's legacy scheme (the only one the suite implements, as
  * {@code metric_name_validation_scheme} in the config loader): a {@code record:} must match {@code
@@ -375,7 +375,8 @@ public final class RuleFileLoader {
       }
     }
     if (!d.alert.isEmpty()) {
-      throw r.error(d.node.valueOrAt("alert"), prefix + "alerting rules are not supported by promfed");
+      throw r.error(
+          d.node.valueOrAt("alert"), prefix + "alerting rules are not supported by promfed");
     }
     return new RuleConfig(d.record, expr, labels);
   }

@@ -29,10 +29,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <em>own</em> appender and committed before the next rule runs, exactly as upstream does: that
  * commit is what lets a later rule of the same group read an earlier rule's output of the same
  * evaluation ({@code job:a = …; job:b = job:a * 2} works without a one-interval lag). Readers never
- * see half of one rule's output. Series a rule wrote last time but not this time get a stale
- * marker in the same commit ({@code seriesInPreviousEval}); a failed rule keeps its previous
- * series unmarked, as upstream. A sample the store rejects (out of order, duplicate) marks the rule
- * {@code err} with the store's message; the rest of its output is still committed.
+ * see half of one rule's output. Series a rule wrote last time but not this time get a stale marker
+ * in the same commit ({@code seriesInPreviousEval}); a failed rule keeps its previous series
+ * unmarked, as upstream. A sample the store rejects (out of order, duplicate) marks the rule {@code
+ * err} with the store's message; the rest of its output is still committed.
  *
  * <p><b>Scheduling</b> follows upstream's {@code Group.run}: evaluation times are the multiples of
  * the interval shifted by a per-group offset derived from a hash of the group's name and file
@@ -349,7 +349,8 @@ public final class RuleGroup {
       return true;
     } catch (RuntimeException e) {
       rollbackQuietly(app);
-      LOG.log(System.Logger.Level.WARNING, "Stale sample appending for group " + name() + " failed", e);
+      LOG.log(
+          System.Logger.Level.WARNING, "Stale sample appending for group " + name() + " failed", e);
       return false;
     }
   }
@@ -438,10 +439,10 @@ public final class RuleGroup {
   }
 
   /**
-   * Takes over the staleness state of the group this one replaces (upstream's {@code
-   * CopyState}): rules are matched by name and labels, duplicates in order; series of old rules
-   * with no match are marked stale after this group's next evaluation. Call after {@code
-   * from.stop()} and before this group starts.
+   * Takes over the staleness state of the group this one replaces (upstream's {@code CopyState}):
+   * rules are matched by name and labels, duplicates in order; series of old rules with no match
+   * are marked stale after this group's next evaluation. Call after {@code from.stop()} and before
+   * this group starts.
    */
   void copyState(RuleGroup from) {
     from.evalLock.lock();

@@ -18,7 +18,9 @@ public enum RuleHealth {
     this.apiName = apiName;
   }
 
-  /** The {@code health} field of Prometheus's rules API: {@code ok}, {@code err}, {@code unknown}. */
+  /**
+   * The {@code health} field of Prometheus's rules API: {@code ok}, {@code err}, {@code unknown}.
+   */
   public String apiName() {
     return apiName;
   }

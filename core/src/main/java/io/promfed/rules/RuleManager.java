@@ -70,10 +70,10 @@ public final class RuleManager {
    *
    * @param engine runs the rule queries (share the app's engine: same limits and lookback)
    * @param queryable what rules read (the head)
-   * @param appendable where rule output goes (the head, or a fan-out that also remote-writes);
-   *     must make committed samples visible to {@code queryable} for chained rules to work
-   * @param executor schedules group evaluations; each group occupies one thread while it
-   *     evaluates, so size it for the groups that may run at once
+   * @param appendable where rule output goes (the head, or a fan-out that also remote-writes); must
+   *     make committed samples visible to {@code queryable} for chained rules to work
+   * @param executor schedules group evaluations; each group occupies one thread while it evaluates,
+   *     so size it for the groups that may run at once
    * @param clock wall time for evaluation slots and timings
    */
   public RuleManager(
@@ -116,8 +116,8 @@ public final class RuleManager {
   }
 
   /**
-   * Upstream's {@code Manager.Update}: expands the globs, loads every file, and swaps the groups
-   * in (see the class comment). A stopped manager ignores updates.
+   * Upstream's {@code Manager.Update}: expands the globs, loads every file, and swaps the groups in
+   * (see the class comment). A stopped manager ignores updates.
    *
    * @param defaultInterval the interval of groups that set none
    * @param patterns rule file paths or globs, relative ones already resolved
@@ -239,8 +239,7 @@ public final class RuleManager {
 
   /**
    * The {@code data.groups} of {@code GET /api/v1/rules}, sorted by file, then name. The API layer
-   * applies the {@code type}, {@code rule_name[]}, {@code rule_group[]} and {@code file[]}
-   * filters.
+   * applies the {@code type}, {@code rule_name[]}, {@code rule_group[]} and {@code file[]} filters.
    */
   public List<RuleGroupStatus> ruleGroupStatuses() {
     List<RuleGroupStatus> out = new ArrayList<>();

@@ -24,8 +24,8 @@ import org.yaml.snakeyaml.nodes.Tag;
  * cannot unmarshal !!str `abc` into int}) and every error located at its node's line.
  *
  * <p>The config package has the same kind of reader for go-yaml v2 ({@code config.NodeReader}); it
- * is package-private there and v2's messages differ, so this small one lives here. One instance
- * per file; not thread-safe.
+ * is package-private there and v2's messages differ, so this small one lives here. One instance per
+ * file; not thread-safe.
  */
 final class RuleYamlReader {
 

@@ -7,10 +7,10 @@
  * them into {@link io.promfed.rules.RuleGroup}s of {@link io.promfed.rules.RecordingRule}s, keeps
  * them across reloads and schedules their evaluation; each evaluation queries through the PromQL
  * {@link io.promfed.promql.Engine} and appends its output, with stale markers for vanished series,
- * to a {@link io.promfed.storage.Appendable}. {@link io.promfed.rules.RuleGroupStatus} is the
- * shape of {@code GET /api/v1/rules}. Alerting rules are rejected at load time.
+ * to a {@link io.promfed.storage.Appendable}. {@link io.promfed.rules.RuleGroupStatus} is the shape
+ * of {@code GET /api/v1/rules}. Alerting rules are rejected at load time.
  *
- * <p>Depends on {@code config}, {@code promql}, {@code storage} and {@code model}; never on
- * {@code tsdb}: the apps pick the store.
+ * <p>Depends on {@code config}, {@code promql}, {@code storage} and {@code model}; never on {@code
+ * tsdb}: the apps pick the store.
  */
 package io.promfed.rules;

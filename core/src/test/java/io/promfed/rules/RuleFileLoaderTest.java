@@ -35,37 +35,37 @@ class RuleFileLoaderTest {
    */
   private static final String BAD_TABLE =
       """
-      # Group checks (RuleGroups.Validate).
-      duplicate_group.bad.yml:3: groupname: "yolo" is repeated in the same file
-      group_name_empty.bad.yml:2: Groupname must not be empty
-      invalid_group_label.bad.yml:4: invalid label name: 0team
-      # Rule checks (Rule.Validate), with upstream's "group, rule N, name" prefix.
-      bad_expr.bad.yml:5: group "yolo", rule 1, "yolo": could not parse expression: 1:6: parse error: expected type range vector in call to function "rate", got instant vector
-      invalid_record_name.bad.yml:4: group "yolo", rule 1, "strawberry{flavor=\\"sweet\\"}": invalid recording rule name: strawberry{flavor="sweet"}
-      invalid_record_name_dash.bad.yml:4: group "yolo", rule 1, "job:http-requests:rate5m": invalid recording rule name: job:http-requests:rate5m
-      invalid_label_name.bad.yml:7: group "yolo", rule 1, "hola": invalid label name: __name__
-      invalid_label_name_dash.bad.yml:7: group "yolo", rule 1, "hola": invalid label name: ins-tance
-      no_rec_alert.bad.yml:4: group "yolo", rule 1, "": one of 'record' or 'alert' must be set
-      noexpr.bad.yml:4: group "yolo", rule 1, "ylo": field 'expr' must be set in rule
-      record_and_alert.bad.yml:4: group "yolo", rule 1, "Hello": only one of 'record' and 'alert' must be set
-      record_and_for.bad.yml:4: group "yolo", rule 1, "Hello": invalid field 'for' in recording rule
-      record_and_keep_firing_for.bad.yml:4: group "yolo", rule 1, "Hello": invalid field 'keep_firing_for' in recording rule
-      record_and_annotations.bad.yml:4: group "yolo", rule 1, "Hello": invalid field 'annotations' in recording rule
-      alerting.bad.yml:8: group "alerts", rule 1, "InstanceDown": alerting rules are not supported by promfed
-      # Decoding (go-yaml v3 with KnownFields), which comes before validation.
-      unknown_rule_field.bad.yml:8: field annotation not found in type rulefmt.Rule
-      unknown_group_field.bad.yml:3: field intervall not found in type rulefmt.RuleGroup
-      unknown_top_level_field.bad.yml:1: field group not found in type rulefmt.RuleGroups
-      decode_before_validate.bad.yml:10: field lables not found in type rulefmt.Rule
-      duplicate_key.bad.yml:6: mapping key "expr" already defined at line 5
-      interval_unit.bad.yml:3: unknown unit "x" in duration "5x"
-      interval_unitless.bad.yml:3: not a valid duration string: "15"
-      limit_type.bad.yml:3: cannot unmarshal !!str `10` into int
-      rules_type.bad.yml:4: cannot unmarshal !!map into []rulefmt.Rule
-      label_value_type.bad.yml:7: cannot unmarshal !!seq into string
-      top_level_type.bad.yml:1: cannot unmarshal !!seq into rulefmt.RuleGroups
-      yaml_syntax.bad.yml:6: expected ',' or ']', but got <stream end>
-      """;
+# Group checks (RuleGroups.Validate).
+duplicate_group.bad.yml:3: groupname: "yolo" is repeated in the same file
+group_name_empty.bad.yml:2: Groupname must not be empty
+invalid_group_label.bad.yml:4: invalid label name: 0team
+# Rule checks (Rule.Validate), with upstream's "group, rule N, name" prefix.
+bad_expr.bad.yml:5: group "yolo", rule 1, "yolo": could not parse expression: 1:6: parse error: expected type range vector in call to function "rate", got instant vector
+invalid_record_name.bad.yml:4: group "yolo", rule 1, "strawberry{flavor=\\"sweet\\"}": invalid recording rule name: strawberry{flavor="sweet"}
+invalid_record_name_dash.bad.yml:4: group "yolo", rule 1, "job:http-requests:rate5m": invalid recording rule name: job:http-requests:rate5m
+invalid_label_name.bad.yml:7: group "yolo", rule 1, "hola": invalid label name: __name__
+invalid_label_name_dash.bad.yml:7: group "yolo", rule 1, "hola": invalid label name: ins-tance
+no_rec_alert.bad.yml:4: group "yolo", rule 1, "": one of 'record' or 'alert' must be set
+noexpr.bad.yml:4: group "yolo", rule 1, "ylo": field 'expr' must be set in rule
+record_and_alert.bad.yml:4: group "yolo", rule 1, "Hello": only one of 'record' and 'alert' must be set
+record_and_for.bad.yml:4: group "yolo", rule 1, "Hello": invalid field 'for' in recording rule
+record_and_keep_firing_for.bad.yml:4: group "yolo", rule 1, "Hello": invalid field 'keep_firing_for' in recording rule
+record_and_annotations.bad.yml:4: group "yolo", rule 1, "Hello": invalid field 'annotations' in recording rule
+alerting.bad.yml:8: group "alerts", rule 1, "InstanceDown": alerting rules are not supported by promfed
+# Decoding (go-yaml v3 with KnownFields), which comes before validation.
+unknown_rule_field.bad.yml:8: field annotation not found in type rulefmt.Rule
+unknown_group_field.bad.yml:3: field intervall not found in type rulefmt.RuleGroup
+unknown_top_level_field.bad.yml:1: field group not found in type rulefmt.RuleGroups
+decode_before_validate.bad.yml:10: field lables not found in type rulefmt.Rule
+duplicate_key.bad.yml:6: mapping key "expr" already defined at line 5
+interval_unit.bad.yml:3: unknown unit "x" in duration "5x"
+interval_unitless.bad.yml:3: not a valid duration string: "15"
+limit_type.bad.yml:3: cannot unmarshal !!str `10` into int
+rules_type.bad.yml:4: cannot unmarshal !!map into []rulefmt.Rule
+label_value_type.bad.yml:7: cannot unmarshal !!seq into string
+top_level_type.bad.yml:1: cannot unmarshal !!seq into rulefmt.RuleGroups
+yaml_syntax.bad.yml:6: expected ',' or ']', but got <stream end>
+""";
 
   static final Map<String, String> BAD =
       BAD_TABLE
@@ -121,8 +121,7 @@ class RuleFileLoaderTest {
   Stream<DynamicTest> goodFixturesLoad() throws IOException {
     Set<String> good = fixtures(".good.yml");
     assertThat(good).contains("seed.good.yml", "full.good.yml");
-    return good.stream()
-        .map(name -> dynamicTest(name, () -> loader.load(TESTDATA.resolve(name))));
+    return good.stream().map(name -> dynamicTest(name, () -> loader.load(TESTDATA.resolve(name))));
   }
 
   @Test
@@ -170,7 +169,8 @@ class RuleFileLoaderTest {
     // Printed back in Prometheus's canonical form, whatever the layout in the file.
     assertThat(rate.query()).isEqualTo("sum by (job) (rate(http_request_total[5m]))");
     // Group labels, overridden by the rule's own (upstream's FromMaps).
-    assertThat(rate.labels()).containsExactly(Map.entry("team", "web"), Map.entry("tier", "frontend"));
+    assertThat(rate.labels())
+        .containsExactly(Map.entry("team", "web"), Map.entry("tier", "frontend"));
 
     RuleConfig ratio = api.rules().get(1);
     assertThat(ratio.record()).isEqualTo("job:http_errors:ratio_rate5m");
@@ -277,9 +277,7 @@ class RuleFileLoaderTest {
 
     List<RuleGroupConfig> loaded =
         loader.loadAll(List.of(dir.resolve("other.yml").toString(), rules + "/*"));
-    assertThat(loaded)
-        .extracting(RuleGroupConfig::name)
-        .containsExactly("other", "a", "b", "c");
+    assertThat(loaded).extracting(RuleGroupConfig::name).containsExactly("other", "a", "b", "c");
     assertThat(loaded.get(1).file()).isEqualTo(rules + "/a.yml");
   }
 
@@ -288,7 +286,8 @@ class RuleFileLoaderTest {
     assertThatThrownBy(() -> RuleFileLoader.expand(List.of("rules/[a.yml")))
         .isInstanceOf(ConfigException.class)
         .hasMessage(
-            "rule_files: error retrieving rule files for \"rules/[a.yml\": syntax error in pattern");
+            "rule_files: error retrieving rule files for \"rules/[a.yml\": syntax error in"
+                + " pattern");
   }
 
   @Test

@@ -13,6 +13,9 @@ import io.promfed.storage.Appender;
 import io.promfed.storage.MetricMetadata;
 import io.promfed.storage.Querier;
 import io.promfed.storage.StorageException;
+import io.promfed.web.federate.FederateHandler;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,7 +53,8 @@ class RuleGroupTest {
 
     // api: 1/s + 2/s; web: 0.5/s.
     assertThat(f.read("{__name__=~\"job:.*\"}"))
-        .containsExactly(entry(JOB_API, List.of(S.of(T0, 3))), entry(JOB_WEB, List.of(S.of(T0, 0.5))));
+        .containsExactly(
+            entry(JOB_API, List.of(S.of(T0, 3))), entry(JOB_WEB, List.of(S.of(T0, 0.5))));
     RecordingRule rule = g.rules().get(0);
     assertThat(rule.health()).isEqualTo(RuleHealth.OK);
     assertThat(rule.lastError()).isNull();
@@ -71,7 +75,8 @@ class RuleGroupTest {
       // Isolation: a querier opened before the commit does not see the rule output ...
       assertThat(
               before
-                  .select(true, io.promfed.model.labels.Matcher.equal("__name__", JOB_API.metricName()))
+                  .select(
+                      true, io.promfed.model.labels.Matcher.equal("__name__", JOB_API.metricName()))
                   .next())
           .isFalse();
     }
@@ -79,6 +84,39 @@ class RuleGroupTest {
     Result r = f.engine.instantQuery(f.head, "{__name__=~\"job:.*\"}", T0);
     assertThat(((Vector) r.value()).samples())
         .containsExactly(new Vector.Sample(JOB_API, T0, 3), new Vector.Sample(JOB_WEB, T0, 0.5));
+  }
+
+  @Test
+  void seedFederationSeesTheRecordedSeriesAndDropsStaleOnes() throws Exception {
+    RuleGroup g = f.group(SEED_RULE, Duration.ofSeconds(32));
+    FederateHandler federate =
+        new FederateHandler(f.head, () -> Labels.EMPTY, Duration.ofMinutes(5), f.clock::millis);
+    List<List<io.promfed.model.labels.Matcher>> jobSeries =
+        FederateHandler.parseSelectors(List.of("{__name__=~\"job:.*\"}"));
+
+    g.eval(T0);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    federate.write(jobSeries, out);
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .isEqualTo(
+            """
+            # TYPE job:http_request_total:rate5m untyped
+            job:http_request_total:rate5m{job="api",instance=""} 3 1700000000000
+            job:http_request_total:rate5m{job="web",instance=""} 0.5 1700000000000
+            """);
+
+    long t1 = T0 + 10 * RulesFixture.STEP_MS;
+    f.clock.set(t1);
+    g.eval(t1);
+    out.reset();
+    federate.write(jobSeries, out);
+    // web's marker ends it at once: the upstream server stops seeing it on its next scrape.
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .isEqualTo(
+            """
+            # TYPE job:http_request_total:rate5m untyped
+            job:http_request_total:rate5m{job="api",instance=""} 3 1700000320000
+            """);
   }
 
   @Test
@@ -176,9 +214,9 @@ class RuleGroupTest {
     RuleGroup failing =
         f.group(
             """
-            - record: job:http_request_total:rate5m
-              expr: sum by (job) (rate(http_request_total[5m])) + on() group_left http_request_total
-            """,
+- record: job:http_request_total:rate5m
+  expr: sum by (job) (rate(http_request_total[5m])) + on() group_left http_request_total
+""",
             Duration.ofSeconds(15));
     failing.copyState(g); // takes over the series of the previous evaluation
     failing.eval(T0 + 15_000);
@@ -186,7 +224,8 @@ class RuleGroupTest {
     assertThat(failing.rules().get(0).lastError()).contains("many-to-many matching not allowed");
     // Upstream returns before the stale-marker loop when a rule fails: nothing is known gone.
     assertThat(f.read("{__name__=~\"job:.*\"}"))
-        .containsExactly(entry(JOB_API, List.of(S.of(T0, 3))), entry(JOB_WEB, List.of(S.of(T0, 0.5))));
+        .containsExactly(
+            entry(JOB_API, List.of(S.of(T0, 3))), entry(JOB_WEB, List.of(S.of(T0, 0.5))));
   }
 
   @Test
@@ -195,18 +234,19 @@ class RuleGroupTest {
         f.group(
             SEED_RULE
                 + """
-                - record: cluster:http_request_total:rate5m
-                  expr: sum(job:http_request_total:rate5m)
-                - record: cluster:http_request_total:rate5m:api_share
-                  expr: |
-                    job:http_request_total:rate5m{job="api"}
-                      / on() group_left cluster:http_request_total:rate5m
-                """,
+                  - record: cluster:http_request_total:rate5m
+                    expr: sum(job:http_request_total:rate5m)
+                  - record: cluster:http_request_total:rate5m:api_share
+                    expr: |
+                      job:http_request_total:rate5m{job="api"}
+                        / on() group_left cluster:http_request_total:rate5m
+                  """,
             Duration.ofSeconds(15));
     g.eval(T0); // the very first evaluation: no earlier output exists
     assertThat(f.read("{__name__=\"cluster:http_request_total:rate5m\"}"))
         .containsExactly(
-            entry(RulesFixture.series("cluster:http_request_total:rate5m"), List.of(S.of(T0, 3.5))));
+            entry(
+                RulesFixture.series("cluster:http_request_total:rate5m"), List.of(S.of(T0, 3.5))));
     assertThat(f.read("{__name__=\"cluster:http_request_total:rate5m:api_share\"}"))
         .containsExactly(
             entry(
@@ -257,8 +297,7 @@ class RuleGroupTest {
             """,
             "");
     RuleGroup g =
-        new RuleGroup(
-            cfg, Duration.ofSeconds(15), f.engine, f.head, recording, f.clock, f.stats);
+        new RuleGroup(cfg, Duration.ofSeconds(15), f.engine, f.head, recording, f.clock, f.stats);
     g.eval(T0);
     assertThat(events).containsExactly("open", "append a", "commit", "open", "append b", "commit");
     assertThat(f.read("{__name__=\"b\"}"))
@@ -299,8 +338,8 @@ class RuleGroupTest {
     assertThat(f.read("{__name__=\"answer\"}"))
         .containsExactly(entry(RulesFixture.series("answer"), List.of(S.of(T0, 42))));
     assertThat(g.rules().get(1).lastError()).isEqualTo("rule result is not a vector or scalar");
-    assertThat(f.read("{__name__=\"labelled:answer\"}")).containsOnlyKeys(
-        RulesFixture.series("labelled:answer", "source", "rule"));
+    assertThat(f.read("{__name__=\"labelled:answer\"}"))
+        .containsOnlyKeys(RulesFixture.series("labelled:answer", "source", "rule"));
   }
 
   @Test
@@ -312,7 +351,8 @@ class RuleGroupTest {
     g.eval(t);
     // Evaluated as of T0: web still has data then.
     assertThat(f.read("{__name__=~\"job:.*\"}"))
-        .containsExactly(entry(JOB_API, List.of(S.of(T0, 3))), entry(JOB_WEB, List.of(S.of(T0, 0.5))));
+        .containsExactly(
+            entry(JOB_API, List.of(S.of(T0, 3))), entry(JOB_WEB, List.of(S.of(T0, 0.5))));
     assertThat(g.lastEvalTimestampMs()).isEqualTo(t);
   }
 
@@ -332,7 +372,8 @@ class RuleGroupTest {
     Vector web =
         (Vector)
             f.engine
-                .instantQuery(f.head, "sum by (job) (rate(http_request_total{job=\"web\"}[5m]))", T0 + 32_000)
+                .instantQuery(
+                    f.head, "sum by (job) (rate(http_request_total{job=\"web\"}[5m]))", T0 + 32_000)
                 .value();
     assertThat(f.read("{__name__=~\"job:.*\"}").get(JOB_WEB))
         .containsExactly(S.of(T0, 0.5), S.of(T0 + 32_000, web.value(0)));

@@ -86,14 +86,16 @@ class RuleManagerTest {
 
     List<RuleGroup> groups = manager.ruleGroups();
     assertThat(groups).extracting(RuleGroup::name).containsExactly("cluster", "http");
-    assertThat(groups).extracting(RuleGroup::interval)
+    assertThat(groups)
+        .extracting(RuleGroup::interval)
         .containsExactly(Duration.ofMinutes(1), Duration.ofSeconds(32)); // global default
     assertThat(manager.ruleGroup(dir + "/rules/seed.yml", "http")).isSameAs(groups.get(1));
     assertThat(scheduler.tasks).isEmpty(); // nothing runs before start()
 
     manager.evalAll(T0);
     assertThat(f.read("{__name__=~\"job:.*\"}"))
-        .containsExactly(entry(JOB_API, List.of(S.of(T0, 3))), entry(JOB_WEB, List.of(S.of(T0, 0.5))));
+        .containsExactly(
+            entry(JOB_API, List.of(S.of(T0, 3))), entry(JOB_WEB, List.of(S.of(T0, 0.5))));
     assertThat(manager.ruleGroupStatuses())
         .extracting(RuleGroupStatus::file, RuleGroupStatus::name, RuleGroupStatus::interval)
         .containsExactly(
@@ -133,10 +135,14 @@ class RuleManagerTest {
     manager.applyConfig(config(seed.toString()));
     RuleGroup before = manager.ruleGroups().get(0);
 
-    Path bad = write("bad.yml", "groups:\n  - name: x\n    rules:\n      - record: a\n        expr: rate(\n");
+    Path bad =
+        write(
+            "bad.yml",
+            "groups:\n  - name: x\n    rules:\n      - record: a\n        expr: rate(\n");
     assertThatThrownBy(() -> manager.applyConfig(config(seed.toString(), bad.toString())))
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith(bad + ":5: group \"x\", rule 1, \"a\": could not parse expression: ");
+        .hasMessageStartingWith(
+            bad + ":5: group \"x\", rule 1, \"a\": could not parse expression: ");
     assertThat(manager.ruleGroups()).containsExactly(before);
     assertThat(before.isStopped()).isFalse();
   }
@@ -221,7 +227,9 @@ class RuleManagerTest {
     tick.run();
     assertThat(g.lastEvalTimestampMs()).isEqualTo(firstSlot); // the slot, not the wall time
     assertThat(g.lastEvaluation()).isEqualTo(Instant.ofEpochMilli(firstSlot + 3));
-    assertThat(f.read("{__name__=~\"job:.*\"}").get(JOB_API)).extracting(S::t).containsExactly(firstSlot);
+    assertThat(f.read("{__name__=~\"job:.*\"}").get(JOB_API))
+        .extracting(S::t)
+        .containsExactly(firstSlot);
 
     f.clock.set(firstSlot + interval);
     tick.run();

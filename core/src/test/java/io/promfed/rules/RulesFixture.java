@@ -115,7 +115,10 @@ final class RulesFixture {
 
     @Override
     public String toString() {
-      return t + "=" + Double.longBitsToDouble(bits) + (bits == io.promfed.model.value.StaleNaN.BITS ? "(stale)" : "");
+      return t
+          + "="
+          + Double.longBitsToDouble(bits)
+          + (bits == io.promfed.model.value.StaleNaN.BITS ? "(stale)" : "");
     }
   }
 
@@ -251,9 +254,7 @@ final class RulesFixture {
     }
 
     private Task add(Runnable r, long delay, long period, TimeUnit unit) {
-      Task t =
-          new Task(
-              Objects.requireNonNull(r), unit.toMillis(delay), unit.toMillis(period));
+      Task t = new Task(Objects.requireNonNull(r), unit.toMillis(delay), unit.toMillis(period));
       tasks.add(t);
       return t;
     }
