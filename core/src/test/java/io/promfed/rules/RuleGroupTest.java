@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -302,6 +303,80 @@ class RuleGroupTest {
     assertThat(events).containsExactly("open", "append a", "commit", "open", "append b", "commit");
     assertThat(f.read("{__name__=\"b\"}"))
         .containsExactly(entry(RulesFixture.series("b"), List.of(S.of(T0, 2))));
+  }
+
+  @Test
+  void stopWaitsForTheEvaluationInFlightAndSkipsTheRemainingRules() throws Exception {
+    CountDownLatch committing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> committed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Appendable blocking =
+        () -> {
+          Appender inner = f.head.appender();
+          return new Appender() {
+            String name;
+
+            @Override
+            public long append(long ref, Labels labels, long t, double v) throws StorageException {
+              name = labels.metricName();
+              return inner.append(ref, labels, t, v);
+            }
+
+            @Override
+            public void updateMetadata(String n, MetricMetadata md) {}
+
+            @Override
+            public void commit() {
+              committing.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              inner.commit();
+              committed.add(name);
+            }
+
+            @Override
+            public void rollback() {
+              inner.rollback();
+            }
+          };
+        };
+    RuleGroup g =
+        new RuleGroup(
+            RulesFixture.config(
+                "g",
+                """
+                - record: a
+                  expr: vector(1)
+                - record: b
+                  expr: vector(2)
+                """,
+                ""),
+            Duration.ofSeconds(15),
+            f.engine,
+            f.head,
+            blocking,
+            f.clock,
+            f.stats);
+    Thread evaluator = new Thread(() -> g.eval(T0));
+    evaluator.start();
+    committing.await();
+    Thread stopper = new Thread(g::stop);
+    stopper.start();
+    while (!g.isStopped()) {
+      Thread.onSpinWait(); // the flag is set before stop() blocks on the evaluation
+    }
+    stopper.join(100);
+    assertThat(stopper.isAlive()).as("stop() waits for the evaluation in flight").isTrue();
+    release.countDown();
+    stopper.join();
+    evaluator.join();
+    assertThat(committed).containsExactly("a"); // b never ran: stopped between rules
+    assertThat(g.rules().get(1).health()).isEqualTo(RuleHealth.UNKNOWN);
+    g.eval(T0 + 15_000); // a stopped group does not evaluate
+    assertThat(committed).containsExactly("a");
   }
 
   @Test
