@@ -2,7 +2,7 @@ package io.promfed.rules;
 
 /**
  * The health of a rule after its last evaluation (prometheus/prometheus {@code rules.RuleHealth}),
- * with the strings {@code /api/v1/rules} reports.
+ * with the strings {@code /api/v1/rules} reports. Immutable.
  */
 public enum RuleHealth {
   /** Not evaluated yet. */
