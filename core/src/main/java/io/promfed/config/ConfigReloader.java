@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 /**
  * Loads the Prometheus config file and hands every successfully loaded config to the components
@@ -15,11 +14,17 @@ import java.util.function.Consumer;
  */
 public final class ConfigReloader {
 
+  /** A component that takes each new config; it may refuse its part (rule files, say). */
+  @FunctionalInterface
+  public interface Applier {
+    void apply(PrometheusConfig config) throws ConfigException;
+  }
+
   private static final System.Logger LOG = System.getLogger(ConfigReloader.class.getName());
 
   private final Path file;
   private final Clock clock;
-  private final List<Consumer<PrometheusConfig>> appliers;
+  private final List<Applier> appliers;
   private final AtomicLong reloads = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
 
@@ -28,8 +33,12 @@ public final class ConfigReloader {
   private volatile long lastSuccessEpochSeconds;
   private volatile String lastError = "";
 
-  /** @param appliers called in order with each new config (discovery after scrape, like upstream) */
-  public ConfigReloader(Path file, Clock clock, List<Consumer<PrometheusConfig>> appliers) {
+  /**
+   * @param appliers called in order with each new config (discovery after scrape, rules last, like
+   *     upstream); every applier runs even if an earlier one refused its part, as in Prometheus's
+   *     reloadConfig, and any refusal marks the reload failed
+   */
+  public ConfigReloader(Path file, Clock clock, List<Applier> appliers) {
     this.file = file;
     this.clock = clock;
     this.appliers = List.copyOf(appliers);
@@ -46,21 +55,33 @@ public final class ConfigReloader {
     try {
       next = ConfigLoader.load(file);
     } catch (ConfigException e) {
-      failures.incrementAndGet();
-      lastSuccessful = false;
-      lastError = e.getMessage();
-      LOG.log(System.Logger.Level.ERROR, "Error reloading config: {0}", e.getMessage());
-      throw e;
+      throw failed(e);
     }
-    for (Consumer<PrometheusConfig> apply : appliers) {
-      apply.accept(next);
+    ConfigException refused = null;
+    for (Applier applier : appliers) {
+      try {
+        applier.apply(next);
+      } catch (ConfigException e) {
+        refused = refused == null ? e : refused;
+      }
     }
     current = next;
+    if (refused != null) {
+      throw failed(refused);
+    }
     lastSuccessful = true;
     lastError = "";
     lastSuccessEpochSeconds = clock.instant().getEpochSecond();
     LOG.log(System.Logger.Level.INFO, "Completed loading of configuration file {0}", file);
     return next;
+  }
+
+  private ConfigException failed(ConfigException e) {
+    failures.incrementAndGet();
+    lastSuccessful = false;
+    lastError = e.getMessage();
+    LOG.log(System.Logger.Level.ERROR, "Error reloading config: {0}", e.getMessage());
+    return e;
   }
 
   public Path file() {
