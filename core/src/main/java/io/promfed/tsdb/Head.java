@@ -22,9 +22,9 @@ import java.util.function.LongSupplier;
 /**
  * The in-memory time-series store (Prometheus's {@code tsdb.Head}): series in {@link MemSeries}
  * found through striped maps by reference or label hash, samples in Gorilla XOR chunks of {@value
- * io.promfed.tsdb.chunkenc.XorChunk#TARGET_SAMPLES} samples, an inverted index ({@link
- * MemPostings}) for selectors, label strings interned in a {@link SymbolTable}, and metadata per
- * metric family.
+ * io.promfed.tsdb.chunkenc.XorChunk#TARGET_SAMPLES} samples (closed ones packed per series into one
+ * array, {@link io.promfed.tsdb.chunkenc.PackedChunks}), an inverted index ({@link MemPostings})
+ * for selectors, label strings interned in a {@link SymbolTable}, and metadata per metric family.
  *
  * <p><b>Writes</b> go through {@link #appender()}: one transaction per scrape or rule evaluation.
  * Samples are validated when appended (out of bounds, out of order, duplicate timestamp with a
@@ -302,8 +302,10 @@ public final class Head implements Appendable, Queryable {
   }
 
   /**
-   * Approximate heap bytes held by the head: series and their chunks, the series maps, postings,
-   * symbol table and metadata. Walks every series (O(series)); meant for a periodic gauge.
+   * Heap bytes held by the head: series and their chunks, the series maps, postings, symbol table
+   * and metadata. Object and array headers, references (compressed oops), alignment padding and
+   * spare capacity are counted; only metadata is estimated. Walks every series (O(series)); meant
+   * for a periodic gauge.
    */
   public long ramBytesUsed() {
     long[] bytes = new long[1];
@@ -314,15 +316,16 @@ public final class Head implements Appendable, Queryable {
           }
         });
     return bytes[0]
-        + series.ramBytesUsed(numSeries.get())
+        + series.ramBytesUsed()
         + postings.ramBytesUsed()
         + symbols.ramBytesUsed()
         + metadata.size() * 160L;
   }
 
   /**
-   * Closed (full, compacted) chunks over all series: {heap bytes, encoded bytes, samples, chunks}.
-   * For the memory-density test and diagnostics.
+   * Closed chunks over all series: {heap bytes (the packed stores with their index, headers and
+   * padding), encoded bytes (Prometheus's chunk format: 2-byte header and bit stream), samples,
+   * chunks}. For the memory-density test and diagnostics.
    */
   long[] closedChunkStats() {
     long[] r = new long[4];
@@ -380,12 +383,12 @@ public final class Head implements Appendable, Queryable {
     return symbols.size();
   }
 
-  /** Approximate heap bytes of the symbol table (included in {@link #ramBytesUsed()}). */
+  /** Heap bytes of the symbol table (included in {@link #ramBytesUsed()}). */
   public long symbolsRamBytesUsed() {
     return symbols.ramBytesUsed();
   }
 
-  /** Approximate heap bytes of the postings index (included in {@link #ramBytesUsed()}). */
+  /** Heap bytes of the postings index (included in {@link #ramBytesUsed()}). */
   public long postingsRamBytesUsed() {
     return postings.ramBytesUsed();
   }

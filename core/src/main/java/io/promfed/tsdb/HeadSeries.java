@@ -3,23 +3,35 @@ package io.promfed.tsdb;
 import io.promfed.model.labels.Labels;
 import io.promfed.storage.Series;
 import io.promfed.storage.SeriesCursor;
+import io.promfed.tsdb.chunkenc.PackedChunks;
 import io.promfed.tsdb.chunkenc.XorChunk;
 
 /**
- * A series as one querier sees it: labels plus an immutable snapshot of its chunks (closed chunks
- * shared with the head, the head chunk copied), restricted to the querier's time range and
- * isolation state. Thread-safe (immutable); each {@link #cursor()} is independent and lives as long
- * as the caller holds it, even after the querier is closed or the head truncated.
+ * A series as one querier sees it: labels plus an immutable snapshot of its chunks (a view of the
+ * packed closed chunks, pinned, and a copy of the head chunk), restricted to the querier's time
+ * range and isolation state. Thread-safe (immutable); each {@link #cursor()} is independent and
+ * lives as long as the caller holds it, even after the querier is closed or the head truncated.
  */
 final class HeadSeries implements Series {
 
   final Labels labels;
-  final XorChunk[] chunks;
 
-  /** Ordinal (position in the series' whole history) of each chunk's first sample. */
-  final long[] firstOrdinals;
+  /** Closed chunks overlapping the range, or null. */
+  final PackedChunks.View closed;
 
-  /** Sorted ordinals of samples written by commits this read must not see, or null. */
+  /** Copy of the head chunk if it overlaps the range, or null. */
+  final XorChunk head;
+
+  /** Ordinal (position in the series' whole history) of the first sample of {@code closed}. */
+  final long closedFirstOrdinal;
+
+  /** Ordinal of the head chunk's first sample. */
+  final long headFirstOrdinal;
+
+  /**
+   * Sorted ordinals of samples written by commits this read must not see, or null (then the
+   * ordinals above are not needed and may be inexact).
+   */
   final long[] hidden;
 
   final long mintMs;
@@ -27,14 +39,18 @@ final class HeadSeries implements Series {
 
   HeadSeries(
       Labels labels,
-      XorChunk[] chunks,
-      long[] firstOrdinals,
+      PackedChunks.View closed,
+      XorChunk head,
+      long closedFirstOrdinal,
+      long headFirstOrdinal,
       long[] hidden,
       long mintMs,
       long maxtMs) {
     this.labels = labels;
-    this.chunks = chunks;
-    this.firstOrdinals = firstOrdinals;
+    this.closed = closed;
+    this.head = head;
+    this.closedFirstOrdinal = closedFirstOrdinal;
+    this.headFirstOrdinal = headFirstOrdinal;
     this.hidden = hidden;
     this.mintMs = mintMs;
     this.maxtMs = maxtMs;

@@ -1,20 +1,28 @@
 package io.promfed.tsdb;
 
 import io.promfed.storage.SeriesCursor;
-import io.promfed.tsdb.chunkenc.XorChunk;
 import io.promfed.tsdb.chunkenc.XorCursor;
 
 /**
- * Walks a {@link HeadSeries} snapshot chunk by chunk with one reused {@link XorCursor}: no
- * allocation per sample. Skips whole chunks that end before the target time without decoding them,
- * drops samples hidden by isolation, and stops at the first sample after the range. Not
- * thread-safe.
+ * Walks a {@link HeadSeries} snapshot chunk by chunk, the packed closed chunks and then the head
+ * chunk copy, with one reused {@link XorCursor}: no allocation per sample or per chunk. Skips whole
+ * chunks that end before the target time without decoding them, drops samples hidden by isolation,
+ * and stops at the first sample after the range. Not thread-safe.
  */
 final class HeadSeriesCursor implements SeriesCursor {
 
   private final HeadSeries s;
   private final XorCursor it = new XorCursor();
+  private final int numClosed;
+  private final int numChunks;
   private int ci = -1;
+
+  /** Max time of chunk {@code ci}, cached: for a packed chunk it costs a varint decode. */
+  private long chunkMaxT;
+
+  /** Ordinal of the first sample of chunk {@code ci} (only kept when samples are hidden). */
+  private long chunkOrdinal;
+
   private long ordinal;
   private int hi; // index into s.hidden
   private boolean valid;
@@ -22,6 +30,8 @@ final class HeadSeriesCursor implements SeriesCursor {
 
   HeadSeriesCursor(HeadSeries s) {
     this.s = s;
+    this.numClosed = s.closed == null ? 0 : s.closed.numChunks();
+    this.numChunks = numClosed + (s.head == null ? 0 : 1);
   }
 
   @Override
@@ -55,9 +65,8 @@ final class HeadSeriesCursor implements SeriesCursor {
     if (done) {
       return false;
     }
-    XorChunk[] chunks = s.chunks;
     while (true) {
-      if (ci >= 0 && chunks[ci].maxTimeMs() >= minT && it.next()) {
+      if (ci >= 0 && chunkMaxT >= minT && it.next()) {
         ordinal++;
         long t = it.atT();
         if (t < minT || isHidden(ordinal)) {
@@ -69,16 +78,44 @@ final class HeadSeriesCursor implements SeriesCursor {
         valid = true;
         return true;
       }
-      ci++;
-      while (ci < chunks.length && chunks[ci].maxTimeMs() < minT) {
-        ci++;
+      advanceChunk();
+      while (ci < numChunks && maxTimeMs(ci) < minT) {
+        advanceChunk();
       }
-      if (ci >= chunks.length || chunks[ci].minTimeMs() > s.maxtMs) {
+      if (ci >= numChunks || minTimeMs(ci) > s.maxtMs) {
         return finish();
       }
-      it.reset(chunks[ci]);
-      ordinal = s.firstOrdinals[ci] - 1;
+      chunkMaxT = maxTimeMs(ci);
+      if (ci < numClosed) {
+        s.closed.reset(it, ci);
+      } else {
+        it.reset(s.head);
+      }
+      ordinal = chunkOrdinal - 1;
     }
+  }
+
+  /** Moves {@code ci} to the next chunk, keeping {@code chunkOrdinal} in step if it is needed. */
+  private void advanceChunk() {
+    if (s.hidden != null) {
+      if (ci < 0) {
+        chunkOrdinal = s.closedFirstOrdinal;
+      } else if (ci < numClosed) {
+        chunkOrdinal += s.closed.numSamples(ci);
+      }
+      if (ci + 1 == numClosed || numClosed == 0) {
+        chunkOrdinal = s.headFirstOrdinal; // the head chunk, if any, comes next
+      }
+    }
+    ci++;
+  }
+
+  private long minTimeMs(int c) {
+    return c < numClosed ? s.closed.minTimeMs(c) : s.head.minTimeMs();
+  }
+
+  private long maxTimeMs(int c) {
+    return c < numClosed ? s.closed.maxTimeMs(c) : s.head.maxTimeMs();
   }
 
   private boolean isHidden(long o) {

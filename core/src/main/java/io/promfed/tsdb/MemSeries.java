@@ -1,6 +1,7 @@
 package io.promfed.tsdb;
 
 import io.promfed.model.labels.Labels;
+import io.promfed.tsdb.chunkenc.PackedChunks;
 import io.promfed.tsdb.chunkenc.XorAppender;
 import io.promfed.tsdb.chunkenc.XorChunk;
 import java.util.Arrays;
@@ -11,10 +12,16 @@ import java.util.Arrays;
  * chunk, the last committed sample, the append ids of its most recent samples (for {@link
  * Isolation}) and the bookkeeping of appenders holding uncommitted samples for it.
  *
+ * <p>Memory: closed chunks are packed into one {@link PackedChunks} (one byte array and one {@code
+ * long} of index per chunk, no object per chunk), allocated when the first chunk closes and dropped
+ * when truncation empties it; the head chunk is reached through its appender. A series with one
+ * sample costs about 104 bytes here, 120 for 10 labels and 136 for its head chunk (see {@link
+ * #ramBytesUsed()}).
+ *
  * <p>Thread-safety: all mutable state is guarded by the series' own monitor ({@code synchronized
- * (series)}), held only for one sample's validation or write, or for taking a read snapshot. Closed
- * chunks are immutable; the list of closed chunks is copy-on-write, so a snapshot keeps its array
- * without the lock. The head chunk is copied into snapshots.
+ * (series)}), held only for one sample's validation or write, or for taking a read snapshot. A
+ * snapshot pins the packed closed chunks it covers (never rewritten in place) and copies the head
+ * chunk.
  */
 final class MemSeries {
 
@@ -26,14 +33,28 @@ final class MemSeries {
   static final int OUT_OF_ORDER = 2;
   static final int DUPLICATE = 3;
 
-  private static final XorChunk[] NO_CHUNKS = new XorChunk[0];
+  /**
+   * Shallow size of this object with compressed oops (12-byte header; 7 longs, 3 ints, 2 booleans,
+   * 5 references = 102, aligned to 104), as JOL reports it; recount when adding a field ({@code
+   * HeadHeapMeasurementTest} catches a forgotten one).
+   */
+  static final long SHALLOW_BYTES = 104;
+
+  /** Shallow size of a {@link Labels}: header, the pairs reference and the cached hash. */
+  static final long LABELS_SHALLOW_BYTES = 24;
+
+  /** Shallow size of an {@link XorAppender}: header, chunk reference, 3 longs, 2 ints. */
+  static final long APPENDER_SHALLOW_BYTES = 48;
 
   final long ref;
   final Labels labels;
 
   // ---- guarded by this
-  private XorChunk[] closed = NO_CHUNKS;
-  private XorChunk head;
+
+  /** Closed chunks, oldest first; null while there are none. */
+  private PackedChunks closed;
+
+  /** Appender of the open head chunk ({@code app.chunk()}); null while there is none. */
   private XorAppender app;
 
   /** Samples ever written; sample ordinals run 0..appendedCount-1. */
@@ -104,11 +125,17 @@ final class MemSeries {
 
   /**
    * Writes a validated sample, tagged with {@code appendId}; cuts a new chunk at {@link
-   * XorChunk#TARGET_SAMPLES}. Ids below {@code lowWatermark} are dropped from the ring first.
+   * XorChunk#TARGET_SAMPLES}, or earlier if the chunk would span more than {@link
+   * PackedChunks#MAX_SPAN_MS} (about 49.7 days, only after such a gap) so its span fits the packed
+   * index. Ids below {@code lowWatermark} are dropped from the ring first.
    */
   void write(long t, long vBits, long appendId, long lowWatermark) {
-    if (head == null || head.numSamples() >= XorChunk.TARGET_SAMPLES) {
-      cutChunk();
+    XorChunk head = app == null ? null : app.chunk();
+    if (head == null
+        || head.numSamples() >= XorChunk.TARGET_SAMPLES
+        || (head.numSamples() > 0
+            && Long.compareUnsigned(t - head.minTimeMs(), PackedChunks.MAX_SPAN_MS) > 0)) {
+      cutChunk(head);
     }
     app.appendBits(t, vBits);
     hasLast = true;
@@ -119,15 +146,15 @@ final class MemSeries {
     pushTx(appendId);
   }
 
-  private void cutChunk() {
+  /** Moves the head chunk's bytes into the packed closed chunks and opens a new head chunk. */
+  private void cutChunk(XorChunk head) {
     if (head != null && head.numSamples() > 0) {
-      head.compact();
-      XorChunk[] n = Arrays.copyOf(closed, closed.length + 1);
-      n[closed.length] = head;
-      closed = n;
+      if (closed == null) {
+        closed = new PackedChunks();
+      }
+      closed.append(head);
     }
-    head = new XorChunk();
-    app = head.appender();
+    app = new XorChunk().appender();
   }
 
   private void trimTx(long lowWatermark) {
@@ -181,23 +208,31 @@ final class MemSeries {
    */
   int truncateBefore(long mintMs) {
     int drop = 0;
-    while (drop < closed.length && closed[drop].maxTimeMs() < mintMs) {
-      drop++;
+    if (closed != null) {
+      drop = closed.truncateBefore(mintMs);
+      if (closed.isEmpty()) {
+        closed = null; // an idle series keeps no empty store
+      }
     }
-    if (drop > 0) {
-      closed = drop == closed.length ? NO_CHUNKS : Arrays.copyOfRange(closed, drop, closed.length);
-    }
-    if (head != null && head.numSamples() > 0 && head.maxTimeMs() < mintMs && closed.length == 0) {
-      head = null;
+    XorChunk head = headChunk();
+    if (head != null && head.numSamples() > 0 && head.maxTimeMs() < mintMs && closed == null) {
       app = null;
       drop++;
     }
     return drop;
   }
 
+  private XorChunk headChunk() {
+    return app == null ? null : app.chunk();
+  }
+
+  private int headSamples() {
+    return app == null ? 0 : app.chunk().numSamples();
+  }
+
   /** No samples left in memory. */
   boolean isEmpty() {
-    return closed.length == 0 && (head == null || head.numSamples() == 0);
+    return closed == null && headSamples() == 0;
   }
 
   /** Append ids still tracked for recent samples (bounded by the isolation low watermark). */
@@ -211,39 +246,24 @@ final class MemSeries {
   }
 
   int numChunks() {
-    return closed.length + (head != null && head.numSamples() > 0 ? 1 : 0);
+    return (closed == null ? 0 : closed.numChunks()) + (headSamples() > 0 ? 1 : 0);
   }
 
   /**
    * The samples of this series visible to {@code state} within [mint, maxt], as an immutable
-   * snapshot: closed chunks shared, the head chunk copied, plus the ordinals of samples to hide
-   * (written by commits the read must not see). Null when no chunk overlaps the range.
+   * snapshot: the packed closed chunks overlapping the range pinned (a view, no copy), the head
+   * chunk copied, plus the ordinals of samples to hide (written by commits the read must not see).
+   * Null when no chunk overlaps the range.
    */
   HeadSeries snapshot(Isolation.ReadState state, long mintMs, long maxtMs) {
+    PackedChunks.View view = closed == null ? null : closed.view(mintMs, maxtMs);
+    XorChunk head = headChunk();
     int headCount = head == null ? 0 : head.numSamples();
-    int total = closed.length + (headCount > 0 ? 1 : 0);
-    if (total == 0) {
-      return null;
-    }
-    long ordinal = appendedCount - headCount;
-    for (XorChunk c : closed) {
-      ordinal -= c.numSamples();
-    }
-    XorChunk[] chunks = new XorChunk[total];
-    long[] firstOrdinals = new long[total];
-    int n = 0;
-    for (XorChunk c : closed) {
-      if (c.maxTimeMs() >= mintMs && c.minTimeMs() <= maxtMs) {
-        chunks[n] = c;
-        firstOrdinals[n++] = ordinal;
-      }
-      ordinal += c.numSamples();
-    }
+    XorChunk headCopy = null;
     if (headCount > 0 && head.maxTimeMs() >= mintMs && head.minTimeMs() <= maxtMs) {
-      chunks[n] = head.snapshot();
-      firstOrdinals[n++] = ordinal;
+      headCopy = head.snapshot();
     }
-    if (n == 0) {
+    if (view == null && headCopy == null) {
       return null;
     }
     long[] hidden = null;
@@ -257,43 +277,57 @@ final class MemSeries {
         hidden[hiddenCount++] = firstTxOrdinal + i;
       }
     }
-    if (n < total) {
-      chunks = Arrays.copyOf(chunks, n);
-      firstOrdinals = Arrays.copyOf(firstOrdinals, n);
+    long headOrdinal = appendedCount - headCount;
+    long closedOrdinal = headOrdinal;
+    if (hidden != null) {
+      if (hiddenCount < hidden.length) {
+        hidden = Arrays.copyOf(hidden, hiddenCount);
+      }
+      // Ordinals matter only to hide samples; counting the chunks' samples is skipped otherwise.
+      if (view != null) {
+        closedOrdinal -= closed.numSamplesFrom(view);
+      }
     }
-    if (hidden != null && hiddenCount < hidden.length) {
-      hidden = Arrays.copyOf(hidden, hiddenCount);
-    }
-    return new HeadSeries(labels, chunks, firstOrdinals, hidden, mintMs, maxtMs);
+    return new HeadSeries(
+        labels, view, headCopy, closedOrdinal, headOrdinal, hidden, mintMs, maxtMs);
   }
 
-  /** Heap bytes of this series: object, label array, chunks, appender, id ring. */
+  /**
+   * Heap bytes of this series with compressed oops: this object, its {@link Labels} object and
+   * pairs array (the strings are the symbol table's), the packed closed chunks, the head chunk with
+   * its buffer and appender, and the append-id ring. Object and array headers and alignment padding
+   * included; spare capacity counts as used.
+   */
   long ramBytesUsed() {
-    long bytes = 128; // object header + fields
-    bytes += 24 + align(16 + 4L * 2 * labels.size()); // Labels + its pairs array
-    bytes += align(16 + 4L * closed.length);
-    for (XorChunk c : closed) {
-      bytes += c.ramBytesUsed();
+    long bytes = SHALLOW_BYTES;
+    bytes += LABELS_SHALLOW_BYTES + align(16 + 4L * 2 * labels.size());
+    if (closed != null) {
+      bytes += closed.ramBytesUsed();
     }
-    if (head != null) {
-      bytes += head.ramBytesUsed() + 48; // + appender
+    if (app != null) {
+      bytes += app.chunk().ramBytesUsed() + APPENDER_SHALLOW_BYTES;
     }
     if (txIds != null) {
-      bytes += 16 + 8L * txIds.length;
+      bytes += align(16 + 8L * txIds.length);
     }
     return bytes;
   }
 
   /**
-   * Adds to {@code acc} this series' closed chunks: {heap bytes, encoded bytes, samples, chunks}.
+   * Adds to {@code acc} this series' closed chunks: {heap bytes (the packed store, its arrays and
+   * index, headers and padding included), encoded bytes (Prometheus's format: bit streams plus
+   * 2-byte headers), samples, chunks}.
    */
   void addClosedChunkStats(long[] acc) {
-    for (XorChunk c : closed) {
-      acc[0] += c.ramBytesUsed();
-      acc[1] += c.byteLength();
-      acc[2] += c.numSamples();
-      acc[3]++;
+    if (closed == null) {
+      return;
     }
+    acc[0] += closed.ramBytesUsed();
+    acc[1] += closed.encodedBytes();
+    for (int k = 0; k < closed.numChunks(); k++) {
+      acc[2] += closed.chunkNumSamples(k);
+    }
+    acc[3] += closed.numChunks();
   }
 
   private static long align(long n) {

@@ -35,9 +35,33 @@ final class StripeSeries {
     }
   }
 
+  /**
+   * A fastutil open-addressing map from a {@code long} (reference or label hash) to a series that
+   * can tell its real size: its tables never shrink, so the heap it holds depends on its history,
+   * not only on its current size.
+   */
+  static final class SeriesMap extends Long2ObjectOpenHashMap<MemSeries> {
+
+    /** Shallow size of a {@link Long2ObjectOpenHashMap} with compressed oops (JOL: 64). */
+    private static final long SHALLOW_BYTES = 64;
+
+    SeriesMap() {
+      super(4);
+    }
+
+    /**
+     * This map and its two tables ({@code long} keys, references; always of one length), headers
+     * and padding.
+     */
+    long ramBytesUsed() {
+      int slots = key.length; // value is a generic array: reading it here would need a cast
+      return SHALLOW_BYTES + align(16 + 8L * slots) + align(16 + 4L * slots);
+    }
+  }
+
   /** Reference → series. */
   static final class RefStripe {
-    final Long2ObjectOpenHashMap<MemSeries> series = new Long2ObjectOpenHashMap<>(4);
+    final SeriesMap series = new SeriesMap();
   }
 
   /**
@@ -45,7 +69,7 @@ final class StripeSeries {
    * Prometheus's {@code seriesHashmap} keeps {@code unique} and {@code conflicts}.
    */
   static final class HashStripe {
-    final Long2ObjectOpenHashMap<MemSeries> unique = new Long2ObjectOpenHashMap<>(4);
+    final SeriesMap unique = new SeriesMap();
     Map<Long, List<MemSeries>> conflicts; // null until needed
 
     MemSeries get(long hash, Labels labels) {
@@ -147,8 +171,30 @@ final class StripeSeries {
     }
   }
 
-  /** Rough bytes of the maps themselves: two open-addressing slots (key + value) per series. */
-  long ramBytesUsed(long numSeries) {
-    return (long) refStripes.length * 2 * 96 + numSeries * 2 * 16;
+  /**
+   * Heap bytes of the maps themselves (not the series): this object, both stripe arrays, each
+   * stripe object and its map tables at their current capacity. A hash collision list, which
+   * practically never exists, is estimated. Takes each stripe lock in turn.
+   */
+  long ramBytesUsed() {
+    long bytes = 24 + 2 * align(16 + 4L * refStripes.length);
+    for (RefStripe rs : refStripes) {
+      synchronized (rs) {
+        bytes += 16 + rs.series.ramBytesUsed();
+      }
+    }
+    for (HashStripe hs : hashStripes) {
+      synchronized (hs) {
+        bytes += 24 + hs.unique.ramBytesUsed();
+        if (hs.conflicts != null) {
+          bytes += 64 + hs.conflicts.size() * 96L;
+        }
+      }
+    }
+    return bytes;
+  }
+
+  private static long align(long n) {
+    return (n + 7) & ~7L;
   }
 }

@@ -24,9 +24,6 @@ public final class SymbolTable {
 
   static final int STRIPES = 64;
 
-  /** Per-entry cost of an open-addressing map slot (String ref + long) at ~0.75 load. */
-  private static final int MAP_BYTES_PER_ENTRY = 16;
-
   private final Stripe[] stripes = new Stripe[STRIPES];
 
   private final Object idLock = new Object();
@@ -44,12 +41,24 @@ public final class SymbolTable {
     }
   }
 
-  /** One lock and one map: string → (id << 32 | reference count). */
-  private static final class Stripe {
-    final Object2LongOpenHashMap<String> entries = new Object2LongOpenHashMap<>(4);
+  /**
+   * One lock and one map: string → (id << 32 | reference count). The map is subclassed only to read
+   * its table sizes for {@link #ramBytesUsed()}.
+   */
+  private static final class Stripe extends Object2LongOpenHashMap<String> {
+
+    /** Shallow size of an {@link Object2LongOpenHashMap} with compressed oops (JOL: 72). */
+    static final long SHALLOW_BYTES = 72;
 
     Stripe() {
-      entries.defaultReturnValue(-1L);
+      super(4);
+      defaultReturnValue(-1L);
+    }
+
+    /** Key (reference) and value ({@code long}) tables, always of one length. */
+    long tablesRamBytesUsed() {
+      int slots = value.length; // key is a generic array: reading it here would need a cast
+      return align(16 + 4L * slots) + align(16 + 8L * slots);
     }
   }
 
@@ -65,14 +74,14 @@ public final class SymbolTable {
   public String acquire(String s) {
     Stripe st = stripe(s);
     synchronized (st) {
-      long e = st.entries.getLong(s);
+      long e = st.getLong(s);
       if (e != -1L) {
         int id = (int) (e >>> 32);
-        st.entries.put(s, e + 1);
+        st.put(s, e + 1);
         return byId[id];
       }
       int id = allocateId(s);
-      st.entries.put(s, ((long) id << 32) | 1L);
+      st.put(s, ((long) id << 32) | 1L);
       size.incrementAndGet();
       stringBytes.addAndGet(stringRamBytes(s));
       return s;
@@ -83,15 +92,15 @@ public final class SymbolTable {
   public void release(String s) {
     Stripe st = stripe(s);
     synchronized (st) {
-      long e = st.entries.getLong(s);
+      long e = st.getLong(s);
       if (e == -1L) {
         throw new IllegalStateException("release of unknown symbol " + s);
       }
       if ((e & 0xffffffffL) > 1) {
-        st.entries.put(s, e - 1);
+        st.put(s, e - 1);
         return;
       }
-      st.entries.removeLong(s);
+      st.removeLong(s);
       freeId((int) (e >>> 32));
       size.decrementAndGet();
       stringBytes.addAndGet(-stringRamBytes(s));
@@ -102,7 +111,7 @@ public final class SymbolTable {
   public String lookup(String s) {
     Stripe st = stripe(s);
     synchronized (st) {
-      long e = st.entries.getLong(s);
+      long e = st.getLong(s);
       return e == -1L ? null : byId[(int) (e >>> 32)];
     }
   }
@@ -111,7 +120,7 @@ public final class SymbolTable {
   public int id(String s) {
     Stripe st = stripe(s);
     synchronized (st) {
-      long e = st.entries.getLong(s);
+      long e = st.getLong(s);
       return e == -1L ? -1 : (int) (e >>> 32);
     }
   }
@@ -126,7 +135,7 @@ public final class SymbolTable {
   public int refCount(String s) {
     Stripe st = stripe(s);
     synchronized (st) {
-      long e = st.entries.getLong(s);
+      long e = st.getLong(s);
       return e == -1L ? 0 : (int) (e & 0xffffffffL);
     }
   }
@@ -137,12 +146,30 @@ public final class SymbolTable {
   }
 
   /**
-   * Approximate heap bytes: the interned strings themselves (object plus Latin-1/UTF-16 payload),
-   * the map slots and the id array.
+   * Heap bytes: the interned strings themselves (object plus Latin-1/UTF-16 payload), each stripe's
+   * map at its current table capacity, the id array and the free-id list, with object and array
+   * headers and padding (compressed oops). Takes each stripe lock in turn.
    */
   public long ramBytesUsed() {
-    long n = size.get();
-    return stringBytes.get() + n * MAP_BYTES_PER_ENTRY + 16L + 4L * byId.length + 64L * STRIPES;
+    long bytes = 40 + align(16 + 4L * STRIPES) + 16 + 2 * 24; // this, stripes, idLock, atomics
+    for (Stripe st : stripes) {
+      synchronized (st) {
+        bytes += Stripe.SHALLOW_BYTES + st.tablesRamBytesUsed();
+      }
+    }
+    synchronized (idLock) {
+      bytes += align(16 + 4L * byId.length);
+      bytes += 24 + align(16 + 4L * freeIdsCapacity());
+    }
+    return bytes + stringBytes.get();
+  }
+
+  private int freeIdsCapacity() {
+    return freeIds.elements().length;
+  }
+
+  private static long align(long n) {
+    return (n + 7) & ~7L;
   }
 
   private int allocateId(String s) {

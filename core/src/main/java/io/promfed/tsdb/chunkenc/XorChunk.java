@@ -22,11 +22,12 @@ import java.util.Arrays;
  * payload, in particular the staleness marker {@code 0x7ff0000000000002}, round-trips bit-exactly.
  *
  * <p>Threading and lifetime: a chunk is written by at most one {@link XorAppender} and is not
- * thread-safe while it is being appended to. The head reads an open chunk only through {@link
- * #snapshot()} taken under its series lock. Once {@link #compact()} has been called (the head does
- * that when it cuts a new chunk) the chunk is immutable and may be read by any number of {@link
- * XorCursor}s concurrently, provided it was published to them through a lock or another
- * happens-before edge.
+ * thread-safe while it is being appended to. The head uses it only for the open head chunk, read
+ * through {@link #snapshot()} taken under its series lock; when the chunk is full the head copies
+ * its bytes into the series' {@link PackedChunks} and drops it, because a chunk object per closed
+ * chunk costs too much heap (issue #3). A chunk no longer appended to (e.g. after {@link
+ * #compact()}) is immutable and may be read by any number of {@link XorCursor}s concurrently,
+ * provided it was published to them through a lock or another happens-before edge.
  */
 public final class XorChunk {
 

@@ -9,9 +9,9 @@ import java.nio.ByteOrder;
  * #next()}, {@link #seek(long)}, {@link #atT()}, {@link #atV()}. No allocation per sample; one
  * cursor can be {@link #reset(XorChunk) reset} onto another chunk and reused.
  *
- * <p>Not thread-safe. It reads the chunk's buffer without locking, so it must only be used on a
- * chunk that no longer changes: a closed (compacted) chunk or a {@link XorChunk#snapshot()}. The
- * sample count is captured at {@link #reset(XorChunk)}.
+ * <p>Not thread-safe. It reads the chunk's buffer without locking, so it must only be used on bytes
+ * that no longer change: a closed (compacted) chunk, a {@link XorChunk#snapshot()} or a chunk of a
+ * {@link PackedChunks.View}. The sample count is captured at {@code reset}.
  */
 public final class XorCursor {
 
@@ -36,9 +36,22 @@ public final class XorCursor {
 
   /** Positions this cursor before the first sample of {@code chunk}. */
   public XorCursor reset(XorChunk chunk) {
-    this.b = chunk.bytes;
-    this.numTotal = chunk.numSamples;
-    this.pos = 0;
+    return reset(chunk.bytes, 0, chunk.numSamples);
+  }
+
+  /**
+   * Positions this cursor before the first sample of a bit stream of {@code numSamples} samples
+   * starting at {@code byteOffset} of {@code bytes}: how chunks packed back to back ({@link
+   * PackedChunks}) are read in place, without a chunk object or a copy.
+   *
+   * <p>The bytes after the stream may belong to another chunk or still be written by the head: the
+   * cursor reads whole 8-byte words and may load a few of those bytes, but discards their bits, so
+   * such a (racy) read never changes what it decodes.
+   */
+  public XorCursor reset(byte[] bytes, int byteOffset, int numSamples) {
+    this.b = bytes;
+    this.numTotal = numSamples;
+    this.pos = byteOffset << 3;
     this.numRead = 0;
     this.t = Long.MIN_VALUE;
     this.vBits = 0;

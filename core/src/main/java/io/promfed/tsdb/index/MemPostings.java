@@ -30,8 +30,17 @@ import java.util.function.LongFunction;
  */
 public final class MemPostings {
 
-  /** Map bookkeeping per (name, value) entry: TreeMap node + list object. */
-  private static final long ENTRY_OVERHEAD_BYTES = 40 + 24;
+  /** A {@code TreeMap.Entry} (header, key, value, three links, colour) with compressed oops. */
+  private static final long TREE_ENTRY_BYTES = 40;
+
+  /** Per label name: a {@code HashMap.Node} (32) and the {@code TreeMap} of its values (48). */
+  private static final long NAME_BYTES = 32 + 48;
+
+  /**
+   * This object (24), its {@code HashMap} (48), and the read-write lock with its sync object and
+   * two views (24 + 48 + 16 + 16).
+   */
+  private static final long FIXED_BYTES = 24 + 48 + 104;
 
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final Map<String, TreeMap<String, PostingsList>> byName = new HashMap<>(); // guarded
@@ -100,8 +109,9 @@ public final class MemPostings {
       return size == 0 ? Postings.EMPTY : new Postings(refs, size);
     }
 
+    /** This object (header, reference, int: 24) and its array at its capacity. */
     long ramBytesUsed() {
-      return 16 + ((16 + 8L * refs.length + 7) & ~7L);
+      return 24 + ((16 + 8L * refs.length + 7) & ~7L);
     }
   }
 
@@ -432,16 +442,26 @@ public final class MemPostings {
   }
 
   /**
-   * Approximate heap bytes: maps, list objects and their arrays (strings are the symbol table's).
+   * Heap bytes with compressed oops: maps, tree entries, list objects and their arrays at their
+   * capacity, headers and padding included (strings are the symbol table's). The name map's table
+   * is taken at the smallest power of two {@code HashMap} would use for its size.
    */
   public long ramBytesUsed() {
     lock.readLock().lock();
     try {
-      long bytes = 48 + all.ramBytesUsed();
+      int names = byName.size();
+      int table = 0;
+      if (names > 0) {
+        table = 16; // HashMap's default; it doubles when more than 3/4 full
+        while (table * 3L < names * 4L) {
+          table <<= 1;
+        }
+      }
+      long bytes = FIXED_BYTES + ((16 + 4L * table + 7) & ~7L) + all.ramBytesUsed();
       for (TreeMap<String, PostingsList> values : byName.values()) {
-        bytes += 48 + 32; // outer map entry + TreeMap object
+        bytes += NAME_BYTES;
         for (PostingsList pl : values.values()) {
-          bytes += ENTRY_OVERHEAD_BYTES + pl.ramBytesUsed();
+          bytes += TREE_ENTRY_BYTES + pl.ramBytesUsed();
         }
       }
       return bytes;
