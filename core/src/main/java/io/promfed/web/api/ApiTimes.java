@@ -26,16 +26,12 @@ final class ApiTimes {
     }
 
     /**
-     * The engine's {@code timeMilliseconds}: {@code UnixNano() / 1e6}, which rounds toward zero
-     * where {@link #toMillis()} rounds down (they differ only before 1970 with sub-millisecond
-     * digits).
+     * The engine's {@code timeMilliseconds}: {@code UnixNano() / 1e6}. It rounds toward zero where
+     * {@link #toMillis()} rounds down, and it wraps around beyond the years 1678 and 2262, where
+     * nanoseconds overflow an int64, exactly as Go's arithmetic does.
      */
     long toEngineMillis() {
-      long ms = toMillis();
-      if (ms < 0 && nanos % 1_000_000 != 0) {
-        ms++;
-      }
-      return ms;
+      return (seconds * 1_000_000_000L + nanos) / 1_000_000L;
     }
 
     boolean isBefore(GoTime o) {
@@ -150,6 +146,12 @@ final class ApiTimes {
    * makes Prometheus fall through to the next format.
    */
   private static double parseGoFloat(String s) {
+    if (s.indexOf('_') >= 0) {
+      if (!underscoreOk(s)) {
+        return Double.NaN;
+      }
+      s = s.replace("_", "");
+    }
     String t = s.startsWith("+") || s.startsWith("-") ? s.substring(1) : s;
     if (t.length() > 1
         && t.charAt(0) == '0'
@@ -168,6 +170,43 @@ final class ApiTimes {
       return Double.NaN; // out of range
     }
     return v;
+  }
+
+  /**
+   * Go's rule for underscores in number literals ({@code strconv.underscoreOK}): each one must sit
+   * between two digits (a base prefix counts as a digit).
+   */
+  private static boolean underscoreOk(String s) {
+    int i = 0;
+    if (!s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-')) {
+      i = 1;
+    }
+    boolean hex = false;
+    char saw = '^'; // '^' start, '0' digit or prefix, '_' underscore, '!' anything else
+    if (s.length() - i >= 2 && s.charAt(i) == '0') {
+      char b = Character.toLowerCase(s.charAt(i + 1));
+      if (b == 'b' || b == 'o' || b == 'x') {
+        hex = b == 'x';
+        i += 2;
+        saw = '0';
+      }
+    }
+    for (; i < s.length(); i++) {
+      char c = Character.toLowerCase(s.charAt(i));
+      if ((c >= '0' && c <= '9') || (hex && c >= 'a' && c <= 'f')) {
+        saw = '0';
+      } else if (c == '_') {
+        if (saw != '0') {
+          return false;
+        }
+        saw = '_';
+      } else if (saw == '_') {
+        return false;
+      } else {
+        saw = '!';
+      }
+    }
+    return saw != '_';
   }
 
   private static boolean isInfLiteral(String unsigned) {

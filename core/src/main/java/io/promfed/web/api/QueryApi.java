@@ -306,7 +306,8 @@ public final class QueryApi {
         capped(r.infos(), "info"));
   }
 
-  private static List<String> capped(List<String> annotations, String kind) {
+  /** {@code AsStrings}: the first ten annotations of a kind, then a count of the rest. */
+  static List<String> capped(List<String> annotations, String kind) {
     if (annotations.size() <= MAX_ANNOTATIONS) {
       return annotations;
     }
@@ -600,7 +601,8 @@ public final class QueryApi {
 
   /**
    * {@code /api/v1/targets}: {@code state} ({@code active}, {@code dropped}, {@code any} or empty
-   * for both) and {@code scrapePool}. Pools are listed in name order.
+   * for both) and {@code scrapePool}. Pools are listed in name order, a pool's active targets by
+   * their labels.
    */
   public ApiResponse targets(ApiParams p) {
     String scrapePool = p.get("scrapePool");
@@ -620,7 +622,11 @@ public final class QueryApi {
             if (!scrapePool.isEmpty() && !e.getKey().equals(scrapePool)) {
               continue;
             }
-            for (Target t : e.getValue()) {
+            // Prometheus lists a pool's targets in map order, which varies between calls; ours
+            // are sorted by their labels, so the list is stable.
+            List<Target> sorted = new ArrayList<>(e.getValue());
+            sorted.sort(Comparator.comparing(Target::labels));
+            for (Target t : sorted) {
               writeTarget(w, e.getKey(), t, urlOptions);
             }
           }

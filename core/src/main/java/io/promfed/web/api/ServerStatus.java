@@ -53,7 +53,7 @@ public final class ServerStatus implements StatusRetriever {
       LongSupplier nowMs) {
     this.reloader = reloader;
     this.buildInfo = buildInfo;
-    this.flags = Map.copyOf(new TreeMap<>(flags));
+    this.flags = java.util.Collections.unmodifiableMap(new TreeMap<>(flags));
     this.storageRetention = storageRetention;
     this.nowMs = nowMs;
     this.startTime = Instant.ofEpochMilli(nowMs.getAsLong());
