@@ -2,9 +2,14 @@ package io.promfed.leaf;
 
 import io.promfed.config.ConfigReloader;
 import io.promfed.discovery.DiscoveryManager;
+import io.promfed.promql.Engine;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.ScrapeStats;
 import io.promfed.tsdb.Head;
+import io.promfed.web.api.QueryApi;
+import io.promfed.web.api.RulesRetriever;
+import io.promfed.web.api.StatusRetriever;
+import io.promfed.web.api.TargetRetriever;
 import io.promfed.web.federate.FederateHandler;
 import java.time.Clock;
 import java.util.List;
@@ -13,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -74,6 +80,24 @@ class LeafConfiguration {
         head,
         () -> configReloader.current().global().externalLabels(),
         props.lookbackDelta(),
+        clock::millis);
+  }
+
+  /** The query API; recording rules appear in it once a {@link RulesRetriever} bean exists. */
+  @Bean
+  QueryApi queryApi(
+      Head head,
+      Engine engine,
+      TargetRetriever apiTargets,
+      ObjectProvider<RulesRetriever> rules,
+      StatusRetriever apiStatus,
+      Clock clock) {
+    return new QueryApi(
+        head,
+        engine,
+        apiTargets,
+        rules.getIfAvailable(() -> RulesRetriever.NONE),
+        apiStatus,
         clock::millis);
   }
 

@@ -4,8 +4,6 @@ import io.promfed.config.ConfigReloader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
@@ -57,19 +55,7 @@ public final class ServerStatus implements StatusRetriever {
     this.storageRetention = storageRetention;
     this.nowMs = nowMs;
     this.startTime = Instant.ofEpochMilli(nowMs.getAsLong());
-    this.hostname = localHostname();
-  }
-
-  private static String localHostname() {
-    String env = System.getenv("HOSTNAME");
-    if (env != null && !env.isEmpty()) {
-      return env;
-    }
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      return "localhost";
-    }
+    this.hostname = GlobalUrlOptions.localHostname();
   }
 
   @Override
