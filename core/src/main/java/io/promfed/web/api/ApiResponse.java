@@ -11,7 +11,8 @@ import java.util.List;
  * The answer to one API call, ready to stream: an HTTP status, a content type and a body in
  * Prometheus's envelope (web/api/v1/api.go {@code Response}):
  *
- * <pre>{"status":"success"|"error","data":…,"errorType":"…","error":"…","warnings":[…],"infos":[…]}</pre>
+ * <pre>{"status":"success"|"error","data":…,"errorType":"…","error":"…","warnings":[…],"infos":[…]}
+ * </pre>
  *
  * <p>Members are written in that order and only when present, as Go's {@code omitempty} does. The
  * status of an error comes from its {@link ApiErrorType}; a call that has nothing to return (an
@@ -121,8 +122,7 @@ public final class ApiResponse {
     w.flush();
   }
 
-  private static void writeList(JsonWriter w, String name, List<String> values)
-      throws IOException {
+  private static void writeList(JsonWriter w, String name, List<String> values) throws IOException {
     if (values.isEmpty()) {
       return;
     }

@@ -113,7 +113,8 @@ final class ApiTimes {
     if (s.equals(MAX_TIME_FORMATTED)) {
       return MAX_TIME;
     }
-    throw new IllegalArgumentException("cannot parse " + GoQuote.quote(s) + " to a valid timestamp");
+    throw new IllegalArgumentException(
+        "cannot parse " + GoQuote.quote(s) + " to a valid timestamp");
   }
 
   /**
@@ -136,7 +137,8 @@ final class ApiTimes {
     try {
       return Durations.parseMillis(s) * 1_000_000L;
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("cannot parse " + GoQuote.quote(s) + " to a valid duration");
+      throw new IllegalArgumentException(
+          "cannot parse " + GoQuote.quote(s) + " to a valid duration");
     }
   }
 
@@ -231,9 +233,9 @@ final class ApiTimes {
   }
 
   /**
-   * A Go {@code int64(f)} conversion as amd64 performs it: truncation, and the "integer
-   * indefinite" value {@code math.MinInt64} for NaN and out-of-range values (the Go spec leaves
-   * those implementation-defined; Prometheus ships amd64 builds most).
+   * A Go {@code int64(f)} conversion as amd64 performs it: truncation, and the "integer indefinite"
+   * value {@code math.MinInt64} for NaN and out-of-range values (the Go spec leaves those
+   * implementation-defined; Prometheus ships amd64 builds most).
    */
   private static long goInt64(double f) {
     if (Double.isNaN(f) || f >= MAX_INT64_AS_DOUBLE || f < -MAX_INT64_AS_DOUBLE) {
@@ -297,7 +299,9 @@ final class ApiTimes {
       offsetSeconds = 0;
       p[0] = i + 1;
     } else {
-      if (s.length() - i < 6 || (s.charAt(i) != '+' && s.charAt(i) != '-') || s.charAt(i + 3) != ':') {
+      if (s.length() - i < 6
+          || (s.charAt(i) != '+' && s.charAt(i) != '-')
+          || s.charAt(i + 3) != ':') {
         return null;
       }
       p[0] = i + 1;
@@ -322,7 +326,8 @@ final class ApiTimes {
         || second > 59) {
       return null;
     }
-    long local = LocalDateTime.of(year, month, day, hour, minute, second).toEpochSecond(ZoneOffset.UTC);
+    long local =
+        LocalDateTime.of(year, month, day, hour, minute, second).toEpochSecond(ZoneOffset.UTC);
     return new GoTime(local - offsetSeconds, nanos);
   }
 
@@ -370,9 +375,9 @@ final class ApiTimes {
   }
 
   /**
-   * Go's {@code t.UTC().Format(time.RFC3339Nano)}, which is also how {@code time.Time} marshals
-   * to JSON: fraction digits without trailing zeros, none for whole seconds, {@code Z} for UTC.
-   * Years outside 0–9999 are written as Go writes them (sign and all digits), although Go's JSON
+   * Go's {@code t.UTC().Format(time.RFC3339Nano)}, which is also how {@code time.Time} marshals to
+   * JSON: fraction digits without trailing zeros, none for whole seconds, {@code Z} for UTC. Years
+   * outside 0–9999 are written as Go writes them (sign and all digits), although Go's JSON
    * marshaller would refuse them.
    */
   static String formatRfc3339Nano(GoTime t) {

@@ -27,7 +27,6 @@ public record BuildInfo(
    */
   public static BuildInfo of(Class<?> app) {
     String v = app.getPackage() == null ? null : app.getPackage().getImplementationVersion();
-    return new BuildInfo(
-        v == null ? "" : v, "", "", "", "", "java" + Runtime.version());
+    return new BuildInfo(v == null ? "" : v, "", "", "", "", "java" + Runtime.version());
   }
 }

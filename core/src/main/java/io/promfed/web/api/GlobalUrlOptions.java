@@ -4,8 +4,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /**
- * How the targets API turns a localhost scrape URL into one that works from elsewhere
- * (Prometheus's {@code GlobalURLOptions}, derived from {@code --web.listen-address} and {@code
+ * How the targets API turns a localhost scrape URL into one that works from elsewhere (Prometheus's
+ * {@code GlobalURLOptions}, derived from {@code --web.listen-address} and {@code
  * --web.external-url}).
  *
  * @param listenAddress the address this server listens on, {@code host:port} or {@code :port}

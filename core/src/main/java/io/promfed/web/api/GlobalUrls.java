@@ -87,7 +87,9 @@ final class GlobalUrls {
       if (end + 1 != i) {
         throw addrError(
             hostport,
-            hostport.charAt(end + 1) == ':' ? "too many colons in address" : "missing port in address");
+            hostport.charAt(end + 1) == ':'
+                ? "too many colons in address"
+                : "missing port in address");
       }
       host = hostport.substring(1, end);
     } else {

@@ -14,8 +14,8 @@ final class GoInts {
    * {@code strconv.Atoi}: an optional sign and decimal digits. Go's {@code int} is 64 bits; values
    * beyond an {@code int} are clamped, which no limit can tell apart.
    *
-   * @throws NumberFormatException {@code strconv.Atoi: parsing "<s>": invalid syntax} or {@code
-   *     … value out of range}
+   * @throws NumberFormatException {@code strconv.Atoi: parsing "<s>": invalid syntax} or {@code …
+   *     value out of range}
    */
   static int atoi(String s) {
     long v = parse(s, "Atoi", Long.MIN_VALUE, Long.MAX_VALUE);

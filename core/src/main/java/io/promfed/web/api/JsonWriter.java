@@ -302,7 +302,9 @@ public final class JsonWriter {
         buf[pos++] = (byte) (0xc0 | (c >> 6));
         buf[pos++] = (byte) (0x80 | (c & 0x3f));
       } else if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < n
+            && Character.isLowSurrogate(s.charAt(i + 1))) {
           int cp = Character.toCodePoint(c, s.charAt(++i));
           ensure(4);
           buf[pos++] = (byte) (0xf0 | (cp >> 18));

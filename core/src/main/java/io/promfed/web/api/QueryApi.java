@@ -61,8 +61,8 @@ import java.util.function.LongSupplier;
  * <p>Endpoints and their methods: {@code query}, {@code query_range}, {@code query_exemplars},
  * {@code format_query}, {@code series}, {@code labels}, {@code label/<name>/values}, {@code
  * metadata}, {@code targets}, {@code rules}, {@code status/buildinfo}, {@code status/config},
- * {@code status/flags}, {@code status/runtimeinfo}. No method throws for bad input: every
- * failure becomes an error response with its {@link ApiErrorType}.
+ * {@code status/flags}, {@code status/runtimeinfo}. No method throws for bad input: every failure
+ * becomes an error response with its {@link ApiErrorType}.
  *
  * <p>What differs from Prometheus, on purpose or for lack of the feature: no {@code stats}
  * parameter (query statistics are not collected), no native histograms, no exemplar storage (an
@@ -95,8 +95,8 @@ public final class QueryApi {
    * @param queryable what queries, series, labels and metadata read
    * @param engine evaluates queries; its options bound every query's timeout
    * @param targets the scrape targets for {@code /api/v1/targets}
-   * @param rules the rule groups for {@code /api/v1/rules}; {@link RulesRetriever#NONE} until
-   *     rules exist
+   * @param rules the rule groups for {@code /api/v1/rules}; {@link RulesRetriever#NONE} until rules
+   *     exist
    * @param status build, config, flags and runtime facts for {@code /api/v1/status/*}
    * @param nowMs the clock: the default evaluation time of instant queries
    */
@@ -109,8 +109,7 @@ public final class QueryApi {
       LongSupplier nowMs) {
     this.queryable = queryable;
     this.engine = engine;
-    this.parser =
-        new Parser(new ParserOptions(engine.options().enableExperimentalFunctions()));
+    this.parser = new Parser(new ParserOptions(engine.options().enableExperimentalFunctions()));
     this.targets = targets;
     this.rules = rules;
     this.status = status;
@@ -120,7 +119,10 @@ public final class QueryApi {
   // ---------------------------------------------------------------------------------------------
   // Queries
 
-  /** {@code /api/v1/query}: {@code query}, {@code time} (default now), {@code timeout}, {@code limit}. */
+  /**
+   * {@code /api/v1/query}: {@code query}, {@code time} (default now), {@code timeout}, {@code
+   * limit}.
+   */
   public ApiResponse query(ApiParams p) {
     try {
       int limit = limitParam(p);
@@ -386,7 +388,9 @@ public final class QueryApi {
   // ---------------------------------------------------------------------------------------------
   // Series, labels, metadata
 
-  /** {@code /api/v1/series}: {@code match[]} (required), {@code start}, {@code end}, {@code limit}. */
+  /**
+   * {@code /api/v1/series}: {@code match[]} (required), {@code start}, {@code end}, {@code limit}.
+   */
   public ApiResponse series(ApiParams p) {
     try {
       List<String> match = p.values("match[]");
@@ -967,8 +971,7 @@ public final class QueryApi {
     try {
       return ApiTimes.parseTime(s);
     } catch (IllegalArgumentException e) {
-      throw ApiError.invalidParam(
-          name, "invalid time value for '" + name + "': " + e.getMessage());
+      throw ApiError.invalidParam(name, "invalid time value for '" + name + "': " + e.getMessage());
     }
   }
 
@@ -982,8 +985,8 @@ public final class QueryApi {
   }
 
   /**
-   * {@code parseMatchersParam}: each selector parsed, and each required to have a matcher that
-   * does not match the empty string.
+   * {@code parseMatchersParam}: each selector parsed, and each required to have a matcher that does
+   * not match the empty string.
    *
    * @throws ApiError {@code bad_data} with the parser's message or {@code match[] must contain at
    *     least one non-empty matcher}
@@ -1058,8 +1061,7 @@ public final class QueryApi {
       }
       int min = -1;
       for (int i = 0; i < heads.length; i++) {
-        if (heads[i] != null
-            && (min < 0 || heads[i].labels().compareTo(heads[min].labels()) < 0)) {
+        if (heads[i] != null && (min < 0 || heads[i].labels().compareTo(heads[min].labels()) < 0)) {
           min = i;
         }
       }

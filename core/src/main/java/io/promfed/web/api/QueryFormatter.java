@@ -40,7 +40,10 @@ final class QueryFormatter {
       if (a.param() != null) {
         sb.append(pretty(a.param(), level + 1)).append(",\n");
       }
-      return sb.append(pretty(a.expr(), level + 1)).append('\n').append(indent(level)).append(')')
+      return sb.append(pretty(a.expr(), level + 1))
+          .append('\n')
+          .append(indent(level))
+          .append(')')
           .toString();
     }
     if (e instanceof BinaryExpr b) {

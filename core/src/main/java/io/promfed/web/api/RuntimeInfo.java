@@ -4,8 +4,8 @@ import java.time.Instant;
 
 /**
  * What {@code /api/v1/status/runtimeinfo} reports, member for member Prometheus's {@code
- * RuntimeInfo}. The Go runtime members carry their JVM counterparts so that tools reading them
- * find numbers of the same meaning.
+ * RuntimeInfo}. The Go runtime members carry their JVM counterparts so that tools reading them find
+ * numbers of the same meaning.
  *
  * @param startTime when the server started
  * @param cwd the working directory

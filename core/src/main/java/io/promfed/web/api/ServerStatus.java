@@ -19,8 +19,8 @@ import java.util.function.LongSupplier;
  * successful reload happened: Prometheus re-marshals its parsed config, we show the file itself
  * (comments included). The text is read again after each successful reload and kept, so an edit
  * that has not been reloaded, or a reload that failed, does not show. (It is read on the first
- * request after the reload, so an edit made in between would show; ConfigReloader does not keep
- * the text it parsed.)
+ * request after the reload, so an edit made in between would show; ConfigReloader does not keep the
+ * text it parsed.)
  *
  * <p>Thread-safe.
  */

@@ -30,9 +30,9 @@ import java.util.StringJoiner;
  * Test fixtures of the API tests: the data set ({@code testdata/api.load}), a fixed status, the
  * request notation of the {@code *.cases} files and the golden transcripts.
  *
- * <p>A {@code .cases} file lists one request a line: a case name, the path, then {@code
- * name=value} parameters, separated by tabs. Values are raw (not URL-encoded); a parameter may
- * repeat. Blank lines and lines starting with {@code #} are ignored.
+ * <p>A {@code .cases} file lists one request a line: a case name, the path, then {@code name=value}
+ * parameters, separated by tabs. Values are raw (not URL-encoded); a parameter may repeat. Blank
+ * lines and lines starting with {@code #} are ignored.
  *
  * <p>A {@code .golden} file holds, per case: {@code ### <name>}, the request as a URL, the HTTP
  * status, and the body.
@@ -129,8 +129,8 @@ final class ApiFixtures {
   // --- the load notation ------------------------------------------------------------------------
 
   /**
-   * Loads a script in promqltest's {@code load <step>} notation: series lines with values {@code
-   * 1 2 3}, {@code a+bxN} and {@code a-bxN} (N+1 values), {@code axN}, {@code _} and {@code _xN}
+   * Loads a script in promqltest's {@code load <step>} notation: series lines with values {@code 1
+   * 2 3}, {@code a+bxN} and {@code a-bxN} (N+1 values), {@code axN}, {@code _} and {@code _xN}
    * (gaps), {@code stale}; plus our own {@code metadata <family> <type> <unit|-> <help>} lines.
    */
   static void load(Head head, String script) {
@@ -229,7 +229,8 @@ final class ApiFixtures {
     return out;
   }
 
-  // --- cases and transcripts ----------------------------------------------------------------------
+  // --- cases and transcripts
+  // ----------------------------------------------------------------------
 
   /** One request of a {@code .cases} file. */
   record Case(String name, String path, Map<String, List<String>> params) {
@@ -265,7 +266,9 @@ final class ApiFixtures {
       Map<String, List<String>> params = new LinkedHashMap<>();
       for (int i = 2; i < f.length; i++) {
         int eq = f[i].indexOf('=');
-        params.computeIfAbsent(f[i].substring(0, eq), k -> new ArrayList<>()).add(f[i].substring(eq + 1));
+        params
+            .computeIfAbsent(f[i].substring(0, eq), k -> new ArrayList<>())
+            .add(f[i].substring(eq + 1));
       }
       out.add(new Case(f[0], f[1], params));
     }
@@ -276,7 +279,8 @@ final class ApiFixtures {
   static ApiResponse dispatch(QueryApi api, String path, ApiParams p) {
     String prefix = "/api/v1/label/";
     if (path.startsWith(prefix) && path.endsWith("/values")) {
-      return api.labelValues(path.substring(prefix.length(), path.length() - "/values".length()), p);
+      return api.labelValues(
+          path.substring(prefix.length(), path.length() - "/values".length()), p);
     }
     return switch (path) {
       case "/api/v1/query" -> api.query(p);
@@ -298,15 +302,7 @@ final class ApiFixtures {
 
   /** One case's section of a golden file. */
   static String transcript(Case c, ApiResponse r) {
-    return "### "
-        + c.name()
-        + "\n"
-        + c.url()
-        + "\n"
-        + r.status()
-        + "\n"
-        + r.body()
-        + "\n\n";
+    return "### " + c.name() + "\n" + c.url() + "\n" + r.status() + "\n" + r.body() + "\n\n";
   }
 
   /** The sections of a golden file by case name. */

@@ -19,10 +19,10 @@ import org.junit.jupiter.api.TestFactory;
 class ApiTimesTest {
 
   /**
-   * Where current Go differs from the Go 1.19 that printed the oracle. Prometheus 3 is built with
-   * a current Go, and so behaves like us: since Go 1.20, {@code time.Parse} has an RFC 3339 fast
-   * path that accepts (and truncates) more than nine fraction digits, and the layout parser
-   * range-checks zone offsets ({@code hr > 24}, {@code mm > 60}, time/format.go).
+   * Where current Go differs from the Go 1.19 that printed the oracle. Prometheus 3 is built with a
+   * current Go, and so behaves like us: since Go 1.20, {@code time.Parse} has an RFC 3339 fast path
+   * that accepts (and truncates) more than nine fraction digits, and the layout parser range-checks
+   * zone offsets ({@code hr > 24}, {@code mm > 60}, time/format.go).
    */
   static final Map<String, String> CURRENT_GO =
       Map.of(
@@ -32,8 +32,7 @@ class ApiTimesTest {
 
   @TestFactory
   Stream<DynamicTest> parseTimeMatchesGo() {
-    List<String> lines =
-        ApiFixtures.resourceText("oracle/times.txt").lines().toList();
+    List<String> lines = ApiFixtures.resourceText("oracle/times.txt").lines().toList();
     return lines.stream()
         .filter(l -> !l.startsWith("MIN\t") && !l.startsWith("MAX\t"))
         .map(
@@ -53,7 +52,11 @@ class ApiTimesTest {
       GoTime t = ApiTimes.parseTime(in);
       return "ms=" + t.toMillis() + " engine=" + t.toEngineMillis();
     } catch (IllegalArgumentException e) {
-      assertThat(e).hasMessage("cannot parse " + io.promfed.model.relabel.GoQuote.quote(in) + " to a valid timestamp");
+      assertThat(e)
+          .hasMessage(
+              "cannot parse "
+                  + io.promfed.model.relabel.GoQuote.quote(in)
+                  + " to a valid timestamp");
       return "error";
     }
   }
@@ -70,11 +73,14 @@ class ApiTimesTest {
 
   @Test
   void rfc3339Formatting() {
-    assertThat(ApiTimes.formatRfc3339Millis(1_700_000_000_123L)).isEqualTo("2023-11-14T22:13:20.123Z");
-    assertThat(ApiTimes.formatRfc3339Millis(1_700_000_000_100L)).isEqualTo("2023-11-14T22:13:20.1Z");
+    assertThat(ApiTimes.formatRfc3339Millis(1_700_000_000_123L))
+        .isEqualTo("2023-11-14T22:13:20.123Z");
+    assertThat(ApiTimes.formatRfc3339Millis(1_700_000_000_100L))
+        .isEqualTo("2023-11-14T22:13:20.1Z");
     assertThat(ApiTimes.formatRfc3339Millis(0)).isEqualTo("1970-01-01T00:00:00Z");
     assertThat(ApiTimes.formatRfc3339Millis(-1)).isEqualTo("1969-12-31T23:59:59.999Z");
-    assertThat(ApiTimes.formatRfc3339Nano(new GoTime(0, 1))).isEqualTo("1970-01-01T00:00:00.000000001Z");
+    assertThat(ApiTimes.formatRfc3339Nano(new GoTime(0, 1)))
+        .isEqualTo("1970-01-01T00:00:00.000000001Z");
   }
 
   @Test

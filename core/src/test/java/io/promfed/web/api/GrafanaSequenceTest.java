@@ -47,7 +47,8 @@ class GrafanaSequenceTest {
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.contentType()).isEqualTo("application/json");
     assertThat(r.body())
-        .isEqualTo("{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[4,\"2\"]}}");
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[4,\"2\"]}}");
   }
 
   @Test
@@ -63,7 +64,14 @@ class GrafanaSequenceTest {
     // datasource.ts areExemplarsAvailable: start/end are epoch milliseconds; only the status is
     // looked at, so a success with no exemplars turns the feature on harmlessly.
     ApiResponse r =
-        call("/api/v1/query_exemplars", "query", "test", "start", "1700000000000", "end", "1700003600000");
+        call(
+            "/api/v1/query_exemplars",
+            "query",
+            "test",
+            "start",
+            "1700000000000",
+            "end",
+            "1700003600000");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("{\"status\":\"success\",\"data\":[]}");
   }
@@ -78,7 +86,16 @@ class GrafanaSequenceTest {
   @Test
   void seriesWithMatchAllAndGrafanasDefaultLimit() {
     ApiResponse r =
-        call("/api/v1/series", "match[]", "{__name__!=\"\"}", "start", "0", "end", "6060", "limit", "40000");
+        call(
+            "/api/v1/series",
+            "match[]",
+            "{__name__!=\"\"}",
+            "start",
+            "0",
+            "end",
+            "6060",
+            "limit",
+            "40000");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.warnings()).isEmpty();
     assertThat(r.body()).startsWith("{\"status\":\"success\",\"data\":[{\"__name__\":\"up\"");

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * The writer's bytes against what Prometheus's encoders write: json-iterator's two string
- * encoders, Go's encoding/json, and jsonutil's number formats.
+ * The writer's bytes against what Prometheus's encoders write: json-iterator's two string encoders,
+ * Go's encoding/json, and jsonutil's number formats.
  */
 class JsonWriterTest {
 
@@ -32,21 +32,24 @@ class JsonWriterTest {
   void plainStringsEscapeHtmlLikeJsoniterCompatibleConfig() throws IOException {
     assertThat(json(w -> w.string(NASTY)))
         .isEqualTo(
-            "\"a\\\"b\\\\c\\n\\r\\t\\u0008\\u000c\\u0001\\u001f\\u003c\\u003e\\u0026\u007f\\u2028\\u2029é🙂\"");
+            "\"a\\\"b\\\\c\\n"
+                + "\\r"
+                + "\\t\\u0008\\u000c\\u0001\\u001f\\u003c\\u003e\\u0026\u007f\\u2028\\u2029é🙂\"");
   }
 
   @Test
   void labelStringsEscapeOnlyQuotesBackslashesAndControls() throws IOException {
     assertThat(json(w -> w.labelString(NASTY)))
-        .isEqualTo(
-            "\"a\\\"b\\\\c\\n\\r\\t\\u0008\\u000c\\u0001\\u001f<>&\u007f\u2028\u2029é🙂\"");
+        .isEqualTo("\"a\\\"b\\\\c\\n\\r\\t\\u0008\\u000c\\u0001\\u001f<>&\u007f\u2028\u2029é🙂\"");
   }
 
   @Test
   void goJsonStringsWriteBackspaceAndFormFeedShort() throws IOException {
     assertThat(json(w -> w.goJsonString(NASTY)))
         .isEqualTo(
-            "\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f\\u003c\\u003e\\u0026\u007f\\u2028\\u2029é🙂\"");
+            "\"a\\\"b\\\\c\\n"
+                + "\\r"
+                + "\\t\\b\\f\\u0001\\u001f\\u003c\\u003e\\u0026\u007f\\u2028\\u2029é🙂\"");
   }
 
   @Test
@@ -122,7 +125,13 @@ class JsonWriterTest {
                   w.name("a").beginArray().endArray();
                   w.name("b").beginObject().endObject();
                   w.name("c").labels(Labels.of("__name__", "up", "job", "<a>"));
-                  w.name("d").beginArray().bool(true).nullValue().beginArray().number(1L).endArray();
+                  w.name("d")
+                      .beginArray()
+                      .bool(true)
+                      .nullValue()
+                      .beginArray()
+                      .number(1L)
+                      .endArray();
                   w.endArray();
                   w.name("e<").string("");
                   w.endObject();

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every endpoint's answers, success and error, compared byte for byte with golden transcripts:
- * each {@code testdata/<endpoint>.cases} file has its {@code <endpoint>.golden}. The data set is
- * {@code testdata/api.load}; targets and rules come from {@link TargetsFixture}. {@code
+ * Every endpoint's answers, success and error, compared byte for byte with golden transcripts: each
+ * {@code testdata/<endpoint>.cases} file has its {@code <endpoint>.golden}. The data set is {@code
+ * testdata/api.load}; targets and rules come from {@link TargetsFixture}. {@code
  * -Dgolden.update=true} rewrites the golden files.
  */
 class QueryApiGoldenTest {
@@ -65,8 +65,9 @@ class QueryApiGoldenTest {
     DynamicTest whole =
         DynamicTest.dynamicTest(
             "no stale sections",
-            () -> assertThat(expected.keySet()).containsExactlyElementsOf(
-                actual.stream().map(a -> a[0]).toList()));
+            () ->
+                assertThat(expected.keySet())
+                    .containsExactlyElementsOf(actual.stream().map(a -> a[0]).toList()));
     return Stream.concat(perCase, Stream.of(whole));
   }
 }

@@ -47,7 +47,8 @@ class QueryApiTest {
   @Test
   void elevenThousandStepsAreTheMostAndAllArrive() {
     QueryApi api = ApiFixtures.api(ApiFixtures.head(), TargetRetriever.NONE, RulesRetriever.NONE);
-    ApiResponse ok = api.queryRange(params("query", "vector(1)", "start", "0", "end", "1100", "step", "0.1"));
+    ApiResponse ok =
+        api.queryRange(params("query", "vector(1)", "start", "0", "end", "1100", "step", "0.1"));
     assertThat(ok.status()).isEqualTo(200);
     assertThat(ok.body().split("\\],\\[", -1)).hasSize(11_001);
     ApiResponse tooMany =
@@ -88,8 +89,15 @@ class QueryApiTest {
       app.commit();
     }
     QueryApi api =
-        new QueryApi(head, ApiFixtures.engine(), TargetRetriever.NONE, RulesRetriever.NONE, ApiFixtures.STATUS, () -> now);
-    ApiResponse r = api.queryRange(params("query", "load", "start", "0", "end", "600000", "step", "60"));
+        new QueryApi(
+            head,
+            ApiFixtures.engine(),
+            TargetRetriever.NONE,
+            RulesRetriever.NONE,
+            ApiFixtures.STATUS,
+            () -> now);
+    ApiResponse r =
+        api.queryRange(params("query", "load", "start", "0", "end", "600000", "step", "60"));
     assertThat(r.status()).isEqualTo(200);
 
     CountingStream out = new CountingStream();

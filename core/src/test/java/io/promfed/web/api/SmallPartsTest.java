@@ -39,7 +39,9 @@ class SmallPartsTest {
       assertThat(r.contentType()).isEqualTo("application/json");
       assertThat(r.body())
           .isEqualTo(
-              "{\"status\":\"error\",\"errorType\":\"" + t.apiName() + "\",\"error\":\"x \\u003cy\\u003e\"}");
+              "{\"status\":\"error\",\"errorType\":\""
+                  + t.apiName()
+                  + "\",\"error\":\"x \\u003cy\\u003e\"}");
     }
   }
 
@@ -54,7 +56,10 @@ class SmallPartsTest {
         .hasMessage("strconv.Atoi: parsing \"9223372036854775808\": value out of range");
     for (String bad : new String[] {"", "+", "-", " 1", "1 ", "1_0", "0x10", "1.0", "١"}) {
       assertThatThrownBy(() -> GoInts.atoi(bad))
-          .hasMessage("strconv.Atoi: parsing " + io.promfed.model.relabel.GoQuote.quote(bad) + ": invalid syntax");
+          .hasMessage(
+              "strconv.Atoi: parsing "
+                  + io.promfed.model.relabel.GoQuote.quote(bad)
+                  + ": invalid syntax");
     }
     assertThatThrownBy(() -> GoInts.parseInt32("2147483648"))
         .hasMessage("strconv.ParseInt: parsing \"2147483648\": value out of range");

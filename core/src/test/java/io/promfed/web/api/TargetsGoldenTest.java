@@ -29,12 +29,11 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * {@code /api/v1/targets} over real scrape pools: a target that answered, one that failed with
- * HTTP 500, one not scraped yet, one that relabeling dropped, and a localhost target on this
- * server's own port (whose {@code globalUrl} takes the external scheme and host). Scrapes are
- * driven by hand: the pools' ticker only records its schedules, and the test runs the ticks of
- * the pools it wants scraped, at a fixed clock. Ports and measured durations are masked in the
- * golden file.
+ * {@code /api/v1/targets} over real scrape pools: a target that answered, one that failed with HTTP
+ * 500, one not scraped yet, one that relabeling dropped, and a localhost target on this server's
+ * own port (whose {@code globalUrl} takes the external scheme and host). Scrapes are driven by
+ * hand: the pools' ticker only records its schedules, and the test runs the ticks of the pools it
+ * wants scraped, at a fixed clock. Ports and measured durations are masked in the golden file.
  */
 class TargetsGoldenTest {
 

@@ -32,7 +32,11 @@ class ApiConfiguration {
   Engine engine(LeafProperties props) {
     return new Engine(
         new EngineOptions(
-            Duration.ofMinutes(2), 50_000_000, props.lookbackDelta(), Duration.ofMinutes(1), false));
+            Duration.ofMinutes(2),
+            50_000_000,
+            props.lookbackDelta(),
+            Duration.ofMinutes(1),
+            false));
   }
 
   @Bean

@@ -17,11 +17,11 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Prometheus's HTTP API ({@code /api/v1}) over {@link QueryApi}: parameters from the query string
- * or a form-encoded POST body, the answer streamed as it is produced. The methods are
- * Prometheus's: GET and POST where it allows both (query, query_range, query_exemplars,
- * format_query, series, labels), GET only elsewhere, so a POST there is answered 405 and
- * Grafana's backend retries it as a GET. Until the leaf is ready (and once it stops) every call
- * is answered {@code 503 Service Unavailable}, as Prometheus's web handler does.
+ * or a form-encoded POST body, the answer streamed as it is produced. The methods are Prometheus's:
+ * GET and POST where it allows both (query, query_range, query_exemplars, format_query, series,
+ * labels), GET only elsewhere, so a POST there is answered 405 and Grafana's backend retries it as
+ * a GET. Until the leaf is ready (and once it stops) every call is answered {@code 503 Service
+ * Unavailable}, as Prometheus's web handler does.
  *
  * <p>CORS is Prometheus's default ({@code --web.cors.origin=".*"}, util/httputil/cors.go): any
  * origin, the methods GET, POST and OPTIONS, the headers Accept, Authorization, Content-Type and

@@ -98,7 +98,8 @@ class ApiControllerTest {
   }
 
   HttpResponse<String> get(String pathAndQuery, String... headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery));
     if (headers.length > 0) {
       b.headers(headers);
     }
@@ -155,7 +156,8 @@ class ApiControllerTest {
     String t = "$.data.activeTargets[0].";
     assertThat(JsonPath.<String>read(b, t + "health")).isEqualTo("up");
     assertThat(JsonPath.<String>read(b, t + "scrapePool")).isEqualTo("golang-server");
-    assertThat(JsonPath.<String>read(b, t + "scrapeUrl")).isEqualTo("http://" + addr() + "/metrics");
+    assertThat(JsonPath.<String>read(b, t + "scrapeUrl"))
+        .isEqualTo("http://" + addr() + "/metrics");
     assertThat(JsonPath.<String>read(b, t + "globalUrl"))
         .endsWith(":" + target.getAddress().getPort() + "/metrics")
         .doesNotContain("127.0.0.1");
@@ -193,7 +195,8 @@ class ApiControllerTest {
     HttpResponse<String> health = post("/api/v1/query", Map.of("query", "1+1", "time", "4"));
     assertJson(health, 200);
     assertThat(health.body())
-        .isEqualTo("{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[4,\"2\"]}}");
+        .isEqualTo(
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[4,\"2\"]}}");
   }
 
   @Test
@@ -203,10 +206,14 @@ class ApiControllerTest {
         post(
             "/api/v1/query_range",
             Map.of(
-                "query", "up",
-                "start", Double.toString(now - 30),
-                "end", Double.toString(now),
-                "step", "1"));
+                "query",
+                "up",
+                "start",
+                Double.toString(now - 30),
+                "end",
+                Double.toString(now),
+                "step",
+                "1"));
     assertJson(r, 200);
     assertThat(JsonPath.<String>read(r.body(), "$.data.resultType")).isEqualTo("matrix");
     assertThat(JsonPath.<List<Object>>read(r.body(), "$.data.result[0].values")).isNotEmpty();
@@ -281,7 +288,9 @@ class ApiControllerTest {
     assertThat(JsonPath.<String>read(bad.body(), "$.errorType")).isEqualTo("bad_data");
 
     HttpResponse<String> points =
-        post("/api/v1/query_range", Map.of("query", "up", "start", "0", "end", "11001", "step", "1"));
+        post(
+            "/api/v1/query_range",
+            Map.of("query", "up", "start", "0", "end", "11001", "step", "1"));
     assertJson(points, 400);
     assertThat(JsonPath.<String>read(points.body(), "$.error"))
         .isEqualTo(
@@ -300,7 +309,11 @@ class ApiControllerTest {
   @Test
   void getOnlyEndpointsRefusePostSoGrafanaRetriesWithGet() throws Exception {
     for (String path :
-        List.of("/api/v1/metadata", "/api/v1/label/job/values", "/api/v1/targets", "/api/v1/rules",
+        List.of(
+            "/api/v1/metadata",
+            "/api/v1/label/job/values",
+            "/api/v1/targets",
+            "/api/v1/rules",
             "/api/v1/status/buildinfo")) {
       assertThat(post(path, Map.of()).statusCode()).as(path).isEqualTo(405);
     }

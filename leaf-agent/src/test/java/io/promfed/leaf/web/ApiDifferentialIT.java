@@ -29,11 +29,11 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Our API and a real Prometheus (Debian's 2.42), both empty, answer the same requests: each one is
- * sent to both and the status and body must be identical. The requests are those whose answers
- * need no data (literals, parameter errors, empty label and series lists) and whose Prometheus
- * behaviour did not change between 2.42 and 3.x, the version we follow; where it did, the
- * request is left out, or listed in {@link #CHANGED_SINCE_2_42} with the change, so that any
- * other difference fails.
+ * sent to both and the status and body must be identical. The requests are those whose answers need
+ * no data (literals, parameter errors, empty label and series lists) and whose Prometheus behaviour
+ * did not change between 2.42 and 3.x, the version we follow; where it did, the request is left
+ * out, or listed in {@link #CHANGED_SINCE_2_42} with the change, so that any other difference
+ * fails.
  */
 class ApiDifferentialIT {
 
@@ -119,14 +119,22 @@ class ApiDifferentialIT {
           "/api/v1/query?query=label_replace(vector(1),%22a%22,%22%3C%26%3E%22,%22%22,%22%22)&time=1",
           "Prometheus 3 writes label sets with jsoniter's WriteString, without HTML escaping"
               + " (json_codec.go marshalLabelsJSON); 2.42 used encoding/json",
-          "/api/v1/query?query=up&time=yesterday", LOWER_CASE,
-          "/api/v1/query?query=up&time=2015-02-29T20:10:51Z", LOWER_CASE,
-          "/api/v1/series?match%5B%5D=up&start=x", LOWER_CASE,
-          "/api/v1/labels?end=x", LOWER_CASE,
-          "/api/v1/query_exemplars?query=up&start=x", LOWER_CASE,
-          "/api/v1/query_range?query=up%5B5m%5D&start=0&end=60&step=15", WRAPPED,
-          "/api/v1/query_range?query=%22x%22&start=0&end=60&step=15", WRAPPED,
-          "/api/v1/query_range?query=sum(&start=0&end=60&step=15", WRAPPED);
+          "/api/v1/query?query=up&time=yesterday",
+          LOWER_CASE,
+          "/api/v1/query?query=up&time=2015-02-29T20:10:51Z",
+          LOWER_CASE,
+          "/api/v1/series?match%5B%5D=up&start=x",
+          LOWER_CASE,
+          "/api/v1/labels?end=x",
+          LOWER_CASE,
+          "/api/v1/query_exemplars?query=up&start=x",
+          LOWER_CASE,
+          "/api/v1/query_range?query=up%5B5m%5D&start=0&end=60&step=15",
+          WRAPPED,
+          "/api/v1/query_range?query=%22x%22&start=0&end=60&step=15",
+          WRAPPED,
+          "/api/v1/query_range?query=sum(&start=0&end=60&step=15",
+          WRAPPED);
 
   @AfterEach
   void stop() throws Exception {
