@@ -17,7 +17,8 @@ import java.util.function.LongSupplier;
  *
  * <p>{@link #configYaml()} serves the text of the configuration file as it was when the last
  * successful reload happened: Prometheus re-marshals its parsed config, we show the file itself
- * (comments included). The text is read again after each successful reload and kept, so an edit
+ * (comments included), with secret values replaced by {@code <secret>} as Prometheus shows them
+ * ({@link ConfigSecrets}). The text is read again after each successful reload and kept, so an edit
  * that has not been reloaded, or a reload that failed, does not show. (It is read on the first
  * request after the reload, so an edit made in between would show; ConfigReloader does not keep the
  * text it parsed.)
@@ -69,7 +70,9 @@ public final class ServerStatus implements StatusRetriever {
     if (successes != configTextReloads) {
       try {
         configText =
-            successes == 0 ? "" : Files.readString(reloader.file(), StandardCharsets.UTF_8);
+            successes == 0
+                ? ""
+                : ConfigSecrets.mask(Files.readString(reloader.file(), StandardCharsets.UTF_8));
       } catch (IOException e) {
         throw new UncheckedIOException("reading " + reloader.file(), e);
       }
