@@ -4,10 +4,16 @@ import io.promfed.config.ConfigReloader;
 import io.promfed.config.ScrapeJobSources;
 import io.promfed.discovery.DiscoveryManager;
 import io.promfed.metrics.EngineMetrics;
+import io.promfed.promql.Engine;
+import io.promfed.rules.RuleManager;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.ScrapeStats;
 import io.promfed.storage.remote.RemoteWriteHandler;
 import io.promfed.tsdb.Head;
+import io.promfed.web.api.QueryApi;
+import io.promfed.web.api.RulesRetriever;
+import io.promfed.web.api.StatusRetriever;
+import io.promfed.web.api.TargetRetriever;
 import io.promfed.web.federate.FederateHandler;
 import java.time.Clock;
 import java.util.List;
@@ -16,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -75,9 +82,29 @@ class LeafConfiguration {
         List.of(scrapeManager::applyConfig, discoveryManager::applyConfig));
   }
 
+  @Bean(destroyMethod = "shutdownNow")
+  ScheduledExecutorService ruleEvaluator() {
+    return Executors.newScheduledThreadPool(2, daemonThreads("rule-eval-"));
+  }
+
+  /** Rules read and write the head itself, so chained rules see earlier rules' output. */
   @Bean
-  ConfigReloader configReloader(LeafProperties props, Clock clock, ScrapeJobSources jobs) {
-    return new ConfigReloader(props.configFile(), clock, List.of(jobs::fileConfig));
+  RuleManager ruleManager(
+      Engine engine, Head head, ScheduledExecutorService ruleEvaluator, Clock clock) {
+    return new RuleManager(engine, head, head, ruleEvaluator, clock);
+  }
+
+  @Bean
+  RulesRetriever rulesRetriever(RuleManager ruleManager) {
+    return new RuleManagerRules(ruleManager);
+  }
+
+  @Bean
+  ConfigReloader configReloader(
+      LeafProperties props, Clock clock, ScrapeJobSources jobs, RuleManager ruleManager) {
+    // Rules last: a bad rule file fails the reload but the scrape side keeps the new config.
+    return new ConfigReloader(
+        props.configFile(), clock, List.of(jobs::fileConfig, ruleManager::applyConfig));
   }
 
   @Bean
@@ -87,6 +114,24 @@ class LeafConfiguration {
         head,
         () -> configReloader.current().global().externalLabels(),
         props.lookbackDelta(),
+        clock::millis);
+  }
+
+  /** The query API; recording rules appear in it once a {@link RulesRetriever} bean exists. */
+  @Bean
+  QueryApi queryApi(
+      Head head,
+      Engine engine,
+      TargetRetriever apiTargets,
+      ObjectProvider<RulesRetriever> rules,
+      StatusRetriever apiStatus,
+      Clock clock) {
+    return new QueryApi(
+        head,
+        engine,
+        apiTargets,
+        rules.getIfAvailable(() -> RulesRetriever.NONE),
+        apiStatus,
         clock::millis);
   }
 
@@ -103,13 +148,14 @@ class LeafConfiguration {
   @Bean
   LeafLifecycle leafLifecycle(
       ConfigReloader configReloader,
+      RuleManager ruleManager,
       ScrapeManager scrapeManager,
       DiscoveryManager discoveryManager,
       Head head,
       ScheduledExecutorService scrapeTicker,
       LeafProperties props) {
     return new LeafLifecycle(
-        configReloader, scrapeManager, discoveryManager, head, scrapeTicker, props.gcInterval());
+        configReloader, ruleManager, scrapeManager, discoveryManager, head, scrapeTicker, props.gcInterval());
   }
 
   private static ThreadFactory daemonThreads(String prefix) {

@@ -3,6 +3,7 @@ package io.promfed.leaf;
 import io.promfed.config.ConfigException;
 import io.promfed.config.ConfigReloader;
 import io.promfed.discovery.DiscoveryManager;
+import io.promfed.rules.RuleManager;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.tsdb.Head;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public class LeafLifecycle implements SmartLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(LeafLifecycle.class);
 
   private final ConfigReloader configReloader;
+  private final RuleManager ruleManager;
   private final ScrapeManager scrapeManager;
   private final DiscoveryManager discoveryManager;
   private final Head head;
@@ -34,12 +36,14 @@ public class LeafLifecycle implements SmartLifecycle {
 
   public LeafLifecycle(
       ConfigReloader configReloader,
+      RuleManager ruleManager,
       ScrapeManager scrapeManager,
       DiscoveryManager discoveryManager,
       Head head,
       ScheduledExecutorService scheduler,
       Duration gcInterval) {
     this.configReloader = configReloader;
+    this.ruleManager = ruleManager;
     this.scrapeManager = scrapeManager;
     this.discoveryManager = discoveryManager;
     this.head = head;
@@ -54,6 +58,7 @@ public class LeafLifecycle implements SmartLifecycle {
     } catch (ConfigException e) {
       throw new IllegalStateException("Error loading config (--config.file=" + configReloader.file() + "): " + e.getMessage(), e);
     }
+    ruleManager.start();
     long everyMs = gcInterval.toMillis();
     gc = scheduler.scheduleWithFixedDelay(this::collectGarbage, everyMs, everyMs, TimeUnit.MILLISECONDS);
     running = true;
@@ -76,6 +81,7 @@ public class LeafLifecycle implements SmartLifecycle {
     // Reverse of start: no new targets, no new scrapes, then storage maintenance.
     discoveryManager.stop();
     scrapeManager.stop();
+    ruleManager.stop();
     if (gc != null) {
       gc.cancel(false);
     }
