@@ -5,11 +5,11 @@ import com.google.re2j.Pattern;
 /**
  * Hides secrets in configuration text before {@code /api/v1/status/config} shows it. Prometheus
  * re-marshals its parsed config, and every {@code Secret} field (prometheus/common
- * config/config.go) marshals as {@code <secret>}; we show the file as written, so the values of
- * the keys that hold secrets in Prometheus's config ({@code password}, {@code credentials},
- * {@code bearer_token}, {@code client_secret}, {@code secret_key}, a TLS {@code key}, HTTP header
- * {@code secrets}) are replaced by {@code <secret>} here: in block style, in flow style and as
- * block scalars or lists. {@code *_file} keys name files and stay. Stateless.
+ * config/config.go) marshals as {@code <secret>}; we show the file as written, so the values of the
+ * keys that hold secrets in Prometheus's config ({@code password}, {@code credentials}, {@code
+ * bearer_token}, {@code client_secret}, {@code secret_key}, a TLS {@code key}, HTTP header {@code
+ * secrets}) are replaced by {@code <secret>} here: in block style, in flow style and as block
+ * scalars or lists. {@code *_file} keys name files and stay. Stateless.
  */
 final class ConfigSecrets {
 

@@ -19,6 +19,7 @@ import io.promfed.promql.parser.AggregateExpr;
 import io.promfed.promql.parser.BinaryExpr;
 import io.promfed.promql.parser.Call;
 import io.promfed.promql.parser.Expr;
+import io.promfed.promql.parser.GoFormat;
 import io.promfed.promql.parser.MatrixSelector;
 import io.promfed.promql.parser.ParenExpr;
 import io.promfed.promql.parser.Parser;
@@ -41,9 +42,11 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -348,7 +351,7 @@ public final class QueryApi {
       // promql.Scalar.MarshalJSON: [float64(T)/1000, FormatFloat(V, 'f', -1, 64)], through
       // encoding/json; unlike samples, never the 'e' format.
       w.beginArray().number(s.timestampMs() / 1000.0);
-      w.string(io.promfed.promql.parser.GoFormat.formatFloat(s.value())).endArray();
+      w.string(GoFormat.formatFloat(s.value())).endArray();
     } else if (v instanceof StringValue s) {
       // promql.String.MarshalJSON: [float64(T)/1000, V] through encoding/json.
       w.beginArray().number(s.timestampMs() / 1000.0).goJsonString(s.value()).endArray();
@@ -560,7 +563,7 @@ public final class QueryApi {
         if (limit >= 0 && res.size() >= limit) {
           break;
         }
-        List<MetricMetadata> list = new ArrayList<>(new java.util.LinkedHashSet<>(e.getValue()));
+        List<MetricMetadata> list = new ArrayList<>(new LinkedHashSet<>(e.getValue()));
         if (limitPerMetric > 0 && list.size() > limitPerMetric) {
           list = list.subList(0, limitPerMetric);
         }
@@ -1048,7 +1051,7 @@ public final class QueryApi {
       this.sets = sets;
       this.heads = new io.promfed.storage.Series[sets.size()];
       this.advance = new boolean[sets.size()];
-      java.util.Arrays.fill(advance, true);
+      Arrays.fill(advance, true);
     }
 
     @Override

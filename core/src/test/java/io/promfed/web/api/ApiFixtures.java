@@ -126,6 +126,15 @@ final class ApiFixtures {
     return new QueryApi(head, engine(), targets, rules, STATUS, () -> NOW_MS);
   }
 
+  /** Parameters from name/value pairs; a name may repeat. */
+  static ApiParams params(String... namesAndValues) {
+    Map<String, List<String>> m = new LinkedHashMap<>();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      m.computeIfAbsent(namesAndValues[i], k -> new ArrayList<>()).add(namesAndValues[i + 1]);
+    }
+    return ApiParams.of(m);
+  }
+
   // --- the load notation ------------------------------------------------------------------------
 
   /**

@@ -61,6 +61,7 @@ class ConfigSecretsTest {
         .contains("values: [visible]")
         .contains("      secret_key: <secret>\n")
         .contains("      - password: <secret>\n")
-        .doesNotContain("hunter2", "abc.def", "xyz", "MIIE", "s,}x", "one", "two", "AKIA", "listed");
+        .doesNotContain(
+            "hunter2", "abc.def", "xyz", "MIIE", "s,}x", "one", "two", "AKIA", "listed");
   }
 }

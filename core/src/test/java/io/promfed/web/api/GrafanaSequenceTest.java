@@ -3,7 +3,6 @@ package io.promfed.web.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promfed.tsdb.Head;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
@@ -32,11 +31,7 @@ class GrafanaSequenceTest {
   }
 
   ApiResponse call(String path, String... kv) {
-    Map<String, java.util.List<String>> params = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      params.computeIfAbsent(kv[i], k -> new java.util.ArrayList<>()).add(kv[i + 1]);
-    }
-    return ApiFixtures.dispatch(api, path, ApiParams.of(params));
+    return ApiFixtures.dispatch(api, path, ApiFixtures.params(kv));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.promfed.web.api;
 
+import static io.promfed.web.api.ApiFixtures.params;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -12,19 +13,10 @@ import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** API behaviour that golden files show poorly: limits, sizes and the cost of streaming. */
 class QueryApiTest {
-
-  static ApiParams params(String... kv) {
-    Map<String, List<String>> m = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.computeIfAbsent(kv[i], k -> new java.util.ArrayList<>()).add(kv[i + 1]);
-    }
-    return ApiParams.of(m);
-  }
 
   @Test
   void tooManySamplesIsAnExecutionError() {
