@@ -68,8 +68,10 @@ class LeafAgentApplicationTest {
         global:
           scrape_interval: 1s
           scrape_timeout: 500ms
+          evaluation_interval: 1s
           external_labels:
             cluster: test
+        rule_files: ['rules.yml']
         scrape_configs:
           - job_name: %s
             static_configs:
@@ -81,6 +83,16 @@ class LeafAgentApplicationTest {
   @DynamicPropertySource
   static void props(DynamicPropertyRegistry registry) throws IOException {
     configFile = dir.resolve("prometheus.yml");
+    // The seed's recording-rule pattern: a job-level aggregate that the master federates.
+    Files.writeString(
+        dir.resolve("rules.yml"),
+        """
+        groups:
+          - name: demo
+            rules:
+              - record: job:http_request_total:sum
+                expr: sum by (job) (http_request_total)
+        """);
     Files.writeString(configFile, config("golang-server"));
     registry.add("config.file", configFile::toString);
   }
@@ -182,6 +194,18 @@ class LeafAgentApplicationTest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(garbage.statusCode()).isEqualTo(400);
     assertThat(garbage.body()).isNotBlank();
+  }
+
+  @Test
+  void recordingRulesProduceJobSeriesThatFederate() throws Exception {
+    String body = eventually(() -> federateQuietly("{__name__=~\"job:.*\"}"), "job:http_request_total:sum{");
+    assertThat(body)
+        .contains("job:http_request_total:sum{job=\"golang-server\",cluster=\"test\",instance=\"\"} 42 ");
+    String rules = get("/api/v1/rules").body();
+    assertThat(rules)
+        .contains("\"name\":\"demo\"")
+        .contains("\"name\":\"job:http_request_total:sum\"")
+        .contains("\"health\":\"ok\"");
   }
 
   @Test
