@@ -209,6 +209,30 @@ class LeafAgentApplicationTest {
   }
 
   @Test
+  void federateIsGzippedWhenAsked() throws Exception {
+    eventually(() -> federateQuietly("up"), "job=\"golang-server\"");
+    HttpResponse<byte[]> zipped =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + port
+                            + "/federate?match[]="
+                            + URLEncoder.encode("{__name__=~\".+\"}", StandardCharsets.UTF_8)))
+                .header("Accept-Encoding", "gzip")
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(zipped.headers().firstValue("Content-Encoding")).hasValue("gzip");
+    String unzipped =
+        new String(
+            new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(zipped.body()))
+                .readAllBytes(),
+            StandardCharsets.UTF_8);
+    assertThat(unzipped).startsWith("# TYPE ").contains("# TYPE up untyped\n");
+    assertThat(zipped.body().length).isLessThan(unzipped.length());
+  }
+
+  @Test
   void ownMetricsAreServedAtSlashMetrics() throws Exception {
     eventually(() -> federateQuietly("up"), "job=\"golang-server\"");
     HttpResponse<String> metrics = get("/metrics");
