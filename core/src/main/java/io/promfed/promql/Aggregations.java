@@ -1,9 +1,9 @@
 package io.promfed.promql;
 
+import io.promfed.model.exposition.GoFloatFormat;
 import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.promql.parser.AggregateExpr;
-import io.promfed.promql.parser.GoFormat;
 import io.promfed.promql.parser.ItemType;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -136,11 +136,11 @@ final class Aggregations {
       }
       if (min <= (double) Long.MIN_VALUE) {
         throw PromQLException.execution(
-            "Scalar value " + GoFormat.formatG(min) + " underflows int64");
+            "Scalar value " + GoFloatFormat.formatG(min) + " underflows int64");
       }
       if (max >= (double) Long.MAX_VALUE) {
         throw PromQLException.execution(
-            "Scalar value " + GoFormat.formatG(max) + " overflows int64");
+            "Scalar value " + GoFloatFormat.formatG(max) + " overflows int64");
       }
     } else if (op == ItemType.QUANTILE) {
       boolean nan = false;
@@ -348,9 +348,9 @@ final class Aggregations {
 
   private static String invalidRatio(double r, double to) {
     return "ratio value should be between -1 and 1, got "
-        + GoFormat.formatG(r)
+        + GoFloatFormat.formatG(r)
         + ", capping to "
-        + GoFormat.formatG(to);
+        + GoFloatFormat.formatG(to);
   }
 
   /**
@@ -533,7 +533,7 @@ final class Aggregations {
     LabelsBuilder gb = new LabelsBuilder();
     for (int i = 0; i < v.size; i++) {
       Labels metric =
-          enh.lb.reset(v.labels[i]).set(valueLabel, GoFormat.formatFloat(v.values[i])).build();
+          enh.lb.reset(v.labels[i]).set(valueLabel, GoFloatFormat.formatF(v.values[i])).build();
       Labels key = groupingLabels(metric, grouping, e.without(), gb);
       counts.computeIfAbsent(key, k -> new int[1])[0]++;
     }
