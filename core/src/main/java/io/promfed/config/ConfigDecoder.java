@@ -1,9 +1,9 @@
 package io.promfed.config;
 
 import io.promfed.config.NodeReader.Struct;
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.model.relabel.Action;
-import io.promfed.model.relabel.GoQuote;
 import io.promfed.model.relabel.Names;
 import io.promfed.model.relabel.Regexp;
 import io.promfed.model.relabel.RelabelConfig;

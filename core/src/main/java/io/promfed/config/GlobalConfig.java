@@ -1,7 +1,7 @@
 package io.promfed.config;
 
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.labels.Labels;
-import io.promfed.model.relabel.GoQuote;
 import io.promfed.model.relabel.Names;
 import java.time.Duration;
 import java.util.Objects;

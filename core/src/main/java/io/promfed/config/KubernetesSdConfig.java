@@ -1,5 +1,6 @@
 package io.promfed.config;
 
+import io.promfed.model.gostrconv.GoQuote;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.HashSet;
@@ -84,7 +85,7 @@ public record KubernetesSdConfig(
         new URI(apiServer);
       } catch (URISyntaxException e) {
         throw new IllegalArgumentException(
-            "parse " + io.promfed.model.relabel.GoQuote.quote(apiServer) + ": " + e.getReason());
+            "parse " + GoQuote.quote(apiServer) + ": " + e.getReason());
       }
     }
     if (!apiServer.isEmpty() && !kubeconfigFile.isEmpty()) {
@@ -124,8 +125,7 @@ public record KubernetesSdConfig(
           "Kubernetes SD role \"ingress\" is not supported by promfed");
     }
     if (!ROLES.contains(role)) {
-      throw new IllegalArgumentException(
-          "unknown Kubernetes SD role " + io.promfed.model.relabel.GoQuote.quote(role));
+      throw new IllegalArgumentException("unknown Kubernetes SD role " + GoQuote.quote(role));
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.promfed.config;
 
-import io.promfed.model.relabel.GoQuote;
+import io.promfed.model.gostrconv.GoQuote;
+import io.promfed.model.time.Durations;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -1,6 +1,6 @@
 package io.promfed.config;
 
-import io.promfed.model.relabel.GoQuote;
+import io.promfed.model.gostrconv.GoQuote;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;

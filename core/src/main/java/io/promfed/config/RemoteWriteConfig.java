@@ -1,6 +1,6 @@
 package io.promfed.config;
 
-import io.promfed.model.relabel.GoQuote;
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.relabel.RelabelConfig;
 import java.net.URI;
 import java.time.Duration;

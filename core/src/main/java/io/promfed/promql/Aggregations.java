@@ -1,9 +1,9 @@
 package io.promfed.promql;
 
+import io.promfed.model.exposition.GoFloatFormat;
 import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.promql.parser.AggregateExpr;
-import io.promfed.promql.parser.GoFormat;
 import io.promfed.promql.parser.ItemType;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -93,75 +93,45 @@ final class Aggregations {
     int numSteps = (int) ((ev.end - ev.start) / ev.interval) + 1;
 
     if (op == ItemType.LIMIT_RATIO) {
-      double max = Double.NEGATIVE_INFINITY;
-      double min = Double.POSITIVE_INFINITY;
-      boolean anyNaN = false;
-      for (double p : params) {
-        if (Double.isNaN(p)) {
-          anyNaN = true;
-        } else {
-          max = Math.max(max, p);
-          min = Math.min(min, p);
-        }
-      }
-      if (!anyNaN && max == 0 && min == 0) {
+      FParams f = FParams.of(params);
+      if (!f.hasAnyNaN() && f.max() == 0 && f.min() == 0) {
         return new ArrayList<>();
       }
-      if (anyNaN) {
+      if (f.hasAnyNaN()) {
         throw PromQLException.execution("Ratio value is NaN");
       }
-      if (max > 1.0) {
-        q.annotations.warn(invalidRatio(max, 1.0), e.param().positionRange());
+      if (f.max() > 1.0) {
+        q.annotations.warn(invalidRatio(f.max(), 1.0), e.param().positionRange());
       }
-      if (min < -1.0) {
-        q.annotations.warn(invalidRatio(min, -1.0), e.param().positionRange());
+      if (f.min() < -1.0) {
+        q.annotations.warn(invalidRatio(f.min(), -1.0), e.param().positionRange());
       }
     } else if (isK) {
-      double max = Double.NEGATIVE_INFINITY;
-      double min = Double.POSITIVE_INFINITY;
-      boolean anyNaN = false;
-      for (double p : params) {
-        if (Double.isNaN(p)) {
-          anyNaN = true;
-        } else {
-          max = Math.max(max, p);
-          min = Math.min(min, p);
-        }
-      }
-      if (!anyNaN && max < 1) {
+      FParams f = FParams.of(params);
+      if (!f.hasAnyNaN() && f.max() < 1) {
         return new ArrayList<>();
       }
-      if (anyNaN) {
+      if (f.hasAnyNaN()) {
         throw PromQLException.execution("Parameter value is NaN");
       }
-      if (min <= (double) Long.MIN_VALUE) {
+      if (f.min() <= (double) Long.MIN_VALUE) {
         throw PromQLException.execution(
-            "Scalar value " + GoFormat.formatG(min) + " underflows int64");
+            "Scalar value " + GoFloatFormat.formatG(f.min()) + " underflows int64");
       }
-      if (max >= (double) Long.MAX_VALUE) {
+      if (f.max() >= (double) Long.MAX_VALUE) {
         throw PromQLException.execution(
-            "Scalar value " + GoFormat.formatG(max) + " overflows int64");
+            "Scalar value " + GoFloatFormat.formatG(f.max()) + " overflows int64");
       }
     } else if (op == ItemType.QUANTILE) {
-      boolean nan = false;
-      double max = Double.NEGATIVE_INFINITY;
-      double min = Double.POSITIVE_INFINITY;
-      for (double p : params) {
-        if (Double.isNaN(p)) {
-          nan = true;
-        } else {
-          max = Math.max(max, p);
-          min = Math.min(min, p);
-        }
-      }
-      if (nan) {
+      FParams f = FParams.of(params);
+      if (f.hasAnyNaN()) {
         q.annotations.warn(FunctionCalls.invalidQuantile(Double.NaN), e.param().positionRange());
       }
-      if (!nan && max > 1) {
-        q.annotations.warn(FunctionCalls.invalidQuantile(max), e.param().positionRange());
+      if (!f.hasAnyNaN() && f.max() > 1) {
+        q.annotations.warn(FunctionCalls.invalidQuantile(f.max()), e.param().positionRange());
       }
-      if (!nan && min < 0) {
-        q.annotations.warn(FunctionCalls.invalidQuantile(min), e.param().positionRange());
+      if (!f.hasAnyNaN() && f.min() < 0) {
+        q.annotations.warn(FunctionCalls.invalidQuantile(f.min()), e.param().positionRange());
       }
     }
 
@@ -346,11 +316,32 @@ final class Aggregations {
     return sampleOffsets[si];
   }
 
+  /**
+   * The parameter's extremes over all steps, NaN steps left out, and whether any step is NaN:
+   * Prometheus's {@code fParams} ({@code newFParams} in promql/engine.go).
+   */
+  private record FParams(double min, double max, boolean hasAnyNaN) {
+    static FParams of(double[] params) {
+      double max = Double.NEGATIVE_INFINITY;
+      double min = Double.POSITIVE_INFINITY;
+      boolean anyNaN = false;
+      for (double p : params) {
+        if (Double.isNaN(p)) {
+          anyNaN = true;
+        } else {
+          max = Math.max(max, p);
+          min = Math.min(min, p);
+        }
+      }
+      return new FParams(min, max, anyNaN);
+    }
+  }
+
   private static String invalidRatio(double r, double to) {
     return "ratio value should be between -1 and 1, got "
-        + GoFormat.formatG(r)
+        + GoFloatFormat.formatG(r)
         + ", capping to "
-        + GoFormat.formatG(to);
+        + GoFloatFormat.formatG(to);
   }
 
   /**
@@ -533,7 +524,7 @@ final class Aggregations {
     LabelsBuilder gb = new LabelsBuilder();
     for (int i = 0; i < v.size; i++) {
       Labels metric =
-          enh.lb.reset(v.labels[i]).set(valueLabel, GoFormat.formatFloat(v.values[i])).build();
+          enh.lb.reset(v.labels[i]).set(valueLabel, GoFloatFormat.formatF(v.values[i])).build();
       Labels key = groupingLabels(metric, grouping, e.without(), gb);
       counts.computeIfAbsent(key, k -> new int[1])[0]++;
     }

@@ -2,6 +2,7 @@ package io.promfed.promql;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.promql.parser.AggregateExpr;
@@ -675,7 +676,7 @@ final class Evaluator {
             && !metricName.endsWith("_bucket")) {
           q.annotations.info(
               "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
-                  + io.promfed.promql.parser.GoFormat.quote(metricName),
+                  + GoQuote.quote(metricName),
               e.args().get(0).positionRange());
         }
       }

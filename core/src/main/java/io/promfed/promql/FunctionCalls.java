@@ -1,11 +1,13 @@
 package io.promfed.promql;
 
+import io.promfed.model.exposition.GoFloatFormat;
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.model.labels.Matcher;
+import io.promfed.model.textparse.GoFloatParser;
 import io.promfed.promql.parser.Call;
 import io.promfed.promql.parser.Expr;
-import io.promfed.promql.parser.GoFormat;
 import io.promfed.promql.parser.MatrixSelector;
 import io.promfed.promql.parser.StringLiteral;
 import io.promfed.promql.parser.VectorSelector;
@@ -493,7 +495,7 @@ final class FunctionCalls {
   }
 
   static String invalidQuantile(double q) {
-    return "quantile value should be between 0 and 1, got " + GoFormat.formatG(q);
+    return "quantile value should be between 0 and 1, got " + GoFloatFormat.formatG(q);
   }
 
   // ===================== Instant-vector functions =====================
@@ -814,15 +816,14 @@ final class FunctionCalls {
     for (Quantiles.Buckets b : state.buckets.values()) {
       b.clear();
     }
+    GoFloatParser floats = new GoFloatParser();
     for (int i = 0; i < v.size; i++) {
       String le = v.labels[i].getOrEmpty("le");
-      double upper;
-      try {
-        upper = GoFormat.parseFloat(le);
-      } catch (NumberFormatException e) {
+      double upper = floats.parseGo(le);
+      if (floats.status() != GoFloatParser.OK) { // Go skips the bucket on ErrSyntax and ErrRange
         ev.annotations()
             .warn(
-                "bucket label \"le\" is missing or has a malformed value of " + GoFormat.quote(le),
+                "bucket label \"le\" is missing or has a malformed value of " + GoQuote.quote(le),
                 vectorArg.positionRange());
         continue;
       }

@@ -1,6 +1,6 @@
 package io.promfed.promql;
 
-import io.promfed.promql.parser.GoFormat;
+import io.promfed.model.exposition.GoFloatFormat;
 import io.promfed.promql.parser.ValueType;
 
 /**
@@ -18,6 +18,6 @@ public record Scalar(long timestampMs, double value) implements Value {
 
   @Override
   public String toString() {
-    return "scalar: " + GoFormat.formatFloat(value) + " @[" + timestampMs + "]";
+    return "scalar: " + GoFloatFormat.formatF(value) + " @[" + timestampMs + "]";
   }
 }

@@ -1,7 +1,7 @@
 package io.promfed.promql;
 
+import io.promfed.model.exposition.GoFloatFormat;
 import io.promfed.model.labels.Labels;
-import io.promfed.promql.parser.GoFormat;
 import java.util.Arrays;
 
 /**
@@ -92,7 +92,7 @@ public final class Series {
     StringBuilder sb = new StringBuilder(labels.toString()).append(" =>");
     for (int i = 0; i < size; i++) {
       sb.append(' ')
-          .append(GoFormat.formatFloat(values[i]))
+          .append(GoFloatFormat.formatF(values[i]))
           .append(" @[")
           .append(timestamps[i])
           .append(']');

@@ -1,7 +1,7 @@
 package io.promfed.promql;
 
+import io.promfed.model.exposition.GoFloatFormat;
 import io.promfed.model.labels.Labels;
-import io.promfed.promql.parser.GoFormat;
 import io.promfed.promql.parser.ValueType;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +67,7 @@ public final class Vector implements Value {
     for (int i = 0; i < labels.length; i++) {
       sb.append(labels[i])
           .append(" => ")
-          .append(GoFormat.formatFloat(values[i]))
+          .append(GoFloatFormat.formatF(values[i]))
           .append(" @[")
           .append(timestamps[i])
           .append("]\n");

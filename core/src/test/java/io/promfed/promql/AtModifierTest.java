@@ -2,8 +2,8 @@ package io.promfed.promql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.promfed.model.exposition.GoFloatFormat;
 import io.promfed.model.labels.Labels;
-import io.promfed.promql.parser.GoFormat;
 import io.promfed.promql.parser.Parser;
 import io.promfed.storage.StorageException;
 import java.io.IOException;
@@ -89,7 +89,7 @@ class AtModifierTest {
                             + " => "
                             + vec.timestampMs(k)
                             + ":"
-                            + GoFormat.formatFloat(vec.value(k)));
+                            + GoFloatFormat.formatF(vec.value(k)));
                   }
                 } else {
                   for (Series s : ((Matrix) v).series()) {
@@ -98,7 +98,7 @@ class AtModifierTest {
                       sb.append(' ')
                           .append(s.timestampMs(k))
                           .append(':')
-                          .append(GoFormat.formatFloat(s.value(k)));
+                          .append(GoFloatFormat.formatF(s.value(k)));
                     }
                     actual.add(sb.toString());
                   }

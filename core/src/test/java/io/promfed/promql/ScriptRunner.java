@@ -1,9 +1,11 @@
 package io.promfed.promql;
 
+import io.promfed.model.exposition.GoFloatFormat;
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.labels.Labels;
+import io.promfed.model.textparse.GoFloatParser;
+import io.promfed.model.time.Durations;
 import io.promfed.model.value.StaleNaN;
-import io.promfed.promql.parser.Durations;
-import io.promfed.promql.parser.GoFormat;
 import io.promfed.promql.parser.Parser;
 import io.promfed.storage.StorageException;
 import java.util.ArrayList;
@@ -129,7 +131,7 @@ final class ScriptRunner {
           String name = file + ":" + cmd.line + " " + cmd.expr;
           out.add(DynamicTest.dynamicTest(name, () -> exec(cmd, snapshot, engine)));
         } else {
-          throw new IllegalArgumentException("invalid command " + GoFormat.quote(l));
+          throw new IllegalArgumentException("invalid command " + GoQuote.quote(l));
         }
       } catch (RuntimeException e) {
         String msg = file + ":" + lineNo + ": " + e.getMessage();
@@ -279,14 +281,15 @@ final class ScriptRunner {
   }
 
   private static double number(String s) {
-    try {
-      return GoFormat.parseFloat(s);
-    } catch (NumberFormatException e) {
-      // Durations count as numbers of seconds, as in Prometheus's series grammar.
-      String t = s.startsWith("-") || s.startsWith("+") ? s.substring(1) : s;
-      double d = Durations.parseMillis(t) / 1000.0;
-      return s.startsWith("-") ? -d : d;
+    GoFloatParser floats = new GoFloatParser();
+    double v = floats.parseGo(s);
+    if (floats.status() != GoFloatParser.SYNTAX) {
+      return v;
     }
+    // Durations count as numbers of seconds, as in Prometheus's series grammar.
+    String t = s.startsWith("-") || s.startsWith("+") ? s.substring(1) : s;
+    double d = Durations.parseMillis(t) / 1000.0;
+    return s.startsWith("-") ? -d : d;
   }
 
   // ------------------------------------------------------------------ eval
@@ -350,7 +353,7 @@ final class ScriptRunner {
         Matcher m = EXPECT_RANGE.matcher(def);
         if (!m.matches()) {
           throw new IllegalArgumentException(
-              "invalid range vector definition " + GoFormat.quote(def));
+              "invalid range vector definition " + GoQuote.quote(def));
         }
         expectRangeVector = true;
         cmd.start = Durations.parseMillis(m.group(1));
@@ -361,7 +364,7 @@ final class ScriptRunner {
         continue;
       }
       if (def.startsWith("expect string")) {
-        cmd.expectedString = GoFormat.unquote(def.substring("expect string".length()).trim());
+        cmd.expectedString = GoQuote.unquote(def.substring("expect string".length()).trim());
         cmd.excludeFromRangeQuery = true;
         continue;
       }
@@ -407,14 +410,15 @@ final class ScriptRunner {
 
   /** Go's {@code ParseInt(s, 0, 64)} then {@code ParseFloat}; null when not a number. */
   private static Double parseNumber(String s) {
-    try {
-      return GoFormat.parseFloat(s);
-    } catch (NumberFormatException e) {
-      if (s.matches("[+-]?0[xX][0-9a-fA-F]+")) {
-        return (double) Long.decode(s);
-      }
-      return null;
+    GoFloatParser floats = new GoFloatParser();
+    double v = floats.parseGo(s);
+    if (floats.status() != GoFloatParser.SYNTAX) {
+      return v;
     }
+    if (s.matches("[+-]?0[xX][0-9a-fA-F]+")) {
+      return (double) Long.decode(s);
+    }
+    return null;
   }
 
   private static void exec(EvalCmd cmd, TestStorage storage, Engine engine) {
@@ -430,7 +434,7 @@ final class ScriptRunner {
   }
 
   private static String where(EvalCmd cmd) {
-    return " for query " + GoFormat.quote(cmd.expr) + " (line " + cmd.line + ")";
+    return " for query " + GoQuote.quote(cmd.expr) + " (line " + cmd.line + ")";
   }
 
   private static void execRange(EvalCmd cmd, TestStorage storage, Engine engine) {
@@ -546,7 +550,7 @@ final class ScriptRunner {
     if (cmd.expectedFailMessage != null && !cmd.expectedFailMessage.equals(msg)) {
       throw new AssertionError(
           "expected error "
-              + GoFormat.quote(cmd.expectedFailMessage)
+              + GoQuote.quote(cmd.expectedFailMessage)
               + where(cmd)
               + ", but got: "
               + msg);
@@ -554,7 +558,7 @@ final class ScriptRunner {
     if (cmd.expectedFailRegexp != null && !cmd.expectedFailRegexp.matcher(msg).find()) {
       throw new AssertionError(
           "expected error matching "
-              + GoFormat.quote(cmd.expectedFailRegexp.pattern())
+              + GoQuote.quote(cmd.expectedFailRegexp.pattern())
               + where(cmd)
               + ", but got: "
               + msg);
@@ -609,7 +613,7 @@ final class ScriptRunner {
     for (String a : actual) {
       if (expected.stream().noneMatch(e -> e.matches(a))) {
         throw new AssertionError(
-            "unexpected " + type + " annotation " + GoFormat.quote(a) + where(cmd));
+            "unexpected " + type + " annotation " + GoQuote.quote(a) + where(cmd));
       }
     }
   }
@@ -710,7 +714,7 @@ final class ScriptRunner {
               "unexpected metric "
                   + l
                   + " in result, has value "
-                  + GoFormat.formatFloat(vec.value(p)));
+                  + GoFloatFormat.formatF(vec.value(p)));
         }
         if (cmd.isOrdered() && exp.pos != p + 1) {
           throw new AssertionError(

@@ -2,8 +2,9 @@ package io.promfed.promql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.promfed.model.exposition.GoFloatFormat;
 import io.promfed.model.labels.Labels;
-import io.promfed.promql.parser.Durations;
+import io.promfed.model.time.Durations;
 import io.promfed.promql.parser.Parser;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,7 +71,7 @@ class SubquerySelectorTest {
                       sb.append(' ')
                           .append(series.timestampMs(k))
                           .append(':')
-                          .append(io.promfed.promql.parser.GoFormat.formatFloat(series.value(k)));
+                          .append(GoFloatFormat.formatF(series.value(k)));
                     }
                     actual.add(sb.toString());
                   }

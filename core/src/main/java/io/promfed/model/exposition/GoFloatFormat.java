@@ -24,7 +24,14 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@link #formatOpenMetrics}: prometheus model/labels/float.go {@code
  *       FormatOpenMetricsFloat}, used to normalise {@code le} and {@code quantile} label values:
  *       {@code 'g'} with {@code .0} appended when the result has neither a dot nor an exponent.
+ *   <li>{@link #formatF}: {@code strconv.FormatFloat(f, 'f', -1, 64)}, the same shortest digits
+ *       never written with an exponent, which is how PromQL prints {@code count_values} label
+ *       values, number literals in printed expressions and {@code Scalar}/series strings.
  * </ul>
+ *
+ * <p>Go's {@code %g} and {@code %v} of a float64 are the shortest {@code 'g'} above, so error and
+ * warning texts built with them ({@code quantile value should be between 0 and 1, got %g}) use
+ * {@link #formatG} too.
  *
  * <p>The shortest digits come from our own implementation of the Ryū algorithm (Ulf Adams, PLDI
  * 2018), whose tables are computed once at class initialisation; integers below 2<sup>53</sup> take
@@ -36,6 +43,12 @@ public final class GoFloatFormat {
 
   /** The most bytes any {@code append*} method writes ({@code -0.0000012345678901234567} is 25). */
   public static final int MAX_LENGTH = 32;
+
+  /**
+   * The most bytes {@code 'f'} writes: the smallest subnormals print as {@code -0.} then 323 zeros
+   * then up to 17 digits; the largest doubles need only 310.
+   */
+  private static final int MAX_F_LENGTH = 3 + 323 + 17;
 
   private static final byte[] NAN = {'N', 'a', 'N'};
   private static final byte[] POS_INF = {'+', 'I', 'n', 'f'};
@@ -93,6 +106,15 @@ public final class GoFloatFormat {
     double abs = Math.abs(v);
     boolean e = abs != 0 && (abs < 1e-6 || abs >= 1e21);
     return append(v, dst, off, e ? MODE_E : MODE_F);
+  }
+
+  /**
+   * {@code strconv.FormatFloat(v, 'f', -1, 64)}: shortest digits, never an exponent ({@code 1e+21}
+   * is {@code 1000000000000000000000}); {@code NaN}, {@code +Inf}, {@code -Inf}, {@code -0}.
+   */
+  public static String formatF(double v) {
+    byte[] b = new byte[MAX_F_LENGTH];
+    return new String(b, 0, append(v, b, 0, MODE_F), StandardCharsets.ISO_8859_1);
   }
 
   /** prometheus model/labels/float.go {@code FormatOpenMetricsFloat}: {@code 1} → {@code 1.0}. */

@@ -1,6 +1,7 @@
 package io.promfed.model.exposition;
 
 import io.promfed.model.labels.Labels;
+import io.promfed.model.relabel.Names;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -71,22 +72,21 @@ public final class TextFormatWriter implements Flushable {
 
   /** Writes {@code # HELP name help}, escaping backslash and newline in the help text. */
   public TextFormatWriter writeHelp(String metricName, String help) throws IOException {
-    ensureOutsideSample();
-    writeAscii("# HELP ");
-    writeName(metricName, true);
-    writeByte((byte) ' ');
-    writeEscaped(help, false);
-    writeByte((byte) '\n');
-    return this;
+    return writeComment("# HELP ", metricName, help);
   }
 
   /** Writes {@code # TYPE name type}; {@code type} is written as given (counter, untyped, …). */
   public TextFormatWriter writeType(String metricName, String type) throws IOException {
+    return writeComment("# TYPE ", metricName, type);
+  }
+
+  private TextFormatWriter writeComment(String prefix, String metricName, String text)
+      throws IOException {
     ensureOutsideSample();
-    writeAscii("# TYPE ");
+    writeAscii(prefix);
     writeName(metricName, true);
     writeByte((byte) ' ');
-    writeEscaped(type, false);
+    writeEscaped(text, false);
     writeByte((byte) '\n');
     return this;
   }
@@ -113,7 +113,7 @@ public final class TextFormatWriter implements Flushable {
     ensureOutsideSample();
     separator = '{';
     if (metricName != null && !metricName.isEmpty()) {
-      if (isLegacyMetricName(metricName)) {
+      if (Names.isValidMetricName(metricName)) {
         writeAscii(metricName);
       } else {
         // expfmt writeNameAndLabelPairs: a UTF-8 name goes first inside the braces, quoted.
@@ -232,50 +232,13 @@ public final class TextFormatWriter implements Flushable {
 
   /** A name as is when legal unquoted, else quoted and escaped (expfmt writeName). */
   private void writeName(String name, boolean metricName) throws IOException {
-    if (metricName ? isLegacyMetricName(name) : isLegacyLabelName(name)) {
+    if (metricName ? Names.isValidMetricName(name) : Names.isValidLabelName(name)) {
       writeAscii(name);
     } else {
       writeByte((byte) '"');
       writeEscaped(name, true);
       writeByte((byte) '"');
     }
-  }
-
-  static boolean isLegacyMetricName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || c == '_'
-              || c == ':'
-              || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  static boolean isLegacyLabelName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || c == '_'
-              || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

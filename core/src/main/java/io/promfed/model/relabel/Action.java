@@ -1,5 +1,6 @@
 package io.promfed.model.relabel;
 
+import io.promfed.model.gostrconv.GoQuote;
 import java.util.Locale;
 
 /**

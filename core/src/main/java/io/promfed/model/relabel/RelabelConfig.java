@@ -1,6 +1,7 @@
 package io.promfed.model.relabel;
 
 import com.google.re2j.Pattern;
+import io.promfed.model.gostrconv.GoQuote;
 import java.util.List;
 import java.util.Objects;
 

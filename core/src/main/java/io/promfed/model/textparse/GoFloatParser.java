@@ -23,24 +23,32 @@ import java.nio.charset.StandardCharsets;
  * don't settle, overflow/underflow) do we fall back to {@link Double#parseDouble}, which allocates
  * one short string. All three are correctly rounded, so every path gives Go's double.
  *
+ * <p>Outside this package, {@link #parseGo(String)} with {@link #status()} is Go's {@code f, err :=
+ * strconv.ParseFloat(s, 64)}: PromQL number literals and {@code le} label values use it.
+ *
  * <p>Not thread-safe: {@link #status()} describes the last call. One instance per parser.
  */
-final class GoFloatParser {
+public final class GoFloatParser {
 
-  static final int OK = 0;
+  /** Parsed. */
+  public static final int OK = 0;
 
-  /** Not a float at all. */
-  static final int SYNTAX = 1;
+  /** Not a float at all (Go's {@code ErrSyntax}); the value is 0. */
+  public static final int SYNTAX = 1;
 
-  /** Overflows a double (Go's {@code ErrRange}). */
-  static final int RANGE = 2;
+  /** Overflows a double (Go's {@code ErrRange}); the value is ±Inf, as in Go. */
+  public static final int RANGE = 2;
 
   /** Contains {@code p}, {@code P} or {@code _}, which Prometheus rejects before parsing. */
   static final int UNSUPPORTED = 3;
 
   private int status;
 
-  int status() {
+  /** One {@link #status()} per instance; a parser keeps one for all its lines. */
+  public GoFloatParser() {}
+
+  /** How the last call ended: {@link #OK}, {@link #SYNTAX}, {@link #RANGE} or unsupported. */
+  public int status() {
     return status;
   }
 
@@ -65,7 +73,7 @@ final class GoFloatParser {
   }
 
   /** Convenience for label values (already Strings); not on a hot path. */
-  double parseGo(String s) {
+  public double parseGo(String s) {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     return parseGo(b, 0, b.length);
   }

@@ -125,24 +125,7 @@ public final class OpenMetricsParser extends TextParser {
   }
 
   private Entry metadata(Entry kind, int p) throws ParseException {
-    if (p < end && buf[p] == '"') {
-      int close = scanQuoted(p, true, false);
-      if (close < 0) {
-        throw fail("expected metric name after " + kind + ", got " + got(p, quoteFailure + 1));
-      }
-      if (quoteNonAscii && !TextBytes.isValidUtf8(buf, p + 1, close)) {
-        throw fail("invalid UTF-8 name " + TextBytes.quote(buf, p, close + 1));
-      }
-      nameStart = p + 1;
-      nameEnd = close;
-      line += quoteNewlines;
-      p = close + 1;
-    } else if (p < end && isMetricNameStart(buf[p])) {
-      nameStart = p;
-      nameEnd = p = scanMetricName(p);
-    } else {
-      throw fail("expected metric name after " + kind + ", got " + got(p));
-    }
+    p = scanMetadataName(kind, p);
     // openmetricslex.l sMeta2: one space, the text, and a mandatory newline.
     int eol = endOfLine(p);
     if (p >= end || buf[p] != ' ' || eol >= end) {

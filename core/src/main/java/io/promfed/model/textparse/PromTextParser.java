@@ -160,24 +160,7 @@ public final class PromTextParser extends TextParser {
 
   private Entry metadata(Entry kind, int p) throws ParseException {
     commentText = false;
-    if (p < end && buf[p] == '"') {
-      int close = scanQuoted(p, true, false);
-      if (close < 0) {
-        throw fail("expected metric name after " + kind + ", got " + got(p, quoteFailure + 1));
-      }
-      if (quoteNonAscii && !TextBytes.isValidUtf8(buf, p + 1, close)) {
-        throw fail("invalid UTF-8 name " + TextBytes.quote(buf, p, close + 1));
-      }
-      nameStart = p + 1;
-      nameEnd = close;
-      line += quoteNewlines;
-      p = close + 1;
-    } else if (p < end && isMetricNameStart(buf[p])) {
-      nameStart = p;
-      nameEnd = p = scanMetricName(p);
-    } else {
-      throw fail("expected metric name after " + kind + ", got " + got(p));
-    }
+    p = scanMetadataName(kind, p);
     // The rest of the line is the text, minus its first byte (the separator, whatever it is);
     // a rest of only blanks is no text at all (promlex.l sMeta2 rules). A NUL right after the
     // name ends the text token early, and the line then lacks its newline.

@@ -197,6 +197,33 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
     return p;
   }
 
+  /**
+   * Reads the metric name of a {@code # HELP}/{@code # TYPE}/{@code # UNIT} line at {@code p} into
+   * {@link #nameStart}/{@link #nameEnd} and returns the offset after it. promlex.l and
+   * openmetricslex.l accept the same two forms there: a bare name or a quoted (UTF-8) one.
+   */
+  final int scanMetadataName(Entry kind, int p) throws ParseException {
+    if (p < end && buf[p] == '"') {
+      int close = scanQuoted(p, true, false);
+      if (close < 0) {
+        throw fail("expected metric name after " + kind + ", got " + got(p, quoteFailure + 1));
+      }
+      if (quoteNonAscii && !TextBytes.isValidUtf8(buf, p + 1, close)) {
+        throw fail("invalid UTF-8 name " + TextBytes.quote(buf, p, close + 1));
+      }
+      nameStart = p + 1;
+      nameEnd = close;
+      line += quoteNewlines;
+      p = close + 1;
+    } else if (p < end && isMetricNameStart(buf[p])) {
+      nameStart = p;
+      nameEnd = p = scanMetricName(p);
+    } else {
+      throw fail("expected metric name after " + kind + ", got " + got(p));
+    }
+    return p;
+  }
+
   /** Where scanning a quoted string stopped when it failed. */
   int quoteFailure;
 

@@ -1,5 +1,7 @@
 package io.promfed.promql.parser;
 
+import io.promfed.model.gostrconv.GoQuote;
+
 /**
  * One token produced by the {@link Lexer}.
  *
@@ -42,7 +44,7 @@ public record Item(ItemType type, int pos, String val) {
       return val;
     }
     if (type == ItemType.IDENTIFIER || type == ItemType.METRIC_IDENTIFIER) {
-      return GoFormat.quote(val);
+      return GoQuote.quote(val);
     }
     if (type.isKeyword()) {
       return "<" + val + ">";
@@ -54,8 +56,8 @@ public record Item(ItemType type, int pos, String val) {
       return "<aggr:" + val + ">";
     }
     if (val.codePointCount(0, val.length()) > 10) {
-      return GoFormat.quoteTruncated(val, 10) + "...";
+      return GoQuote.quoteTruncated(val, 10) + "...";
     }
-    return GoFormat.quote(val);
+    return GoQuote.quote(val);
   }
 }

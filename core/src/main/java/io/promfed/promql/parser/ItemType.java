@@ -1,5 +1,6 @@
 package io.promfed.promql.parser;
 
+import io.promfed.model.gostrconv.GoQuote;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -173,7 +174,7 @@ public enum ItemType {
       case STRING -> "string";
       case NUMBER -> "number";
       case DURATION -> "duration";
-      default -> GoFormat.quote(String.valueOf(text));
+      default -> GoQuote.quote(String.valueOf(text));
     };
   }
 

@@ -1,5 +1,7 @@
 package io.promfed.promql.parser;
 
+import io.promfed.model.gostrconv.GoQuote;
+
 /**
  * The PromQL lexer: a pull cursor over the query text producing {@link Item}s.
  *
@@ -84,7 +86,7 @@ public final class Lexer {
             return emit(ItemType.EQLC);
           }
           if (peek() == '~') {
-            return error("unexpected character after '=': " + GoFormat.quoteRune('~'));
+            return error("unexpected character after '=': " + GoQuote.quoteRune('~'));
           }
           return emit(ItemType.EQL);
         case '!':
@@ -119,7 +121,7 @@ public final class Lexer {
             Item it = emit(ItemType.RIGHT_PAREN);
             parenDepth--;
             if (parenDepth < 0) {
-              return error("unexpected right parenthesis " + GoFormat.quoteRune(')'));
+              return error("unexpected right parenthesis " + GoQuote.quoteRune(')'));
             }
             return it;
           }
@@ -129,7 +131,7 @@ public final class Lexer {
         case '[':
           {
             if (bracketOpen) {
-              return error("unexpected left bracket " + GoFormat.quoteRune('['));
+              return error("unexpected left bracket " + GoQuote.quoteRune('['));
             }
             gotColon = false;
             Item it = emit(ItemType.LEFT_BRACKET);
@@ -142,7 +144,7 @@ public final class Lexer {
           }
         case ']':
           if (!bracketOpen) {
-            return error("unexpected right bracket " + GoFormat.quoteRune(']'));
+            return error("unexpected right bracket " + GoQuote.quoteRune(']'));
           }
           bracketOpen = false;
           return emit(ItemType.RIGHT_BRACKET);
@@ -160,18 +162,18 @@ public final class Lexer {
         }
         if (r == ':') {
           if (gotColon) {
-            return error("unexpected colon " + GoFormat.quoteRune(':'));
+            return error("unexpected colon " + GoQuote.quoteRune(':'));
           }
           gotColon = true;
           return emit(ItemType.COLON);
         }
         return error(
             "unexpected character: "
-                + GoFormat.quoteRune(r)
+                + GoQuote.quoteRune(r)
                 + ", expected "
-                + GoFormat.quoteRune(':'));
+                + GoQuote.quoteRune(':'));
       }
-      return error("unexpected character: " + GoFormat.quoteRune(r));
+      return error("unexpected character: " + GoQuote.quoteRune(r));
     }
   }
 
@@ -216,12 +218,12 @@ public final class Lexer {
           return error("unexpected character after '!' inside braces: " + quoteRuneOrEof(nr));
         }
       case '{':
-        return error("unexpected left brace " + GoFormat.quoteRune('{'));
+        return error("unexpected left brace " + GoQuote.quoteRune('{'));
       case '}':
         braceOpen = false;
         return emit(ItemType.RIGHT_BRACE);
       default:
-        return error("unexpected character inside braces: " + GoFormat.quoteRune(r));
+        return error("unexpected character inside braces: " + GoQuote.quoteRune(r));
     }
   }
 
@@ -291,7 +293,7 @@ public final class Lexer {
         if (ch == quote) {
           return null;
         }
-        return "unknown escape sequence " + GoFormat.unicodeRune(ch);
+        return "unknown escape sequence " + GoQuote.unicodeRune(ch);
     }
     long x = 0;
     while (n > 0) {
@@ -303,7 +305,7 @@ public final class Lexer {
         if (ch < 0) {
           return "escape sequence not terminated";
         }
-        return "illegal character " + GoFormat.unicodeRune(ch) + " in escape sequence";
+        return "illegal character " + GoQuote.unicodeRune(ch) + " in escape sequence";
       }
       x = x * base + d;
       n--;
@@ -335,7 +337,7 @@ public final class Lexer {
     if (acceptRemainingDuration()) {
       return emit(ItemType.DURATION);
     }
-    return error("bad number or duration syntax: " + GoFormat.quote(input.substring(start, pos)));
+    return error("bad number or duration syntax: " + GoQuote.quote(input.substring(start, pos)));
   }
 
   /** Consumes the unit part of a duration; the number has been scanned already. */
@@ -478,7 +480,7 @@ public final class Lexer {
   }
 
   private static String quoteRuneOrEof(int r) {
-    return GoFormat.quoteRune(r < 0 ? 0xFFFD : r);
+    return GoQuote.quoteRune(r < 0 ? 0xFFFD : r);
   }
 
   static boolean isSpace(int r) {

@@ -1,5 +1,7 @@
 package io.promfed.promql.parser;
 
+import io.promfed.model.time.Durations;
+
 /**
  * A range vector selector: {@code http_requests_total[5m] offset 1h}. The {@code @} and {@code
  * offset} modifiers live on the inner {@link VectorSelector}. Immutable.
@@ -25,7 +27,7 @@ public record MatrixSelector(VectorSelector vectorSelector, long rangeMs, int en
   public String toString() {
     return vectorSelector.selectorString()
         + "["
-        + Durations.format(rangeMs)
+        + Durations.formatMillis(rangeMs)
         + "]"
         + Printer.atString(vectorSelector.timestampMs(), vectorSelector.startOrEnd())
         + Printer.offsetString(vectorSelector.offsetMs());

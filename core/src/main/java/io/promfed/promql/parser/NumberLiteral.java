@@ -1,5 +1,7 @@
 package io.promfed.promql.parser;
 
+import io.promfed.model.exposition.GoFloatFormat;
+
 /**
  * A number literal such as {@code 1}, {@code 0x1F}, {@code 1e3}, {@code Inf}, or a duration used as
  * a number ({@code 5m} is 300). Immutable.
@@ -16,6 +18,6 @@ public record NumberLiteral(double value, PositionRange positionRange) implement
 
   @Override
   public String toString() {
-    return GoFormat.formatFloat(value);
+    return GoFloatFormat.formatF(value);
   }
 }

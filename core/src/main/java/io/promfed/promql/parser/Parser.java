@@ -1,8 +1,11 @@
 package io.promfed.promql.parser;
 
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.model.labels.Matcher;
+import io.promfed.model.textparse.GoFloatParser;
+import io.promfed.model.time.Durations;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -777,10 +780,10 @@ public final class Parser {
       Item name = advance();
       Function fn = Functions.get(name.val());
       if (fn == null) {
-        error(name.positionRange(), "unknown function with name " + GoFormat.quote(name.val()));
+        error(name.positionRange(), "unknown function with name " + GoQuote.quote(name.val()));
         fn = new Function(name.val(), List.of(), -1, ValueType.VECTOR, false);
       } else if (fn.experimental() && !options.enableExperimentalFunctions()) {
-        error(name.positionRange(), "function " + GoFormat.quote(name.val()) + " is not enabled");
+        error(name.positionRange(), "function " + GoQuote.quote(name.val()) + " is not enabled");
       }
       List<Expr> args = parseCallArgs();
       return new Call(fn, args, new PositionRange(name.pos(), lastClosing));
@@ -837,7 +840,7 @@ public final class Parser {
           throw unexpected("grouping opts", "label");
         }
         if (label.isEmpty()) {
-          error(t.positionRange(), "invalid label name for grouping: " + GoFormat.quote(label));
+          error(t.positionRange(), "invalid label name for grouping: " + GoQuote.quote(label));
         }
         labels.add(label);
         Item sep = peek();
@@ -860,11 +863,11 @@ public final class Parser {
 
     String unquote(Item t) {
       try {
-        return GoFormat.unquote(t.val());
+        return GoQuote.unquote(t.val());
       } catch (IllegalArgumentException e) {
         error(
             t.positionRange(),
-            "error unquoting string " + GoFormat.quote(t.val()) + ": " + e.getMessage());
+            "error unquoting string " + GoQuote.quote(t.val()) + ": " + e.getMessage());
         return "";
       }
     }
@@ -913,24 +916,18 @@ public final class Parser {
       if (asInt != null) {
         return asInt;
       }
-      try {
-        double v = GoFormat.parseFloat(s);
-        if (Double.isInfinite(v) && !s.toLowerCase(Locale.ROOT).contains("inf")) {
-          error(
-              t.positionRange(),
-              "error parsing number: strconv.ParseFloat: parsing "
-                  + GoFormat.quote(s)
-                  + ": value out of range");
-        }
-        return v;
-      } catch (NumberFormatException e) {
+      GoFloatParser floats = new GoFloatParser();
+      double v = floats.parseGo(s); // like Go: ±Inf when out of range, 0 on a syntax error
+      if (floats.status() != GoFloatParser.OK) {
         error(
             t.positionRange(),
             "error parsing number: strconv.ParseFloat: parsing "
-                + GoFormat.quote(s)
-                + ": invalid syntax");
-        return 0;
+                + GoQuote.quote(s)
+                + (floats.status() == GoFloatParser.RANGE
+                    ? ": value out of range"
+                    : ": invalid syntax"));
       }
+      return v;
     }
 
     /** {@code strconv.ParseInt(s, 0, 64)}, or null when Go would fail. */
@@ -1049,7 +1046,7 @@ public final class Parser {
           error(
               n.positionRange(),
               "unary expression only allowed on expressions of type scalar or instant vector, got "
-                  + GoFormat.quote(t.documentedName()));
+                  + GoQuote.quote(t.documentedName()));
         }
       } else if (node instanceof SubqueryExpr n) {
         ValueType t = checkAst(n.expr());
@@ -1089,7 +1086,7 @@ public final class Parser {
           if (vm.include().contains(l1)) {
             error(
                 opRange(n),
-                "label " + GoFormat.quote(l1) + " must not occur in ON and GROUP clause at once");
+                "label " + GoQuote.quote(l1) + " must not occur in ON and GROUP clause at once");
           }
         }
       }
@@ -1112,7 +1109,7 @@ public final class Parser {
             || card == VectorMatching.Cardinality.MANY_TO_ONE) {
           error(
               n.positionRange(),
-              "no grouping allowed for " + GoFormat.quote(op.text()) + " operation");
+              "no grouping allowed for " + GoQuote.quote(op.text()) + " operation");
         }
         if (card != VectorMatching.Cardinality.MANY_TO_MANY) {
           error(n.positionRange(), "set operations must always be many-to-many");
@@ -1122,7 +1119,7 @@ public final class Parser {
         error(
             n.positionRange(),
             "set operator "
-                + GoFormat.quote(op.text())
+                + GoQuote.quote(op.text())
                 + " not allowed in binary scalar expression");
       }
     }
@@ -1130,7 +1127,7 @@ public final class Parser {
     private void checkCall(Call n) {
       Function fn = n.function();
       int nargs = fn.argTypes().size();
-      String quoted = GoFormat.quote(fn.name());
+      String quoted = GoQuote.quote(fn.name());
       if (fn.variadic() == 0) {
         if (nargs != n.args().size()) {
           error(
@@ -1200,9 +1197,9 @@ public final class Parser {
             error(
                 n.positionRange(),
                 "metric name must not be set twice: "
-                    + GoFormat.quote(n.name())
+                    + GoQuote.quote(n.name())
                     + " or "
-                    + GoFormat.quote(m.value()));
+                    + GoQuote.quote(m.value()));
           }
         }
         return;

@@ -1,6 +1,9 @@
 package io.promfed.promql.parser;
 
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.labels.Matcher;
+import io.promfed.model.relabel.Names;
+import io.promfed.model.time.Durations;
 import java.util.List;
 import java.util.Locale;
 
@@ -24,10 +27,10 @@ final class Printer {
 
   static String offsetString(long offsetMs) {
     if (offsetMs > 0) {
-      return " offset " + Durations.format(offsetMs);
+      return " offset " + Durations.formatMillis(offsetMs);
     }
     if (offsetMs < 0) {
-      return " offset -" + Durations.format(-offsetMs);
+      return " offset -" + Durations.formatMillis(-offsetMs);
     }
     return "";
   }
@@ -45,28 +48,10 @@ final class Printer {
 
   /** A label name, quoted when it is not a legacy (ASCII identifier) name. */
   static String labelName(String name) {
-    return isLegacyLabelName(name) ? name : GoFormat.quote(name);
+    return Names.isValidLabelName(name) ? name : GoQuote.quote(name);
   }
 
   static String matcherString(Matcher m) {
-    return labelName(m.name()) + m.type().op() + GoFormat.quote(m.value());
-  }
-
-  static boolean isLegacyLabelName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          c == '_'
-              || (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
+    return labelName(m.name()) + m.type().op() + GoQuote.quote(m.value());
   }
 }

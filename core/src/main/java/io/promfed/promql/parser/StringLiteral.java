@@ -1,5 +1,7 @@
 package io.promfed.promql.parser;
 
+import io.promfed.model.gostrconv.GoQuote;
+
 /**
  * A string literal, unquoted ({@code "a\tb"} holds a tab). Immutable.
  *
@@ -15,6 +17,6 @@ public record StringLiteral(String value, PositionRange positionRange) implement
 
   @Override
   public String toString() {
-    return GoFormat.quote(value);
+    return GoQuote.quote(value);
   }
 }

@@ -1,5 +1,7 @@
 package io.promfed.promql.parser;
 
+import io.promfed.model.time.Durations;
+
 /**
  * A subquery: {@code rate(x[5m])[1h:1m] offset 1d @ end()}. Immutable.
  *
@@ -48,9 +50,9 @@ public record SubqueryExpr(
   public String toString() {
     return expr
         + "["
-        + Durations.format(rangeMs)
+        + Durations.formatMillis(rangeMs)
         + ":"
-        + (stepMs != 0 ? Durations.format(stepMs) : "")
+        + (stepMs != 0 ? Durations.formatMillis(stepMs) : "")
         + "]"
         + Printer.atString(timestampMs, startOrEnd)
         + Printer.offsetString(offsetMs);

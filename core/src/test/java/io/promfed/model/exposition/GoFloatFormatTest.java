@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class GoFloatFormatTest {
 
-  /** Lines of testdata/gofloat.txt: bits, 'g', JSON and OpenMetrics forms, all printed by Go. */
+  /** Lines of testdata/gofloat.txt: bits, 'g', JSON, OpenMetrics and 'f' forms, printed by Go. */
   private static List<String[]> goFixture() throws IOException {
     try (InputStream in = GoFloatFormatTest.class.getResourceAsStream("testdata/gofloat.txt")) {
       List<String[]> rows = new ArrayList<>();
@@ -64,6 +64,18 @@ class GoFloatFormatTest {
       String got = GoFloatFormat.formatOpenMetrics(bits(r[0]));
       if (!got.equals(r[3])) {
         mismatches.add(r[0] + ": go " + r[3] + ", ours " + got);
+      }
+    }
+    assertThat(mismatches).isEmpty();
+  }
+
+  @Test
+  void formatFMatchesGoOnEveryFixtureValue() throws IOException {
+    List<String> mismatches = new ArrayList<>();
+    for (String[] r : goFixture()) {
+      String got = GoFloatFormat.formatF(bits(r[0]));
+      if (!got.equals(r[4])) {
+        mismatches.add(r[0] + ": go " + r[4] + ", ours " + got);
       }
     }
     assertThat(mismatches).isEmpty();
@@ -126,6 +138,27 @@ class GoFloatFormatTest {
       })
   void formatJsonExamples(double v, String want) {
     assertThat(GoFloatFormat.formatJson(v)).isEqualTo(want);
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        // Values a printer built on String.format("%.Ne") got wrong, checked with Go: 2^172, whose
+        // shortest digits lie in the wider upper half of its interval (it printed one digit too
+        // many), and a double whose digits String.format rounds twice (it printed ...659000).
+        "5.986310706507379e51  | 5986310706507379000000000000000000000000000000000000",
+        "6666546248871658000   | 6666546248871658000",
+        "-0.0                  | -0",
+        "1e21                  | 1000000000000000000000",
+        "0.000001              | 0.000001",
+        "1e-7                  | 0.0000001",
+        "123456789.125         | 123456789.125",
+        "NaN                   | NaN",
+        "-Infinity             | -Inf",
+      })
+  void formatFExamples(double v, String want) {
+    assertThat(GoFloatFormat.formatF(v)).isEqualTo(want);
   }
 
   @Test

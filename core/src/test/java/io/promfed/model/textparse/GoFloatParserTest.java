@@ -94,6 +94,28 @@ class GoFloatParserTest {
     }
   }
 
+  /**
+   * The String form PromQL uses for number literals and {@code le} values is Go's {@code f, err :=
+   * strconv.ParseFloat(s, 64)}: ±Inf with a range error, 0 with a syntax error (go1.19).
+   */
+  @ParameterizedTest(name = "[{0}]")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "1e400   | +Inf | range",
+        "-1e400  | -Inf | range",
+        "0x1F    | 0    | syntax",
+        "++1     | 0    | syntax",
+        "1_000.5 | 1000.5 | ok",
+        "+Inf    | +Inf | ok",
+        "0x1p-2  | 0.25 | ok",
+      })
+  void parseGoStringReportsLikeGo(String in, String goValue, String goStatus) {
+    double v = floats.parseGo(in);
+    assertThat(status(floats.status())).isEqualTo(goStatus);
+    assertThat(io.promfed.model.exposition.GoFloatFormat.formatG(v)).isEqualTo(goValue);
+  }
+
   /** Every path (exact, Eisel-Lemire, fallback) must round like Java's correctly rounded parser. */
   @Test
   void agreesWithDoubleParseDoubleOnRandomDecimals() {

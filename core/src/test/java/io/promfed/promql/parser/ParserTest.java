@@ -3,6 +3,7 @@ package io.promfed.promql.parser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.Matcher;
 import java.io.BufferedReader;
@@ -264,7 +265,7 @@ class ParserTest {
           continue;
         }
         int sep = line.lastIndexOf(" ==> ");
-        String query = GoFormat.unquote(line.substring(0, sep));
+        String query = GoQuote.unquote(line.substring(0, sep));
         String message = line.substring(sep + 5);
         tests.add(
             DynamicTest.dynamicTest(
