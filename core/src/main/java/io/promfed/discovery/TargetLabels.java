@@ -1,10 +1,10 @@
 package io.promfed.discovery;
 
-import io.promfed.config.Durations;
+import io.promfed.model.time.Durations;
 import io.promfed.config.ScrapeConfig;
 import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.LabelsBuilder;
-import io.promfed.model.relabel.GoQuote;
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.relabel.Names;
 import io.promfed.model.relabel.Relabeler;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package io.promfed.rules;
 
 import io.promfed.config.ConfigException;
 import io.promfed.model.labels.Labels;
-import io.promfed.model.relabel.GoQuote;
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.relabel.Names;
 import io.promfed.promql.parser.Expr;
 import io.promfed.promql.parser.Parser;

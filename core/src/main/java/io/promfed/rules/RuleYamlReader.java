@@ -1,7 +1,7 @@
 package io.promfed.rules;
 
 import io.promfed.config.ConfigException;
-import io.promfed.config.Durations;
+import io.promfed.model.time.Durations;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;

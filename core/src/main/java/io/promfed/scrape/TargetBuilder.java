@@ -1,6 +1,6 @@
 package io.promfed.scrape;
 
-import io.promfed.config.Durations;
+import io.promfed.model.time.Durations;
 import io.promfed.config.ScrapeConfig;
 import io.promfed.discovery.TargetGroup;
 import io.promfed.discovery.TargetLabels;

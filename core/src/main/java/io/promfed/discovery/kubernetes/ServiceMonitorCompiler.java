@@ -1,7 +1,7 @@
 package io.promfed.discovery.kubernetes;
 
 import io.promfed.config.Base2Bytes;
-import io.promfed.config.Durations;
+import io.promfed.model.time.Durations;
 import io.promfed.config.GlobalConfig;
 import io.promfed.config.KubernetesSdConfig;
 import io.promfed.config.ScrapeConfig;

@@ -2,7 +2,7 @@ package io.promfed.storage.remote;
 
 import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.LabelsBuilder;
-import io.promfed.model.relabel.GoQuote;
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.model.relabel.Names;
 import io.promfed.storage.Appendable;
 import io.promfed.storage.Appender;

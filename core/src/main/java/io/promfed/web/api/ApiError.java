@@ -1,6 +1,6 @@
 package io.promfed.web.api;
 
-import io.promfed.model.relabel.GoQuote;
+import io.promfed.model.gostrconv.GoQuote;
 
 /**
  * A request the API refuses or could not serve: an {@link ApiErrorType} and Prometheus's message.

@@ -1,8 +1,8 @@
 package io.promfed.web.api;
 
-import io.promfed.model.relabel.GoQuote;
-import io.promfed.promql.parser.Durations;
-import io.promfed.promql.parser.GoFormat;
+import io.promfed.model.gostrconv.GoQuote;
+import io.promfed.model.time.Durations;
+import io.promfed.model.textparse.GoFloatParser;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
@@ -148,72 +148,11 @@ final class ApiTimes {
    * makes Prometheus fall through to the next format.
    */
   private static double parseGoFloat(String s) {
-    if (s.indexOf('_') >= 0) {
-      if (!underscoreOk(s)) {
-        return Double.NaN;
-      }
-      s = s.replace("_", "");
-    }
-    String t = s.startsWith("+") || s.startsWith("-") ? s.substring(1) : s;
-    if (t.length() > 1
-        && t.charAt(0) == '0'
-        && (t.charAt(1) == 'x' || t.charAt(1) == 'X')
-        && t.indexOf('p') < 0
-        && t.indexOf('P') < 0) {
-      return Double.NaN; // Go: a hexadecimal mantissa requires a 'p' exponent
-    }
-    double v;
-    try {
-      v = GoFormat.parseFloat(s);
-    } catch (NumberFormatException e) {
-      return Double.NaN;
-    }
-    if (Double.isInfinite(v) && !isInfLiteral(t)) {
-      return Double.NaN; // out of range
-    }
-    return v;
+    GoFloatParser parser = new GoFloatParser();
+    double v = parser.parseGo(s);
+    return parser.status() == GoFloatParser.OK ? v : Double.NaN;
   }
 
-  /**
-   * Go's rule for underscores in number literals ({@code strconv.underscoreOK}): each one must sit
-   * between two digits (a base prefix counts as a digit).
-   */
-  private static boolean underscoreOk(String s) {
-    int i = 0;
-    if (!s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-')) {
-      i = 1;
-    }
-    boolean hex = false;
-    char saw = '^'; // '^' start, '0' digit or prefix, '_' underscore, '!' anything else
-    if (s.length() - i >= 2 && s.charAt(i) == '0') {
-      char b = Character.toLowerCase(s.charAt(i + 1));
-      if (b == 'b' || b == 'o' || b == 'x') {
-        hex = b == 'x';
-        i += 2;
-        saw = '0';
-      }
-    }
-    for (; i < s.length(); i++) {
-      char c = Character.toLowerCase(s.charAt(i));
-      if ((c >= '0' && c <= '9') || (hex && c >= 'a' && c <= 'f')) {
-        saw = '0';
-      } else if (c == '_') {
-        if (saw != '0') {
-          return false;
-        }
-        saw = '_';
-      } else if (saw == '_') {
-        return false;
-      } else {
-        saw = '!';
-      }
-    }
-    return saw != '_';
-  }
-
-  private static boolean isInfLiteral(String unsigned) {
-    return unsigned.equalsIgnoreCase("inf") || unsigned.equalsIgnoreCase("infinity");
-  }
 
   private static boolean isNaNLiteral(String s) {
     return s.equalsIgnoreCase("nan");

@@ -1,6 +1,6 @@
 package io.promfed.web.api;
 
-import io.promfed.model.relabel.GoQuote;
+import io.promfed.model.gostrconv.GoQuote;
 
 /**
  * Go's {@code strconv} integer and boolean parsing, with its error messages, for API parameters

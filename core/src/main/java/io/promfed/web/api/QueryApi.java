@@ -1,9 +1,10 @@
 package io.promfed.web.api;
 
-import io.promfed.config.Durations;
+import io.promfed.model.exposition.GoFloatFormat;
+import io.promfed.model.time.Durations;
 import io.promfed.model.labels.Labels;
 import io.promfed.model.labels.Matcher;
-import io.promfed.model.relabel.GoQuote;
+import io.promfed.model.gostrconv.GoQuote;
 import io.promfed.promql.Engine;
 import io.promfed.promql.EngineOptions;
 import io.promfed.promql.Matrix;
@@ -19,7 +20,6 @@ import io.promfed.promql.parser.AggregateExpr;
 import io.promfed.promql.parser.BinaryExpr;
 import io.promfed.promql.parser.Call;
 import io.promfed.promql.parser.Expr;
-import io.promfed.promql.parser.GoFormat;
 import io.promfed.promql.parser.MatrixSelector;
 import io.promfed.promql.parser.ParenExpr;
 import io.promfed.promql.parser.Parser;
@@ -351,7 +351,7 @@ public final class QueryApi {
       // promql.Scalar.MarshalJSON: [float64(T)/1000, FormatFloat(V, 'f', -1, 64)], through
       // encoding/json; unlike samples, never the 'e' format.
       w.beginArray().number(s.timestampMs() / 1000.0);
-      w.string(GoFormat.formatFloat(s.value())).endArray();
+      w.string(GoFloatFormat.formatF(s.value())).endArray();
     } else if (v instanceof StringValue s) {
       // promql.String.MarshalJSON: [float64(T)/1000, V] through encoding/json.
       w.beginArray().number(s.timestampMs() / 1000.0).goJsonString(s.value()).endArray();

@@ -2,10 +2,10 @@ package io.promfed.web.api;
 
 import io.promfed.model.labels.Labels;
 import io.promfed.model.value.StaleNaN;
+import io.promfed.model.textparse.GoFloatParser;
+import io.promfed.model.time.Durations;
 import io.promfed.promql.Engine;
 import io.promfed.promql.EngineOptions;
-import io.promfed.promql.parser.Durations;
-import io.promfed.promql.parser.GoFormat;
 import io.promfed.promql.parser.Parser;
 import io.promfed.storage.Appender;
 import io.promfed.storage.MetricMetadata;
@@ -212,7 +212,7 @@ final class ApiFixtures {
     }
     int x = item.lastIndexOf('x');
     if (x < 0) {
-      out.add(GoFormat.parseFloat(item));
+      out.add(parseFloat(item));
       return out;
     }
     int n = Integer.parseInt(item.substring(x + 1));
@@ -227,10 +227,10 @@ final class ApiFixtures {
     double start;
     double delta = 0;
     if (op > 0) {
-      start = GoFormat.parseFloat(head.substring(0, op));
-      delta = GoFormat.parseFloat(head.substring(op));
+      start = parseFloat(head.substring(0, op));
+      delta = parseFloat(head.substring(op));
     } else {
-      start = GoFormat.parseFloat(head);
+      start = parseFloat(head);
     }
     for (int i = 0; i <= n; i++) {
       out.add(start + delta * i);
@@ -326,5 +326,15 @@ final class ApiFixtures {
       i = next < 0 ? -1 : next + 1;
     }
     return out;
+  }
+
+  /** A load-script number, parsed as Go's ParseFloat would. */
+  private static double parseFloat(String text) {
+    GoFloatParser parser = new GoFloatParser();
+    double v = parser.parseGo(text);
+    if (parser.status() != GoFloatParser.OK) {
+      throw new IllegalArgumentException("invalid number in load script: " + text);
+    }
+    return v;
   }
 }

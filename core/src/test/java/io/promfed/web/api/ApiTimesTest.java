@@ -55,7 +55,7 @@ class ApiTimesTest {
       assertThat(e)
           .hasMessage(
               "cannot parse "
-                  + io.promfed.model.relabel.GoQuote.quote(in)
+                  + io.promfed.model.gostrconv.GoQuote.quote(in)
                   + " to a valid timestamp");
       return "error";
     }

@@ -58,7 +58,7 @@ class SmallPartsTest {
       assertThatThrownBy(() -> GoInts.atoi(bad))
           .hasMessage(
               "strconv.Atoi: parsing "
-                  + io.promfed.model.relabel.GoQuote.quote(bad)
+                  + io.promfed.model.gostrconv.GoQuote.quote(bad)
                   + ": invalid syntax");
     }
     assertThatThrownBy(() -> GoInts.parseInt32("2147483648"))
