@@ -1,7 +1,7 @@
 package io.promfed.leaf.web;
 
 import io.promfed.config.ConfigReloader;
-import io.promfed.config.Durations;
+import io.promfed.model.time.Durations;
 import io.promfed.leaf.LeafAgentApplication;
 import io.promfed.leaf.LeafProperties;
 import io.promfed.promql.Engine;
