@@ -55,6 +55,7 @@ final class DataSet {
         histogram(r, "request_duration_seconds", job, instance);
       }
     }
+    zeroPointProbe();
     String[] modes = {"idle", "user", "system"};
     for (int inst = 0; inst < 6; inst++) {
       for (int cpu = 0; cpu < 2; cpu++) {
@@ -91,6 +92,23 @@ final class DataSet {
     }
   }
 
+  /**
+   * One counter starting near zero ({@code zero_point_total}), the case where 2.42 and 3.x
+   * extrapolate rate()/increase() differently at the start of a series: 3.x first caps the
+   * extrapolation to the start at half an average sample interval and only then limits it to the
+   * counter's zero point; 2.42 did it the other way round. All other counters start far from zero
+   * so that the difference shows only here.
+   */
+  private void zeroPointProbe() {
+    long[] t = new long[samplesPerSeries];
+    double[] v = new double[samplesPerSeries];
+    for (int i = 0; i < samplesPerSeries; i++) {
+      t[i] = t(i);
+      v[i] = 8 + 10 * i; // zero point 12 s before the first sample: between 7.5 s and 16.5 s
+    }
+    series.add(new Series(Labels.of("__name__", "zero_point_total", "probe", "1"), t, v));
+  }
+
   long t(int i) {
     return startMs + OFFSET_MS + i * STEP_MS;
   }
@@ -113,7 +131,8 @@ final class DataSet {
   private void counter(Random r, Labels l, double rate) {
     List<Long> ts = new ArrayList<>();
     List<Double> vs = new ArrayList<>();
-    double v = r.nextInt(1000);
+    // Far from zero at the start: see zeroPointProbe().
+    double v = 10_000 + r.nextInt(1000);
     int gapFrom = r.nextInt(5) == 0 ? r.nextInt(samplesPerSeries) : -1;
     int gapLen = 8 + r.nextInt(30);
     for (int i = 0; i < samplesPerSeries; i++) {
@@ -164,7 +183,10 @@ final class DataSet {
   private void histogram(Random r, String name, String job, String instance) {
     String[] les = {"0.1", "0.5", "1", "+Inf"};
     double[] cum = new double[les.length];
-    double sum = 0;
+    for (int k = 0; k < les.length; k++) {
+      cum[k] = 5_000 + 1_000 * k; // far from zero at the start: see zeroPointProbe()
+    }
+    double sum = 2_000;
     int n = samplesPerSeries;
     double[][] b = new double[les.length][n];
     double[] sums = new double[n];
