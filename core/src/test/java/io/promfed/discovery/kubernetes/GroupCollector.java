@@ -20,7 +20,8 @@ import java.util.function.Predicate;
  */
 final class GroupCollector implements Consumer<List<TargetGroup>> {
 
-  static final Duration TIMEOUT = Duration.ofSeconds(10);
+  // Generous: fabric8 relists with backoff, and a loaded 2-core CI box once needed more than 10 s.
+  static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final BlockingQueue<List<TargetGroup>> updates = new LinkedBlockingQueue<>();
   private final Map<String, TargetGroup> groups = new TreeMap<>();
