@@ -95,8 +95,8 @@ echo "== $(date -u '+%Y-%m-%dT%H:%M:%SZ')  $(nproc) cores  load before: $(cut -d
 echo "== java: $(java -version 2>&1 | head -1); flags: $JAVA_OPTS"
 echo "== go: $(go version)"
 echo "== warm-up: wrk -t$THREADS -c$CONNECTIONS -d$WARMUP against each"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$go_url" >/dev/null
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$java_url" >/dev/null
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$go_url" >"$work/wrk-go-warmup.txt"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$java_url" >"$work/wrk-java-warmup.txt"
 
 results=()
 measure() { # name url round
@@ -118,7 +118,11 @@ echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # --- stop --------------------------------------------------------------------------------------
 cleanup # SIGTERM: the Java server drains its access log during graceful shutdown
 pids=()
-echo "== access_log lines: go $(wc -l <"$work/go/access_log"), java $(wc -l <"$work/java/access_log")"
+# wrk counts the requests it saw completed; up to CONNECTIONS more per wrk run were in flight
+# when it stopped, and the server answered (and logged) those too. +1 for wait_for's curl.
+completed() { awk '/requests in/ {n += $1} END {print n + 1}' "$work"/wrk-"$1"-*.txt; }
+echo "== access_log lines: go $(wc -l <"$work/go/access_log") (wrk saw $(completed go) completed)," \
+  "java $(wc -l <"$work/java/access_log") (wrk saw $(completed java) completed)"
 echo "== results"
 printf '%s\n' "${results[@]}"
 if [[ "${JFR:-0}" == 1 ]]; then
