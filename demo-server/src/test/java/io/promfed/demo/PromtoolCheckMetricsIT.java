@@ -2,6 +2,7 @@ package io.promfed.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.promfed.testing.ExternalBinary;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

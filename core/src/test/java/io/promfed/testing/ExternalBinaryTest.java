@@ -1,4 +1,4 @@
-package io.promfed.demo;
+package io.promfed.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
