@@ -109,8 +109,34 @@ def render(results):
                       + (f", {int(r['series']):,} series held" if r.get("series", "NA").isdigit() else ""))
     w("Checks: " + "; ".join(checks) + ".")
     w("")
+    for name, r in rows.items():
+        if r.get("cpu_by_thread"):
+            w(f"CPU of {NAMES[name]} in the window by thread: {r['cpu_by_thread']}.")
+            w("")
+    w("")
     w(END)
     return "\n".join(out) + "\n"
+
+
+def threads(before, after, total):
+    """CPU ticks per thread group (numbers after # or - folded: "GC Thread#1" -> "GC Thread#"), as one line."""
+    def load(path):
+        out = {}
+        for line in open(path):
+            parts = line.rstrip("\n").split(" ", 2)
+            if len(parts) == 3:
+                out[parts[0]] = (int(parts[1]), re.sub(r"(?<=[#-])\d+", "", parts[2]))
+        return out
+    t0, t1 = load(before), load(after)
+    groups = {}
+    for tid, (ticks, name) in t1.items():
+        groups[name] = groups.get(name, 0) + ticks - t0.get(tid, (0, name))[0]
+    rest = int(total) - sum(groups.values())
+    if rest:
+        groups["(threads that exited in the window)"] = rest
+    total = max(int(total), 1)
+    top = sorted(groups.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{name} {100 * v / total:.0f}%" for name, v in top if 100 * v / total >= 1)
 
 
 def into(doc, block):
@@ -130,7 +156,9 @@ def into(doc, block):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if args and args[0] == "--into":
+    if args and args[0] == "--threads":
+        print(threads(args[1], args[2], args[3]))
+    elif args and args[0] == "--into":
         into(args[1], render(args[2]))
     else:
         sys.stdout.write(render(args[0]))

@@ -110,6 +110,13 @@ cpu_ticks() { # utime+stime of a process, all threads (fields 14 and 15 of /proc
 machine_ticks() { # busy and total jiffies of the whole machine
   awk '/^cpu / { busy = $2+$3+$4+$7+$8+$9; print busy, busy+$5+$6 }' /proc/stat
 }
+thread_ticks() { # pid -> "tid ticks name" per live thread (names may contain spaces)
+  local t
+  for t in /proc/"$1"/task/*; do
+    awk -v tid="${t##*/}" '{ n = $0; sub(/^[^(]*\(/, "", n); sub(/\) [^)]*$/, "", n)
+      s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print tid, f[12] + f[13], n }' "$t/stat" 2>/dev/null || true
+  done
+}
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -275,6 +282,7 @@ run_scraper() {
   # --- measured window
   local load0 c0 m0 tc0 sc0 own0 t0
   read -r mb0 mt0 < <(machine_ticks)
+  thread_ticks "$pid" >"$WORK/$name-threads0"
   load0=$(load1); c0=$(cpu_ticks "$pid"); tc0=$(cpu_ticks "$TARGETS_PID")
   sc0=$(target_scrapes); own0=$(own_sample_counter "$name"); t0=$(date +%s.%N)
   if [[ $name == leaf && -n "$LEAF_JFR" ]]; then
@@ -284,12 +292,14 @@ run_scraper() {
   sleep "$MEASURE"
   local c1 tc1 sc1 own1 t1
   c1=$(cpu_ticks "$pid"); tc1=$(cpu_ticks "$TARGETS_PID")
+  thread_ticks "$pid" >"$WORK/$name-threads1"
   sc1=$(target_scrapes); own1=$(own_sample_counter "$name"); t1=$(date +%s.%N)
   read -r mb1 mt1 < <(machine_ticks)
   put load_window_start "$load0"
   put load_window_end "$(load1)"
   put window_s "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
   put cpu_ticks $((c1 - c0))
+  put cpu_by_thread "$(python3 "$HERE/report.py" --threads "$WORK/$name-threads0" "$WORK/$name-threads1" $((c1 - c0)))"
   put targets_cpu_ticks $((tc1 - tc0))
   put machine_busy_ticks $((mb1 - mb0))
   put machine_total_ticks $((mt1 - mt0))
