@@ -52,7 +52,10 @@ def render(results):
     w = out.append
     w(BEGIN)
     w("")
-    w(f"- **Run:** {run['date']}, total {int(run.get('runtime_s', 0)) // 60} min {int(run.get('runtime_s', 0)) % 60} s")
+    secs = int(run.get("runtime_s", 0))
+    waited = sum(int(r.get("load_wait_s", 0)) for r in rows.values())
+    w(f"- **Run:** {run['date']}, {secs // 60} min {secs % 60} s in all"
+      + (f", of which {waited // 60} min {waited % 60} s waiting for the load to drop" if waited else ""))
     w(f"- **Command:** `{run['command']}`")
     w(f"- **Machine:** {run['host']}; load average at start {run['load_at_start']}")
     w(f"- **Setup:** {targets} targets x {series:,} series, scrape_interval {params['interval']}s, "
@@ -92,13 +95,23 @@ def render(results):
 
     fed = {n: r for n, r in rows.items() if "fed_plain_s" in r}
     if fed:
-        w("| /federate, all series | series in body | plain: ms per 10,000 series | plain body | gzip: ms per 10,000 series | gzip body | RSS after the /federate requests |")
-        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        w("| /federate, all series | series in body | 1-min load (start / end) | plain: ms per 10,000 series | plain: CPU ms per 10,000 series | plain body | gzip: ms per 10,000 series | gzip: CPU ms per 10,000 series | gzip body | RSS after the /federate requests |")
+        w("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, r in fed.items():
             n = int(r["series"]) if r.get("series", "NA").isdigit() else active
             per = n / 10000
-            w(f"| {NAMES[name]} | {n:,} | **{float(r['fed_plain_s']) * 1000 / per:.1f}** "
-              f"| {int(r['fed_plain_bytes']) / 1e6:.1f} MB | **{float(r['fed_gzip_s']) * 1000 / per:.1f}** "
+            reps = int(run["fed_reps"])
+            # CPU of the process over the timed requests, less what its scraping used meanwhile
+            # (the window's average rate), per request.
+            scrape_rate = int(r["cpu_ticks"]) / clk / float(r["window_s"])
+            def cpu_ms(kind):
+                if f"fed_{kind}_cpu_ticks" not in r:
+                    return "n/a"
+                c = int(r[f"fed_{kind}_cpu_ticks"]) / clk - scrape_rate * float(r[f"fed_{kind}_elapsed_s"])
+                return f"{c / reps * 1000 / per:.1f}"
+            w(f"| {NAMES[name]} | {n:,} | {r.get('load_federate_start', '?')} / {r.get('load_federate_end', '?')} "
+              f"| **{float(r['fed_plain_s']) * 1000 / per:.1f}** | {cpu_ms('plain')} "
+              f"| {int(r['fed_plain_bytes']) / 1e6:.1f} MB | **{float(r['fed_gzip_s']) * 1000 / per:.1f}** | {cpu_ms('gzip')} "
               f"| {int(r['fed_gzip_bytes']) / 1e6:.2f} MB | {int(r['rss_after_federate_kb']) / 1024:,.0f} MiB |")
         w("")
 
@@ -110,7 +123,7 @@ def render(results):
     w("Checks: " + "; ".join(checks) + ".")
     w("")
     for name, r in rows.items():
-        if r.get("cpu_by_thread"):
+        if r.get("cpu_by_thread") and "," in r["cpu_by_thread"]:
             w(f"CPU of {NAMES[name]} in the window by thread: {r['cpu_by_thread']}.")
             w("")
     w("")

@@ -219,7 +219,7 @@ start_scraper() { # name -> sets SCRAPER_PID, writes the version
 
 version_of() {
   case "$1" in
-    leaf) echo "leaf-agent 0.1.0-SNAPSHOT @ $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- core leaf-agent || echo '+dirty'), $(java -version 2>&1 | head -1 | tr -d '"')" ;;
+    leaf) echo "leaf-agent 0.1.0-SNAPSHOT @ $(git -C "$ROOT" log -1 --format=%h -- core leaf-agent pom.xml)$(git -C "$ROOT" diff --quiet HEAD -- core leaf-agent || echo '+dirty'), $(java -version 2>&1 | head -1 | tr -d '"')" ;;
     prometheus) prometheus --version 2>&1 | head -1 | sed 's/ (branch.*//' ;;
     vmagent) echo "vmagent $(dpkg-query -W -f='${Version}' victoria-metrics 2>/dev/null || echo '?') (Debian victoria-metrics)" ;;
   esac
@@ -240,17 +240,19 @@ own_sample_counter() { # the scraper's own count of samples scraped (cumulative)
   esac
 }
 
-time_federate() { # name gzip(0/1) -> "median_seconds body_bytes series"
-  local url="http://$HOST:${PORT[$1]}/federate" hdr=() i out times=()
+time_federate() { # name gzip(0/1) pid -> "median_seconds body_bytes cpu_ticks elapsed_s"
+  local url="http://$HOST:${PORT[$1]}/federate" hdr=() i out times=() c0 c1 t0 t1
   [[ $2 == 1 ]] && hdr=(-H 'Accept-Encoding: gzip')
   curl -s -o /dev/null "${hdr[@]}" -G --data-urlencode "$FED_MATCH" "$url" # untimed warm-up
+  c0=$(cpu_ticks "$3"); t0=$(date +%s.%N)
   for i in $(seq 1 "$FED_REPS"); do
     out=$(curl -s -o /dev/null "${hdr[@]}" -w '%{time_total} %{size_download}' -G --data-urlencode "$FED_MATCH" "$url")
     times+=("${out% *}")
     echo "$1 gzip=$2 rep=$i $out" >>"$RESULTS/federate.txt"
   done
+  c1=$(cpu_ticks "$3"); t1=$(date +%s.%N)
   printf '%s\n' "${times[@]}" | median | tr '\n' ' '
-  echo "${out#* }"
+  echo "${out#* } $((c1 - c0)) $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
 }
 
 run_scraper() {
@@ -258,8 +260,9 @@ run_scraper() {
   : >"$kv"
   put() { echo "$1=$2" >>"$kv"; }
 
-  local load_state
+  local load_state w0=$SECONDS
   load_state=$(wait_for_load)
+  put load_wait_s $((SECONDS - w0))
   put load_before "$(load1)"
   put load_state "$load_state"
   put version "$(version_of "$name")"
@@ -326,8 +329,12 @@ run_scraper() {
   if [[ $name != vmagent ]]; then
     log "$name: timing /federate (${FED_REPS} reps, plain and gzip)"
     local r
-    r=($(time_federate "$name" 0)); put fed_plain_s "${r[0]}"; put fed_plain_bytes "${r[1]}"
-    r=($(time_federate "$name" 1)); put fed_gzip_s "${r[0]}"; put fed_gzip_bytes "${r[1]}"
+    put load_federate_start "$(load1)"
+    r=($(time_federate "$name" 0 "$pid")); put fed_plain_s "${r[0]}"; put fed_plain_bytes "${r[1]}"
+    put fed_plain_cpu_ticks "${r[2]}"; put fed_plain_elapsed_s "${r[3]}"
+    r=($(time_federate "$name" 1 "$pid")); put fed_gzip_s "${r[0]}"; put fed_gzip_bytes "${r[1]}"
+    put fed_gzip_cpu_ticks "${r[2]}"; put fed_gzip_elapsed_s "${r[3]}"
+    put load_federate_end "$(load1)"
     put rss_after_federate_kb "$(status_kb "$pid" VmRSS)"
   fi
   if [[ $name == leaf && -n "$LEAF_JFR" ]]; then
