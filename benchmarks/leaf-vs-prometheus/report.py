@@ -80,7 +80,9 @@ def render(results):
             own_txt = "not exported"
         else:
             expect = scrapes * (series + (REPORT_SERIES_PER_TARGET if name == "prometheus" else 0))
-            what = "head samples appended" if name == "prometheus" else "vm_promscrape_scraped_samples_sum"
+            what = {"prometheus": "prometheus_tsdb_head_samples_appended_total (incl. 5 report samples per scrape)",
+                    "vmagent": "vm_promscrape_scraped_samples_sum",
+                    "leaf": "promfed_scrape_samples_appended_total"}[name]
             own_txt = f"{int(own):,} {what} ({int(own) / expect:.3f}x expected)" if expect else own
         rss = int(r["rss_kb"]) * 1024
         heap = num(r.get("heap_live_kb"))
@@ -119,7 +121,9 @@ def render(results):
     for name, r in rows.items():
         checks.append(f"{NAMES[name]}: {r.get('up_targets', '?')}/{targets} targets up"
                       + (f", {float(r['samples_per_scrape']):,.0f} samples per scrape" if num(r.get("samples_per_scrape")) else "")
-                      + (f", {int(r['series']):,} series held" if r.get("series", "NA").isdigit() else ""))
+                      + (f", {int(r['series']):,} series held" if r.get("series", "NA").isdigit() else "")
+                      + (f", head ramBytesUsed() {int(r['head_memory_bytes']) / 2**20:,.0f} MiB"
+                         if r.get("head_memory_bytes", "NA").isdigit() else ""))
     w("Checks: " + "; ".join(checks) + ".")
     w("")
     for name, r in rows.items():

@@ -225,9 +225,15 @@ version_of() {
   esac
 }
 
-self_metrics_url() {
+self_metrics_url() { # the leaf moved its own metrics from /actuator/prometheus to /metrics
   case "$1" in
-    leaf) echo "http://$HOST:${PORT[leaf]}/actuator/prometheus" ;;
+    leaf)
+      if curl -sf -o /dev/null "http://$HOST:${PORT[leaf]}/metrics"; then
+        echo "http://$HOST:${PORT[leaf]}/metrics"
+      else
+        echo "http://$HOST:${PORT[leaf]}/actuator/prometheus"
+      fi
+      ;;
     *) echo "http://$HOST:${PORT[$1]}/metrics" ;;
   esac
 }
@@ -236,7 +242,7 @@ own_sample_counter() { # the scraper's own count of samples scraped (cumulative)
   case "$1" in
     prometheus) metric_sum "$(self_metrics_url prometheus)" prometheus_tsdb_head_samples_appended_total ;;
     vmagent) metric_sum "$(self_metrics_url vmagent)" vm_promscrape_scraped_samples_sum ;;
-    leaf) echo NA ;; # the leaf's ScrapeStats/Head counters are not exported yet
+    leaf) metric_sum "$(self_metrics_url leaf)" promfed_scrape_samples_appended_total ;; # NA before 178203a
   esac
 }
 
@@ -351,7 +357,8 @@ run_scraper() {
       put heap_live_kb "$(awk '/garbage-first heap|[Hh]eap.*total/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); print v; exit } }' "$RESULTS/leaf-heap-info.txt")"
       jcmd "$pid" VM.flags >"$RESULTS/leaf-vm-flags.txt"
       put jvm_flags "$(tail -n +2 "$RESULTS/leaf-vm-flags.txt" | tr '\n' ' ')"
-      curl -s "$(self_metrics_url leaf)" >"$RESULTS/leaf-actuator.txt" || true
+      curl -s "$(self_metrics_url leaf)" >"$RESULTS/leaf-metrics.txt" || true
+      put head_memory_bytes "$(metric_sum "$(self_metrics_url leaf)" promfed_head_memory_bytes)"
       ;;
     *)
       # /debug/pprof/heap?gc=1 runs a GC first; then the runtime's live heap.
