@@ -249,9 +249,24 @@ public final class GoFloatFormat {
   }
 
   private static void writeDigits(long v, int nd, byte[] dst, int pos) {
-    for (int i = pos + nd - 1; i >= pos; i--) {
-      dst[i] = (byte) ('0' + (int) (v % 10));
-      v /= 10;
+    int i = pos + nd;
+    while (i - pos >= 2) { // two digits per division
+      int r = (int) (v % 100) * 2;
+      v /= 100;
+      dst[--i] = DIGIT_PAIRS[r + 1];
+      dst[--i] = DIGIT_PAIRS[r];
+    }
+    if (i > pos) {
+      dst[--i] = (byte) ('0' + v);
+    }
+  }
+
+  private static final byte[] DIGIT_PAIRS = new byte[200];
+
+  static {
+    for (int i = 0; i < 100; i++) {
+      DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+      DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
     }
   }
 

@@ -1,7 +1,6 @@
 package io.promfed.model.exposition;
 
 import io.promfed.model.labels.Labels;
-import io.promfed.model.relabel.Names;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -113,9 +112,7 @@ public final class TextFormatWriter implements Flushable {
     ensureOutsideSample();
     separator = '{';
     if (metricName != null && !metricName.isEmpty()) {
-      if (Names.isValidMetricName(metricName)) {
-        writeAscii(metricName);
-      } else {
+      if (!tryWriteLegacyName(metricName, true)) {
         // expfmt writeNameAndLabelPairs: a UTF-8 name goes first inside the braces, quoted.
         writeByte((byte) '{');
         writeName(metricName, true);
@@ -232,13 +229,79 @@ public final class TextFormatWriter implements Flushable {
 
   /** A name as is when legal unquoted, else quoted and escaped (expfmt writeName). */
   private void writeName(String name, boolean metricName) throws IOException {
-    if (metricName ? Names.isValidMetricName(name) : Names.isValidLabelName(name)) {
-      writeAscii(name);
-    } else {
+    if (!tryWriteLegacyName(name, metricName)) {
       writeByte((byte) '"');
       writeEscaped(name, true);
       writeByte((byte) '"');
     }
+  }
+
+  // Character classes of legacy names, for chars below 128.
+  private static final byte METRIC_FIRST = 1;
+  private static final byte METRIC_REST = 2;
+  private static final byte LABEL_FIRST = 4;
+  private static final byte LABEL_REST = 8;
+  private static final byte[] NAME_CLASSES = new byte[128];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+      boolean digit = c >= '0' && c <= '9';
+      int k = 0;
+      if (letter || c == ':') {
+        k |= METRIC_FIRST | METRIC_REST;
+      }
+      if (digit) {
+        k |= METRIC_REST | LABEL_REST;
+      }
+      if (letter) {
+        k |= LABEL_FIRST | LABEL_REST;
+      }
+      NAME_CLASSES[c] = (byte) k;
+    }
+  }
+
+  /**
+   * Writes {@code name} unquoted and returns true if it is a legacy metric name ({@code
+   * [a-zA-Z_:][a-zA-Z0-9_:]*}) or label name ({@code [a-zA-Z_][a-zA-Z0-9_]*}); otherwise writes
+   * nothing and returns false. Checking and copying in one pass is what makes it worth a method.
+   */
+  private boolean tryWriteLegacyName(String name, boolean metricName) throws IOException {
+    int n = name.length();
+    if (n == 0) {
+      return false;
+    }
+    byte first = metricName ? METRIC_FIRST : LABEL_FIRST;
+    byte rest = metricName ? METRIC_REST : LABEL_REST;
+    if (n > buf.length - pos) {
+      drain();
+      if (n > buf.length) { // longer than the whole buffer: check first, then copy in pieces
+        for (int i = 0; i < n; i++) {
+          char c = name.charAt(i);
+          if (c >= 128 || (NAME_CLASSES[c] & (i == 0 ? first : rest)) == 0) {
+            return false;
+          }
+        }
+        writeAscii(name);
+        return true;
+      }
+    }
+    byte[] b = buf;
+    int p = pos;
+    char c0 = name.charAt(0);
+    if (c0 >= 128 || (NAME_CLASSES[c0] & first) == 0) {
+      return false;
+    }
+    b[p++] = (byte) c0;
+    for (int i = 1; i < n; i++) {
+      char c = name.charAt(i);
+      if (c >= 128 || (NAME_CLASSES[c] & rest) == 0) {
+        return false; // pos untouched: the bytes copied so far are simply overwritten later
+      }
+      b[p++] = (byte) c;
+    }
+    pos = p;
+    return true;
   }
 
   /**
@@ -296,6 +359,16 @@ public final class TextFormatWriter implements Flushable {
 
   private static final byte[] LONG_MIN = "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
 
+  /** "00" … "99": two digits per division when writing integers. */
+  static final byte[] DIGIT_PAIRS = new byte[200];
+
+  static {
+    for (int i = 0; i < 100; i++) {
+      DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+      DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+    }
+  }
+
   /** strconv.AppendInt(dst, v, 10). */
   static int appendLong(long v, byte[] dst, int pos) {
     if (v == Long.MIN_VALUE) {
@@ -307,12 +380,22 @@ public final class TextFormatWriter implements Flushable {
       v = -v;
     }
     int len = 1;
-    for (long t = v; t >= 10; t /= 10) {
+    for (long p = 10; len < 19 && v >= p; p *= 10) {
       len++;
     }
-    for (int i = pos + len - 1; i >= pos; i--) {
-      dst[i] = (byte) ('0' + (int) (v % 10));
-      v /= 10;
+    int i = pos + len;
+    while (v >= 100) {
+      int r = (int) (v % 100) * 2;
+      v /= 100;
+      dst[--i] = DIGIT_PAIRS[r + 1];
+      dst[--i] = DIGIT_PAIRS[r];
+    }
+    if (v >= 10) {
+      int r = (int) v * 2;
+      dst[--i] = DIGIT_PAIRS[r + 1];
+      dst[--i] = DIGIT_PAIRS[r];
+    } else {
+      dst[--i] = (byte) ('0' + v);
     }
     return pos + len;
   }

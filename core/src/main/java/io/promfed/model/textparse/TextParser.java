@@ -169,16 +169,37 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
   }
 
+  // Byte classes, looked up instead of compared: one load per byte in the hot scanning loops.
+  private static final byte METRIC_NAME_BYTE = 1;
+  private static final byte LABEL_NAME_BYTE = 2;
+  /** Bytes a quoted string's fast loop must stop at: '"', '\\', '\n', NUL and non-ASCII. */
+  private static final byte QUOTE_STOP_BYTE = 4;
+
+  private static final byte[] CLASSES = new byte[256];
+
+  static {
+    for (int c = 0; c < 256; c++) {
+      boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+      boolean digit = c >= '0' && c <= '9';
+      byte k = 0;
+      if (letter || digit || c == ':') {
+        k |= METRIC_NAME_BYTE;
+      }
+      if (letter || digit) {
+        k |= LABEL_NAME_BYTE;
+      }
+      if (c == '"' || c == '\\' || c == '\n' || c == 0 || c >= 0x80) {
+        k |= QUOTE_STOP_BYTE;
+      }
+      CLASSES[c] = k;
+    }
+  }
+
   /** End of the metric name {@code [a-zA-Z_:][a-zA-Z0-9_:]*} starting at {@code p}. */
   final int scanMetricName(int p) {
     p++;
-    while (p < end) {
-      int c = buf[p];
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= ':') || c == '_') {
-        p++;
-      } else {
-        break;
-      }
+    while (p < end && (CLASSES[buf[p] & 0xff] & METRIC_NAME_BYTE) != 0) {
+      p++;
     }
     return p;
   }
@@ -186,13 +207,8 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
   /** End of the label name {@code [a-zA-Z_][a-zA-Z0-9_]*} starting at {@code p}. */
   final int scanLabelName(int p) {
     p++;
-    while (p < end) {
-      int c = buf[p];
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') {
-        p++;
-      } else {
-        break;
-      }
+    while (p < end && (CLASSES[buf[p] & 0xff] & LABEL_NAME_BYTE) != 0) {
+      p++;
     }
     return p;
   }
@@ -242,16 +258,25 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
    */
   final int scanQuoted(int p, boolean newlines, boolean nul) {
     int nl = 0;
-    int or = 0;
+    boolean nonAscii = false;
     int i = p + 1;
-    while (i < end) {
+    while (true) {
+      // Fast path: plain ASCII content.
+      while (i < end && (CLASSES[buf[i] & 0xff] & QUOTE_STOP_BYTE) == 0) {
+        i++;
+      }
+      if (i >= end) {
+        break;
+      }
       int c = buf[i];
       if (c == '"') {
         quoteNewlines = nl;
-        quoteNonAscii = (or & 0x80) != 0;
+        quoteNonAscii = nonAscii;
         return i;
       }
-      if (c == '\\') {
+      if (c < 0) {
+        nonAscii = true;
+      } else if (c == '\\') {
         i++;
         if (i >= end) {
           break;
@@ -265,6 +290,7 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
         if (c == '\n' || (c == 0 && !nul)) {
           break;
         }
+        nonAscii |= c < 0;
       } else if (c == '\n') {
         if (!newlines) {
           break;
@@ -273,7 +299,6 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
       } else if (c == 0 && !nul) {
         break;
       }
-      or |= c;
       i++;
     }
     quoteFailure = i;

@@ -79,12 +79,20 @@ class TextFormatWriterTest {
     TextFormatWriter w = new TextFormatWriter(big);
     writeGoldenBody(w);
     w.writeSample(Labels.of("__name__", "long", "v", "é\\\"".repeat(5000)), 1);
+    w.writeSample(Labels.of("__name__", "n_".repeat(100), "l_".repeat(100), "v"), 2);
+    w.writeSample(Labels.of("__name__", "n.".repeat(100), "l.".repeat(100), "v"), 3);
     w.flush();
     ByteArrayOutputStream small = new ByteArrayOutputStream();
     TextFormatWriter s = new TextFormatWriter(small, 64);
     writeGoldenBody(s);
     s.writeSample(Labels.of("__name__", "long", "v", "é\\\"".repeat(5000)), 1);
+    s.writeSample(Labels.of("__name__", "n_".repeat(100), "l_".repeat(100), "v"), 2);
+    s.writeSample(Labels.of("__name__", "n.".repeat(100), "l.".repeat(100), "v"), 3);
     s.flush();
+    assertThat(big.toString(StandardCharsets.UTF_8))
+        .endsWith(
+            "n_".repeat(100) + "{" + "l_".repeat(100) + "=\"v\"} 2\n"
+                + "{\"" + "n.".repeat(100) + "\",\"" + "l.".repeat(100) + "\"=\"v\"} 3\n");
     assertThat(small.toByteArray()).isEqualTo(big.toByteArray());
   }
 
