@@ -1,110 +1,137 @@
 package io.promfed.scrape;
 
 import io.promfed.model.labels.Labels;
-import it.unimi.dsi.fastutil.Hash;
-import it.unimi.dsi.fastutil.objects.Object2ObjectOpenCustomHashMap;
-import java.util.ArrayList;
+import it.unimi.dsi.fastutil.ints.IntArrayList;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Per-target cache from the raw series bytes of a sample line to what the store knows about that
  * series (Prometheus's {@code scrapeCache}, scrape/scrape.go). A hit skips label parsing, honor
- * label merging, metric relabeling and hashing: the steady state of a scrape is one byte-slice
- * lookup and one append per sample.
+ * label merging, metric relabeling and hashing of the label set: the steady state of a scrape is
+ * one byte-slice lookup and one append per sample.
  *
  * <p>It also tracks which series were seen in this and in the previous scrape, so that series
- * which disappear get a stale marker. Not thread-safe: owned by one {@link ScrapeLoop}.
+ * which disappear get a stale marker.
+ *
+ * <p><b>Memory.</b> The cache lives as long as its target and holds one entry per series the
+ * target exposes, so it is laid out for size: an entry is an {@code int} id into parallel arrays
+ * (series reference, labels, last iteration, key position, key hash), the raw series bytes of all
+ * entries are packed into one byte arena, and the lookup table is an open-addressing {@code int[]}
+ * of entry ids probed by a hash of the raw bytes and verified against the arena. No object per
+ * entry: about 60 bytes plus the raw series length per series. The labels an entry holds should be
+ * the store's own instance ({@link #setLabels}), so a series' labels are in memory once.
+ *
+ * <p>Not thread-safe: owned by one {@link ScrapeLoop}. Entry ids stay valid until the next {@link
+ * #iterationDone}, which may evict and renumber entries.
  */
 final class ScrapeCache {
 
-  /** What the cache holds for one raw series. */
-  static final class Entry {
-    final byte[] key;
-    long ref;
-    /** Labels as stored (after honor_labels and metric relabeling); null when dropped. */
-    final Labels labels;
-    /** Iteration in which this series was last seen. */
-    int lastIteration = -1;
+  /** Returned by {@link #get} for a series not in the cache. */
+  static final int ABSENT = -1;
 
-    Entry(byte[] key, long ref, Labels labels) {
-      this.key = key;
-      this.ref = ref;
-      this.labels = labels;
-    }
+  private static final int INITIAL_ENTRIES = 16;
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    boolean dropped() {
-      return labels == null;
-    }
-  }
+  // ---- entries, by id 0..size-1
 
-  /** Hashes and compares the live byte slice of a probe, or a stored key, without copying. */
-  private static final class SliceStrategy implements Hash.Strategy<Object> {
-    @Override
-    public int hashCode(Object o) {
-      if (o instanceof Probe p) {
-        return hash(p.buf, p.start, p.end);
-      }
-      byte[] k = ((Entry) o).key;
-      return hash(k, 0, k.length);
-    }
+  private long[] refs = new long[INITIAL_ENTRIES];
 
-    @Override
-    public boolean equals(Object a, Object b) {
-      if (a == null || b == null) {
-        return a == b;
-      }
-      byte[] kb = b instanceof Entry e ? e.key : null;
-      if (a instanceof Probe p && kb != null) {
-        return Arrays.equals(p.buf, p.start, p.end, kb, 0, kb.length);
-      }
-      byte[] ka = a instanceof Entry e ? e.key : null;
-      if (ka != null && kb != null) {
-        return Arrays.equals(ka, kb);
-      }
-      return a == b;
-    }
-  }
+  /** Labels as stored (after honor_labels and metric relabeling); null when dropped. */
+  private Labels[] labels = new Labels[INITIAL_ENTRIES];
 
-  /** The reusable lookup key: a window into the parser's buffer. */
-  private static final class Probe {
-    byte[] buf;
-    int start;
-    int end;
-  }
+  /** Iteration in which the entry was last seen, -1 for never. */
+  private int[] lastIterations = new int[INITIAL_ENTRIES];
 
-  static int hash(byte[] b, int start, int end) {
-    int h = 1;
-    for (int i = start; i < end; i++) {
-      h = 31 * h + b[i];
-    }
-    return h ^ (h >>> 16);
-  }
+  private int[] keyOffsets = new int[INITIAL_ENTRIES];
+  private int[] keyLengths = new int[INITIAL_ENTRIES];
+  private int[] keyHashes = new int[INITIAL_ENTRIES];
+  private int size;
 
-  // Keys are Entry (stored) or Probe (lookups); values are the Entry itself.
-  private final Object2ObjectOpenCustomHashMap<Object, Entry> entries =
-      new Object2ObjectOpenCustomHashMap<>(new SliceStrategy());
-  private final Probe probe = new Probe();
+  /** Raw series bytes of all entries, back to back; {@code arenaUsed} bytes are taken. */
+  private byte[] arena = new byte[1024];
+
+  private int arenaUsed;
+
+  /** Open addressing, linear probing: entry id + 1, 0 for an empty slot. At most half full. */
+  private int[] table = new int[2 * INITIAL_ENTRIES];
 
   private int iteration;
-  private List<Entry> seenThis = new ArrayList<>();
-  private List<Entry> seenPrevious = new ArrayList<>();
+  private int touchedThis; // entries marked seen in this iteration, tracked for staleness or not
+  private IntArrayList seenThis = new IntArrayList();
+  private IntArrayList seenPrevious = new IntArrayList();
+  private final IntArrayList disappeared = new IntArrayList();
 
-  /** The entry for the raw series {@code buf[start, end)}, or null. No allocation. */
-  Entry get(byte[] buf, int start, int end) {
-    probe.buf = buf;
-    probe.start = start;
-    probe.end = end;
-    Entry e = entries.get(probe);
-    probe.buf = null;
-    return e;
+  /** The entry for the raw series {@code buf[start, end)}, or {@link #ABSENT}. No allocation. */
+  int get(byte[] buf, int start, int end) {
+    int h = hash(buf, start, end);
+    int mask = table.length - 1;
+    int len = end - start;
+    for (int i = h & mask; ; i = (i + 1) & mask) {
+      int id = table[i] - 1;
+      if (id < 0) {
+        return ABSENT;
+      }
+      if (keyHashes[id] == h
+          && keyLengths[id] == len
+          && Arrays.equals(buf, start, end, arena, keyOffsets[id], keyOffsets[id] + len)) {
+        return id;
+      }
+    }
   }
 
-  /** Adds an entry for {@code buf[start, end)}; {@code labels} null marks a dropped series. */
-  Entry put(byte[] buf, int start, int end, long ref, Labels labels) {
-    Entry e = new Entry(Arrays.copyOfRange(buf, start, end), ref, labels);
-    entries.put(e, e);
-    return e;
+  /**
+   * Adds an entry for {@code buf[start, end)}, which must not be in the cache, with reference 0.
+   * {@code labels} null marks a series dropped by metric relabeling. Returns its id.
+   */
+  int put(byte[] buf, int start, int end, Labels lset) {
+    int len = end - start;
+    if (size == refs.length) {
+      growEntries();
+    }
+    if (arenaUsed + len > arena.length) {
+      arena = Arrays.copyOf(arena, Math.max(arenaUsed + len, arena.length + (arena.length >> 1)));
+    }
+    System.arraycopy(buf, start, arena, arenaUsed, len);
+    int id = size++;
+    refs[id] = 0;
+    labels[id] = lset;
+    lastIterations[id] = -1;
+    keyOffsets[id] = arenaUsed;
+    keyLengths[id] = len;
+    keyHashes[id] = hash(buf, start, end);
+    arenaUsed += len;
+    if (2 * size > table.length) {
+      rebuildTable(table.length * 2);
+    } else {
+      insert(id);
+    }
+    return id;
+  }
+
+  long ref(int id) {
+    return refs[id];
+  }
+
+  void setRef(int id, long ref) {
+    refs[id] = ref;
+  }
+
+  /** The labels to append with; null for a dropped series. */
+  Labels labels(int id) {
+    return labels[id];
+  }
+
+  /** Replaces an entry's labels with an equal instance, the store's own, so it is held once. */
+  void setLabels(int id, Labels lset) {
+    labels[id] = lset;
+  }
+
+  boolean dropped(int id) {
+    return labels[id] == null;
   }
 
   int iteration() {
@@ -112,57 +139,198 @@ final class ScrapeCache {
   }
 
   /**
-   * Marks a series as seen in this scrape for staleness tracking. Returns false if it was already
-   * seen in this scrape (a duplicate series in one exposition).
+   * Marks a series as seen in this scrape, which keeps its entry from eviction (dropped series
+   * too, so metric relabeling is not redone for them), and with {@code trackStaleness} also for
+   * staleness tracking. Returns false if it was already seen in this scrape (a duplicate series in
+   * one exposition).
    */
-  boolean markSeen(Entry e, boolean trackStaleness) {
-    if (e.lastIteration == iteration) {
+  boolean markSeen(int id, boolean trackStaleness) {
+    if (lastIterations[id] == iteration) {
       return false;
     }
-    e.lastIteration = iteration;
+    lastIterations[id] = iteration;
+    touchedThis++;
     if (trackStaleness) {
-      seenThis.add(e);
+      seenThis.add(id);
     }
     return true;
   }
 
-  /** Series seen last scrape but not in this one: they need a stale marker. */
-  List<Entry> disappeared() {
-    List<Entry> gone = new ArrayList<>();
-    for (Entry e : seenPrevious) {
-      if (e.lastIteration != iteration) {
-        gone.add(e);
+  /**
+   * Series seen last scrape but not in this one: they need a stale marker. The list is reused by
+   * the next call.
+   */
+  IntArrayList disappeared() {
+    disappeared.clear();
+    for (int i = 0, n = seenPrevious.size(); i < n; i++) {
+      int id = seenPrevious.getInt(i);
+      if (lastIterations[id] != iteration) {
+        disappeared.add(id);
       }
     }
-    return gone;
+    return disappeared;
   }
 
   /** Every series seen in the previous scrape (a failed scrape makes all of them stale). */
-  List<Entry> seenPrevious() {
+  IntArrayList seenPrevious() {
     return seenPrevious;
   }
 
   /**
    * Ends a scrape. A failed scrape ({@code success} false) counts as empty: nothing is
    * remembered as seen. Entries unseen for a few scrapes are evicted so the cache follows the
-   * target's current series set rather than everything it ever exposed.
+   * target's current series set rather than everything it ever exposed; eviction renumbers the
+   * remaining entries.
    */
   void iterationDone(boolean success) {
+    int touched = touchedThis;
+    touchedThis = 0;
     if (!success) {
       seenThis.clear();
+      touched = 0;
     }
-    List<Entry> t = seenPrevious;
+    IntArrayList t = seenPrevious;
     seenPrevious = seenThis;
     seenThis = t;
     seenThis.clear();
-    if (entries.size() > 2 * seenPrevious.size() + 64) {
-      int keepFrom = iteration - 2;
-      entries.values().removeIf(e -> e.lastIteration < keepFrom);
+    if (size > 2 * touched + 64) {
+      evictUnseenSince(iteration - 2);
     }
     iteration++;
   }
 
   int size() {
-    return entries.size();
+    return size;
+  }
+
+  /**
+   * Heap bytes of this cache: the entry arrays, the arena and the table at their capacity, the
+   * seen lists, headers included (compressed oops). The labels are not counted: they are the
+   * store's.
+   */
+  long ramBytesUsed() {
+    long perEntry = 8L + 4 + 4 + 4 + 4 + 4; // refs, labels, lastIterations, offsets, lengths, hashes
+    return 128
+        + perEntry * refs.length
+        + 6 * 16
+        + align(16 + arena.length)
+        + align(16 + 4L * table.length)
+        + listBytes(seenThis)
+        + listBytes(seenPrevious)
+        + listBytes(disappeared);
+  }
+
+  private static long listBytes(IntArrayList l) {
+    return 24 + align(16 + 4L * l.elements().length);
+  }
+
+  // ---- internals
+
+  /** Drops entries last seen before {@code keepFrom}, packing the rest (ids and arena) in order. */
+  private void evictUnseenSince(int keepFrom) {
+    int[] newIds = new int[size];
+    int kept = 0;
+    int newArenaUsed = 0;
+    for (int id = 0; id < size; id++) {
+      if (lastIterations[id] < keepFrom) {
+        newIds[id] = ABSENT;
+        continue;
+      }
+      newArenaUsed += keyLengths[id];
+      newIds[id] = kept++;
+    }
+    byte[] newArena = new byte[Math.max(1024, newArenaUsed + (newArenaUsed >> 2))];
+    int off = 0;
+    for (int id = 0; id < size; id++) {
+      int to = newIds[id];
+      if (to == ABSENT) {
+        continue;
+      }
+      System.arraycopy(arena, keyOffsets[id], newArena, off, keyLengths[id]);
+      refs[to] = refs[id];
+      labels[to] = labels[id];
+      lastIterations[to] = lastIterations[id];
+      keyOffsets[to] = off;
+      keyLengths[to] = keyLengths[id];
+      keyHashes[to] = keyHashes[id];
+      off += keyLengths[id];
+    }
+    Arrays.fill(labels, kept, size, null);
+    size = kept;
+    arena = newArena;
+    arenaUsed = off;
+    for (int i = 0, n = seenPrevious.size(); i < n; i++) {
+      // Seen in the iteration just ended, so never evicted.
+      seenPrevious.set(i, newIds[seenPrevious.getInt(i)]);
+    }
+    int entries = Math.max(INITIAL_ENTRIES, kept + (kept >> 1));
+    if (entries < refs.length) {
+      resizeEntries(entries);
+    }
+    rebuildTable(tableSizeFor(kept));
+  }
+
+  private void growEntries() {
+    resizeEntries(refs.length + (refs.length >> 1));
+  }
+
+  private void resizeEntries(int n) {
+    refs = Arrays.copyOf(refs, n);
+    labels = Arrays.copyOf(labels, n);
+    lastIterations = Arrays.copyOf(lastIterations, n);
+    keyOffsets = Arrays.copyOf(keyOffsets, n);
+    keyLengths = Arrays.copyOf(keyLengths, n);
+    keyHashes = Arrays.copyOf(keyHashes, n);
+  }
+
+  private static int tableSizeFor(int entries) {
+    int n = 2 * INITIAL_ENTRIES;
+    while (n < 2 * entries) {
+      n <<= 1;
+    }
+    return n;
+  }
+
+  private void rebuildTable(int slots) {
+    table = new int[slots];
+    for (int id = 0; id < size; id++) {
+      insert(id);
+    }
+  }
+
+  private void insert(int id) {
+    int mask = table.length - 1;
+    int i = keyHashes[id] & mask;
+    while (table[i] != 0) {
+      i = (i + 1) & mask;
+    }
+    table[i] = id + 1;
+  }
+
+  /**
+   * A 32-bit hash of {@code b[start, end)}, eight bytes at a time (a multiply-xorshift mix), well
+   * spread in its low bits for the power-of-two table.
+   */
+  static int hash(byte[] b, int start, int end) {
+    long h = 0x9E3779B97F4A7C15L ^ (end - start);
+    int i = start;
+    for (; i + 8 <= end; i += 8) {
+      h = mix(h ^ (long) LONG_LE.get(b, i));
+    }
+    long tail = 0;
+    for (int shift = 0; i < end; i++, shift += 8) {
+      tail |= (b[i] & 0xFFL) << shift;
+    }
+    h = mix(h ^ tail);
+    return (int) (h ^ (h >>> 32));
+  }
+
+  private static long mix(long h) {
+    h *= 0xBF58476D1CE4E5B9L;
+    return h ^ (h >>> 31);
+  }
+
+  private static long align(long n) {
+    return (n + 7) & ~7L;
   }
 }

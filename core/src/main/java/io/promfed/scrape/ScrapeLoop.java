@@ -13,6 +13,7 @@ import io.promfed.storage.Appendable;
 import io.promfed.storage.Appender;
 import io.promfed.storage.MetricMetadata;
 import io.promfed.storage.StorageException;
+import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -77,6 +78,11 @@ public final class ScrapeLoop {
 
   public Target target() {
     return target;
+  }
+
+  /** This loop's cache; for tests. */
+  ScrapeCache cache() {
+    return cache;
   }
 
   /** Counts from appending one body; {@code error} non-null fails the scrape. */
@@ -152,9 +158,9 @@ public final class ScrapeLoop {
         switch (kind) {
           case SERIES -> {
             r.scraped++;
-            ScrapeCache.Entry e = cache.get(buf, p.seriesStart(), p.seriesEnd());
+            int e = cache.get(buf, p.seriesStart(), p.seriesEnd());
             boolean added = false;
-            if (e == null) {
+            if (e == ScrapeCache.ABSENT) {
               Labels lset = mutateSampleLabels(p);
               if (lset != null) {
                 String problem = checkLabels(lset);
@@ -163,10 +169,11 @@ public final class ScrapeLoop {
                   return;
                 }
               }
-              e = cache.put(buf, p.seriesStart(), p.seriesEnd(), 0, lset);
+              e = cache.put(buf, p.seriesStart(), p.seriesEnd(), lset);
               added = true;
             }
-            if (e.dropped()) {
+            if (cache.dropped(e)) {
+              cache.markSeen(e, false); // keeps the drop decision cached
               continue;
             }
             r.postRelabel++;
@@ -185,7 +192,7 @@ public final class ScrapeLoop {
               continue;
             }
             try {
-              e.ref = app.append(e.ref, e.labels, t, p.value());
+              appendCached(app, e, t, p.value());
               stats.samplesAppended.increment();
               if (added) {
                 r.seriesAdded++;
@@ -355,15 +362,33 @@ public final class ScrapeLoop {
     }
   }
 
-  private void appendStaleMarkers(Appender app, List<ScrapeCache.Entry> series, long ts) {
-    for (ScrapeCache.Entry e : series) {
-      if (e.dropped()) {
+  private void appendStaleMarkers(Appender app, IntArrayList series, long ts) {
+    for (int i = 0, n = series.size(); i < n; i++) {
+      int e = series.getInt(i);
+      if (cache.dropped(e)) {
         continue;
       }
       try {
-        e.ref = app.append(e.ref, e.labels, ts, StaleNaN.VALUE);
+        appendCached(app, e, ts, StaleNaN.VALUE);
       } catch (StorageException ex) {
         // A series that already has a newer sample needs no marker; nothing is lost.
+      }
+    }
+  }
+
+  /**
+   * Appends to the series of cache entry {@code e} and remembers its reference. When the reference
+   * is new (a new series, or one the store had dropped and created again) the entry swaps its
+   * labels for the store's instance, so the cache holds no second copy of them.
+   */
+  private void appendCached(Appender app, int e, long t, double v) throws StorageException {
+    long ref = cache.ref(e);
+    long newRef = app.append(ref, cache.labels(e), t, v);
+    if (newRef != ref) {
+      cache.setRef(e, newRef);
+      Labels stored = app.labelsOf(newRef);
+      if (stored != null) {
+        cache.setLabels(e, stored);
       }
     }
   }

@@ -22,6 +22,15 @@ public interface Appender {
   long append(long ref, Labels labels, long timestampMs, double value) throws StorageException;
 
   /**
+   * The labels the store keeps for series {@code ref}, or null when it does not know {@code ref} or
+   * keeps no labels of its own. A caller that caches references per series (the scrape cache) holds
+   * this instance instead of its own equal copy, so a series' labels are in memory once.
+   */
+  default Labels labelsOf(long ref) {
+    return null;
+  }
+
+  /**
    * Records HELP/TYPE/UNIT for a metric family (as named in the exposition); kept by the store so
    * that federation and {@code /api/v1/metadata} can serve it. Applied on commit.
    */

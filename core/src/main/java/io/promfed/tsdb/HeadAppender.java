@@ -92,6 +92,12 @@ final class HeadAppender implements Appender {
     return s.ref;
   }
 
+  /** The series' interned labels, shared with the head (see {@link Head#labelsOf(long)}). */
+  @Override
+  public Labels labelsOf(long ref) {
+    return head.labelsOf(ref);
+  }
+
   @Override
   public void updateMetadata(String metricFamilyName, MetricMetadata md) {
     if (metadata == null) {

@@ -124,6 +124,22 @@ class ScrapeLoopTest {
   }
 
   @Test
+  void cacheHoldsTheHeadsLabelsInsteadOfItsOwnCopy() {
+    server.body("a_total 3\nb{x=\"1\"} 2.5\n");
+    ScrapeLoop l = loop();
+    l.scrapeAndReport(T0);
+    ScrapeCache cache = l.cache();
+    byte[] raw = "b{x=\"1\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int e = cache.get(raw, 0, raw.length);
+    assertThat(e).isNotEqualTo(ScrapeCache.ABSENT);
+    try (Querier q = head.querier(Long.MIN_VALUE, Long.MAX_VALUE)) {
+      SeriesSet ss = q.select(false, Matcher.equal("__name__", "b"));
+      assertThat(ss.next()).isTrue();
+      assertThat(cache.labels(e)).isEqualTo(ss.at().labels()).isSameAs(ss.at().labels());
+    }
+  }
+
+  @Test
   void disappearedSeriesGetsStaleMarkerButTimestampedOneDoesNot() {
     server.body("a 1\nb 2\nc 3 " + (T0 - 1000) + "\n");
     ScrapeLoop l = loop();
