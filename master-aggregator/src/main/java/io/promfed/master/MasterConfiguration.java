@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -34,7 +35,7 @@ import org.springframework.context.annotation.Configuration;
  * Each bean is one constructor.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(MasterProperties.class)
+@EnableConfigurationProperties({MasterProperties.class, LeafDiscoveryProperties.class})
 class MasterConfiguration {
 
   @Bean
@@ -72,10 +73,21 @@ class MasterConfiguration {
     return new ScrapeManager(head, scrapeTicker, scrapeWorkers, scrapeStats, clock::millis, 0);
   }
 
+  /** Leaves listed by Spring Cloud's DiscoveryClient, when {@code master.leaves.service-id} is set. */
+  @Bean
+  LeafDiscovery leafDiscovery(
+      DiscoveryClient discoveryClient,
+      LeafDiscoveryProperties props,
+      ScheduledExecutorService scrapeTicker) {
+    return new LeafDiscovery(discoveryClient, props, scrapeTicker);
+  }
+
   @Bean
   DiscoveryManager discoveryManager(
-      ScrapeManager scrapeManager, DiscoveryManager.KubernetesDiscovererFactory kubernetes) {
-    return new DiscoveryManager(scrapeManager::updateTargets, kubernetes);
+      ScrapeManager scrapeManager,
+      DiscoveryManager.KubernetesDiscovererFactory kubernetes,
+      LeafDiscovery leafDiscovery) {
+    return new DiscoveryManager(scrapeManager::updateTargets, kubernetes, leafDiscovery);
   }
 
   @Bean
