@@ -1,6 +1,7 @@
 package io.promfed.discovery.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -19,6 +20,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -183,10 +185,7 @@ class ManifestsTest {
       Map<String, String> matchLabels =
           w.doc().object() instanceof StatefulSet s
               ? s.getSpec().getSelector().getMatchLabels()
-              : ((io.fabric8.kubernetes.api.model.apps.Deployment) w.doc().object())
-                  .getSpec()
-                  .getSelector()
-                  .getMatchLabels();
+              : ((Deployment) w.doc().object()).getSpec().getSelector().getMatchLabels();
       assertThat(w.template().getMetadata().getLabels())
           .as("pod template labels of %s %s against its selector", w.kind(), w.name())
           .containsAllEntriesOf(matchLabels);
@@ -334,8 +333,7 @@ class ManifestsTest {
     assertThat(binding.getRoleRef().getName()).isEqualTo("promfed-leaf-agent");
     assertThat(binding.getSubjects())
         .extracting(Subject::getKind, Subject::getName, Subject::getNamespace)
-        .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("ServiceAccount", "leaf-agent", NAMESPACE));
+        .containsExactly(tuple("ServiceAccount", "leaf-agent", NAMESPACE));
     assertThat(k8s.workload("leaf-agent").template().getSpec().getServiceAccountName())
         .isEqualTo("leaf-agent");
   }
@@ -485,7 +483,7 @@ class ManifestsTest {
   @Test
   void theDemoServerIsTheSeedsGolangServer() {
     Workload demo = k8s.workload("demo-server");
-    var dep = (io.fabric8.kubernetes.api.model.apps.Deployment) demo.doc().object();
+    var dep = (Deployment) demo.doc().object();
     assertThat(dep.getSpec().getReplicas()).isEqualTo(2);
     assertThat(demo.template().getMetadata().getLabels())
         .containsEntry("app", "golang-server")
@@ -495,12 +493,10 @@ class ManifestsTest {
     assertThat(svc.getSpec().getType()).isEqualTo("NodePort");
     assertThat(svc.getSpec().getPorts())
         .extracting(ServicePort::getName, ServicePort::getPort)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("service-web", 8080));
+        .containsExactly(tuple("service-web", 8080));
     assertThat(demo.container().getEnv())
         .extracting(EnvVar::getName, EnvVar::getValue)
-        .contains(
-            org.assertj.core.groups.Tuple.tuple(
-                "DEMO_ACCESS_LOG_PATH", "/var/log/demo/access_log"));
+        .contains(tuple("DEMO_ACCESS_LOG_PATH", "/var/log/demo/access_log"));
   }
 
   @Test

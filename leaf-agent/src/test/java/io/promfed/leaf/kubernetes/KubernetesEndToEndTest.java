@@ -13,13 +13,17 @@ import io.fabric8.kubernetes.api.model.EndpointSubsetBuilder;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.EndpointsBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -361,10 +365,7 @@ class KubernetesEndToEndTest {
     monitor.setApiVersion("monitoring.coreos.com/v1");
     monitor.setKind("ServiceMonitor");
     monitor.setMetadata(
-        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-            .withName("team-a-monitor")
-            .withNamespace("team-a")
-            .build());
+        new ObjectMetaBuilder().withName("team-a-monitor").withNamespace("team-a").build());
     monitor.setAdditionalProperty(
         "spec",
         Map.of(
@@ -599,20 +600,14 @@ class KubernetesEndToEndTest {
     CLUSTER.resource(eps).createOr(NonDeletingOperation::update);
   }
 
-  static io.fabric8.kubernetes.client.dsl.MixedOperation<
+  static NonNamespaceOperation<
           GenericKubernetesResource,
-          io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
-          io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>>
-      serviceMonitorsOp() {
-    return CLUSTER.genericKubernetesResources(FaultyApiServer.SERVICE_MONITORS);
-  }
-
-  static io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
-          GenericKubernetesResource,
-          io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
-          io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>>
+          GenericKubernetesResourceList,
+          Resource<GenericKubernetesResource>>
       serviceMonitors(String namespace) {
-    return serviceMonitorsOp().inNamespace(namespace);
+    return CLUSTER
+        .genericKubernetesResources(FaultyApiServer.SERVICE_MONITORS)
+        .inNamespace(namespace);
   }
 
   @SuppressWarnings("unchecked")
