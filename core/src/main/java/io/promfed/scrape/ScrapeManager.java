@@ -19,9 +19,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
 /**
- * Owns one {@link ScrapePool} per job (Prometheus's {@code scrape.Manager}): applies config
- * reloads and routes discovery updates to the pools. A job whose config did not change keeps its
- * pool, loops and caches across a reload. Thread-safe.
+ * Owns one {@link ScrapePool} per job (Prometheus's {@code scrape.Manager}): applies config reloads
+ * and routes discovery updates to the pools. A job whose config did not change keeps its pool,
+ * loops and caches across a reload. Thread-safe.
  */
 public final class ScrapeManager {
 
@@ -72,6 +72,7 @@ public final class ScrapeManager {
     for (ScrapeConfig sc : config.scrapeConfigs()) {
       wanted.put(sc.jobName(), sc);
     }
+    Map<String, ScrapePool> replaced = new LinkedHashMap<>();
     for (String job : new ArrayList<>(pools.keySet())) {
       ScrapePool pool = pools.get(job);
       ScrapeConfig next = wanted.get(job);
@@ -79,10 +80,7 @@ public final class ScrapeManager {
         pools.remove(job).stop(true);
         lastGroups.remove(job);
       } else if (!next.equals(pool.config())) {
-        // The new loops write no stale markers for the old ones' series: the same targets are
-        // scraped again right away.
-        pool.stop(false);
-        pools.remove(job);
+        replaced.put(job, pools.remove(job));
       }
     }
     for (ScrapeConfig sc : wanted.values()) {
@@ -103,6 +101,13 @@ public final class ScrapeManager {
         List<TargetGroup> groups = lastGroups.get(sc.jobName());
         if (groups != null) {
           pool.sync(groups);
+        }
+        ScrapePool old = replaced.get(sc.jobName());
+        if (old != null) {
+          // Prometheus reloads the pool and then re-syncs the last target groups under the new
+          // config: targets that survive are scraped on by new loops, the others (relabeling or
+          // selectors changed) end with stale markers.
+          old.handOver(pool);
         }
       }
     }
