@@ -45,6 +45,9 @@ final class HeadAppender implements Appender {
     boolean pinned = false;
     while (true) {
       if (s == null) {
+        if (labels == null) {
+          throw StorageException.UNKNOWN_SERIES_REF;
+        }
         s = head.getOrCreateAndPin(labels);
         pinned = true;
       }
