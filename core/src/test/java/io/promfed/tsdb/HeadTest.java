@@ -90,6 +90,17 @@ class HeadTest {
   }
 
   @Test
+  void unknownRefWithoutLabelsIsRefusedSoTheCallerCanRetryWithLabels() throws Exception {
+    Appender app = head.appender();
+    assertThatThrownBy(() -> app.append(999_999, null, T0, 1))
+        .isSameAs(StorageException.UNKNOWN_SERIES_REF);
+    long ref = app.append(999_999, UP, T0, 1); // the transaction is still usable
+    app.commit();
+    assertThat(ref).isPositive();
+    assertThat(readAll(head).get(UP)).containsExactly(S.of(T0, 1));
+  }
+
+  @Test
   void nothingIsVisibleBeforeCommitAndRollbackDiscards() throws Exception {
     Appender app = head.appender();
     app.append(0, UP, T0, 1);

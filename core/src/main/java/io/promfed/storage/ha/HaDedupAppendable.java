@@ -202,10 +202,14 @@ public final class HaDedupAppendable implements Appendable, MeterBinder {
         }
         return HaSeriesRef.of(0, out);
       }
-      HaTracker.Replica r = tracker.replica(clusterName, replicaName, clockMs.getAsLong());
-      if (r == null) {
-        tooManyClusters++;
-        return 0; // not cached: the cluster may fit later
+      HaTracker.Replica r = last == null ? null : last.replica;
+      if (r == null || !r.name.equals(replicaName) || !r.cluster.name.equals(clusterName)) {
+        // A scrape's new series nearly all come from one replica: ask the tracker once.
+        r = tracker.replica(clusterName, replicaName, clockMs.getAsLong());
+        if (r == null) {
+          tooManyClusters++;
+          return 0; // not cached: the cluster may fit later
+        }
       }
       return appendReplica(txnFor(r), 0, labels, timestampMs, value);
     }

@@ -81,6 +81,7 @@ class LargeLeafFederationBenchmarkIT {
           .connectTimeout(Duration.ofSeconds(10))
           .build();
   final StringBuilder report = new StringBuilder();
+  long lastWrittenMs;
 
   @Test
   void federatesAMillionSeriesInConstantMemory(@TempDir Path dir) throws Exception {
@@ -101,16 +102,16 @@ class LargeLeafFederationBenchmarkIT {
               .filter(p -> p.getType() == MemoryType.HEAP)
               .toList();
 
-      long now = System.currentTimeMillis();
-      long t0 = now - 60_000;
+      line("Load average at start (1, 5, 15 min): %s", loadAverage());
       long loadStart = System.nanoTime();
-      write(base, t0, 0);
+      write(base, 0);
       long loadMs = (System.nanoTime() - loadStart) / 1_000_000;
       line("%,d series (%d metric names × %,d series) remote-written to the leaf in %,d ms; leaf -Xmx%s",
           SERIES, NAMES, SERIES / NAMES, loadMs, LEAF_HEAP);
 
-      leafSide(base, memory, pools);
-      masterSide(base, t0);
+      leafSide(base, memory, pools, mbeans);
+      masterSide(base);
+      line("Load average at end (1, 5, 15 min): %s", loadAverage());
     } finally {
       leaf.destroy();
       leaf.waitFor(20, TimeUnit.SECONDS);
@@ -122,7 +123,13 @@ class LargeLeafFederationBenchmarkIT {
 
   // ---- leaf: memory while serving /federate
 
-  void leafSide(String base, MemoryMXBean memory, List<MemoryPoolMXBean> pools) throws Exception {
+  void leafSide(
+      String base, MemoryMXBean memory, List<MemoryPoolMXBean> pools, MBeanServerConnection mbeans)
+      throws Exception {
+    com.sun.management.ThreadMXBean leafThreads =
+        ManagementFactory.newPlatformMXBeanProxy(
+            mbeans, ManagementFactory.THREAD_MXBEAN_NAME, com.sun.management.ThreadMXBean.class);
+    federate(base, new long[1], new long[1]); // warm-up: Tomcat threads, JIT
     memory.gc();
     long liveBefore = memory.getHeapMemoryUsage().getUsed();
     pools.forEach(MemoryPoolMXBean::resetPeakUsage);
@@ -141,6 +148,7 @@ class LargeLeafFederationBenchmarkIT {
               }
             });
     sampler.start();
+    long leafAllocBefore = allThreadsAllocated(leafThreads);
     int requests = 5;
     long[] wire = new long[1];
     long[] plain = new long[1];
@@ -150,6 +158,7 @@ class LargeLeafFederationBenchmarkIT {
       federate(base, wire, plain);
       ms[i] = (System.nanoTime() - start) / 1_000_000;
     }
+    long leafAlloc = allThreadsAllocated(leafThreads) - leafAllocBefore;
     stop.set(true);
     sampler.join();
     StringBuilder peaks = new StringBuilder();
@@ -171,6 +180,8 @@ class LargeLeafFederationBenchmarkIT {
     line("- during the requests: heap used peak %s (polled every 10 ms: %s); old gen peak %s, i.e. %s above the live heap",
         mb(sumPeaks(pools)), mb(maxUsed.get()), mb(oldPeak), mb(oldPeak - liveBefore));
     line("- pool peaks: %s", peaks.substring(0, peaks.length() - 2));
+    line("- allocated by the leaf (all threads, JMX sampler included): %.0f bytes per federated series",
+        (double) leafAlloc / requests / SERIES);
   }
 
   static long sumPeaks(List<MemoryPoolMXBean> pools) {
@@ -213,7 +224,7 @@ class LargeLeafFederationBenchmarkIT {
 
   // ---- master: core's scrape loop on that /federate
 
-  void masterSide(String base, long t0) throws Exception {
+  void masterSide(String base) throws Exception {
     long[] clock = {System.currentTimeMillis()};
     Head head = new Head(() -> clock[0], Duration.ofDays(1));
     RecordingTicker ticker = new RecordingTicker();
@@ -246,9 +257,9 @@ class LargeLeafFederationBenchmarkIT {
     line("Master (this JVM), core's ScrapeManager → ScrapeLoop → Head, honor_labels, gzip, scrape_timeout 1m:");
     line("| scrape | new series | duration s | vs 10s timeout | samples appended | scraping thread B/sample | all threads B/sample |");
     line("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < 4; round++) {
       if (round > 0) {
-        write(base, t0, round); // the leaf's next round of samples, same series
+        write(base, round); // the leaf's next round of samples, same series
       }
       clock[0] = System.currentTimeMillis();
       long appendedBefore = head.samplesAppended();
@@ -347,12 +358,16 @@ class LargeLeafFederationBenchmarkIT {
     throw new AssertionError("leaf not ready at " + base);
   }
 
-  /** Round {@code round} of samples for every series, 15 s apart, 10,000 series a request. */
-  void write(String base, long t0, int round) throws Exception {
+  /**
+   * Round {@code round} of samples for every series, 10,000 series a request, stamped a little
+   * before now so that /federate's 5m lookback sees it however long the previous steps took.
+   */
+  void write(String base, int round) throws Exception {
     WriteRequestEncoder enc = new WriteRequestEncoder();
     SnappyBlock snappy = new SnappyBlock();
     int perName = SERIES / NAMES;
-    long t = t0 + round * 15_000L;
+    long t = Math.max(System.currentTimeMillis() - 5_000, lastWrittenMs + 1_000);
+    lastWrittenMs = t;
     for (int i = 0; i < SERIES; i++) {
       int name = i / perName;
       int j = i % perName;
@@ -390,6 +405,15 @@ class LargeLeafFederationBenchmarkIT {
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
+    }
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + ", " + f[1] + ", " + f[2] + " on " + Runtime.getRuntime().availableProcessors() + " cores";
+    } catch (IOException e) {
+      return "unknown";
     }
   }
 
