@@ -148,6 +148,12 @@ class LargeLeafFederationBenchmarkIT {
               }
             });
     sampler.start();
+    com.sun.management.OperatingSystemMXBean leafOs =
+        ManagementFactory.newPlatformMXBeanProxy(
+            mbeans,
+            ManagementFactory.OPERATING_SYSTEM_MXBEAN_NAME,
+            com.sun.management.OperatingSystemMXBean.class);
+    long leafCpuBefore = leafOs.getProcessCpuTime();
     long leafAllocBefore = allThreadsAllocated(leafThreads);
     int requests = 5;
     long[] wire = new long[1];
@@ -159,6 +165,7 @@ class LargeLeafFederationBenchmarkIT {
       ms[i] = (System.nanoTime() - start) / 1_000_000;
     }
     long leafAlloc = allThreadsAllocated(leafThreads) - leafAllocBefore;
+    long leafCpuNanos = leafOs.getProcessCpuTime() - leafCpuBefore;
     stop.set(true);
     sampler.join();
     StringBuilder peaks = new StringBuilder();
@@ -175,7 +182,8 @@ class LargeLeafFederationBenchmarkIT {
     line("");
     line("Leaf, %d × GET /federate?match[]=%s with Accept-Encoding: gzip:", requests, MATCH);
     line("- body: %s uncompressed, %s gzip, %,d series per request", mb(plain[0] / requests), mb(wire[0] / requests), SERIES);
-    line("- request time ms: %s", java.util.Arrays.toString(ms));
+    line("- request time ms: %s; leaf process CPU %.2f s per request (GC, JIT and the JMX poller included)",
+        java.util.Arrays.toString(ms), leafCpuNanos / 1e9 / requests);
     line("- live heap after full GC: before %s, after %s", mb(liveBefore), mb(liveAfter));
     line("- during the requests: heap used peak %s (polled every 10 ms: %s); old gen peak %s, i.e. %s above the live heap",
         mb(sumPeaks(pools)), mb(maxUsed.get()), mb(oldPeak), mb(oldPeak - liveBefore));
@@ -255,25 +263,27 @@ class LargeLeafFederationBenchmarkIT {
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     line("");
     line("Master (this JVM), core's ScrapeManager → ScrapeLoop → Head, honor_labels, gzip, scrape_timeout 1m:");
-    line("| scrape | new series | duration s | vs 10s timeout | samples appended | scraping thread B/sample | all threads B/sample |");
-    line("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    line("| scrape | new series | duration s | vs 10s timeout | scraping thread CPU s | samples appended | scraping thread B/sample | all threads B/sample |");
+    line("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (int round = 0; round < 4; round++) {
       if (round > 0) {
         write(base, round); // the leaf's next round of samples, same series
       }
       clock[0] = System.currentTimeMillis();
       long appendedBefore = head.samplesAppended();
+      long cpu = threads.getCurrentThreadCpuTime();
       long mine = threads.getCurrentThreadAllocatedBytes();
       long all = allThreadsAllocated(threads);
       ticker.scheduled.get(0).run();
       long mineAlloc = threads.getCurrentThreadAllocatedBytes() - mine;
+      double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpu) / 1e9;
       long allAlloc = allThreadsAllocated(threads) - all;
       long appended = head.samplesAppended() - appendedBefore;
       assertThat(target.lastError()).isEmpty();
       assertThat(target.health()).isEqualTo(Target.Health.UP);
       double seconds = target.lastScrapeDurationSeconds();
-      line("| %d | %s | %.2f | %.0f %% | %,d | %.1f | %.1f |",
-          round + 1, round == 0 ? "yes" : "no", seconds, 100 * seconds / 10, appended,
+      line("| %d | %s | %.2f | %.0f %% | %.2f | %,d | %.1f | %.1f |",
+          round + 1, round == 0 ? "yes" : "no", seconds, 100 * seconds / 10, cpuSeconds, appended,
           (double) mineAlloc / SERIES, (double) allAlloc / SERIES);
     }
     assertThat(head.numSeries()).isGreaterThanOrEqualTo(SERIES);
