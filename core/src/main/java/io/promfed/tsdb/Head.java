@@ -266,7 +266,8 @@ public final class Head implements Appendable, Queryable {
     return series.getByRef(ref);
   }
 
-  Labels labelsOf(long ref) {
+  /** The labels of the series with this reference, or null when there is none (any more). */
+  public Labels labelsOf(long ref) {
     MemSeries s = series.getByRef(ref);
     return s == null ? null : s.labels;
   }

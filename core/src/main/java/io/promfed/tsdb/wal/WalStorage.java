@@ -6,11 +6,11 @@ import io.promfed.storage.Appendable;
 import io.promfed.storage.Appender;
 import io.promfed.storage.MetricMetadata;
 import io.promfed.storage.Querier;
-import io.promfed.storage.Queryable;
 import io.promfed.storage.Series;
 import io.promfed.storage.SeriesCursor;
 import io.promfed.storage.SeriesSet;
 import io.promfed.storage.StorageException;
+import io.promfed.tsdb.Head;
 import io.promfed.tsdb.chunkenc.XorAppender;
 import io.promfed.tsdb.chunkenc.XorChunk;
 import io.promfed.tsdb.chunkenc.XorCursor;
@@ -58,8 +58,7 @@ public final class WalStorage implements Appendable, AutoCloseable {
   /** Marks a checkpoint's own series references, so they never collide with the head's. */
   private static final long CHECKPOINT_REF_BIT = 1L << 62;
 
-  private final Appendable head;
-  private final Queryable headReader;
+  private final Head head;
   private final Path dir;
   private final Wal wal;
   /** Head series references whose labels are in the log since the last checkpoint. */
@@ -72,9 +71,8 @@ public final class WalStorage implements Appendable, AutoCloseable {
   private volatile long checkpointSamples;
   private ScheduledFuture<?> checkpoints;
 
-  private WalStorage(Appendable head, Queryable headReader, Path dir, Wal wal) {
+  private WalStorage(Head head, Path dir, Wal wal) {
     this.head = head;
-    this.headReader = headReader;
     this.dir = dir;
     this.wal = wal;
   }
@@ -83,13 +81,11 @@ public final class WalStorage implements Appendable, AutoCloseable {
    * Opens {@code dir} ({@code <storage.path>/wal} and its checkpoints), replaying its content into
    * {@code head} (normally a {@code Head}, given as both its append and read side).
    */
-  public static <H extends Appendable & Queryable> WalStorage open(Path dir, H head)
-      throws IOException {
+  public static WalStorage open(Path dir, Head head) throws IOException {
     return open(dir, head, Wal.DEFAULT_SEGMENT_BYTES);
   }
 
-  static <H extends Appendable & Queryable> WalStorage open(Path dir, H head, long segmentBytes)
-      throws IOException {
+  static WalStorage open(Path dir, Head head, long segmentBytes) throws IOException {
     Files.createDirectories(dir);
     Replayer replayer = new Replayer(head);
     long t0 = System.nanoTime();
@@ -110,7 +106,7 @@ public final class WalStorage implements Appendable, AutoCloseable {
     }
     Wal wal = Wal.open(walDir, segmentBytes, replayer::accept);
     replayer.commit();
-    WalStorage storage = new WalStorage(head, head, dir, wal);
+    WalStorage storage = new WalStorage(head, dir, wal);
     storage.samplesReplayed.add(replayer.samples);
     LOG.log(
         System.Logger.Level.INFO,
@@ -158,7 +154,7 @@ public final class WalStorage implements Appendable, AutoCloseable {
     long samples = 0;
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
-        Querier q = headReader.querier(mintMs, Long.MAX_VALUE)) {
+        Querier q = head.querier(mintMs, Long.MAX_VALUE)) {
       RecordWriter w = new RecordWriter(new DataOutputStream(out));
       for (Map.Entry<String, List<MetricMetadata>> e : q.metadata(null).entrySet()) {
         for (MetricMetadata m : e.getValue()) {
@@ -328,10 +324,12 @@ public final class WalStorage implements Appendable, AutoCloseable {
           for (int i = 0; i < sampleCount; i++) {
             long r = sampleRefs.getLong(i);
             if (!logged.contains(r) && fresh.add(r)) {
+              // A ref-only append (the Appender contract allows it) names no labels: the head has them.
+              Labels l = sampleLabels.get(i) != null ? sampleLabels.get(i) : head.labelsOf(r);
               if (series == null) {
                 series = new RecordCodec.Encoder(1024).type(RecordCodec.SERIES);
               }
-              series.series(r, sampleLabels.get(i));
+              series.series(r, l);
             }
           }
           if (series != null) {

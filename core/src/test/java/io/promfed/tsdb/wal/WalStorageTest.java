@@ -132,12 +132,17 @@ class WalStorageTest {
     assertThat(s.checkpointSamples()).isEqualTo(20 * 30);
     write(s, 20, T0 + 30 * 15_000L, 3); // after the checkpoint, cached head refs again
     Appender app = s.appender();
-    app.append(0, Labels.of("__name__", "m", "k", "0"), T0 + 33 * 15_000L, StaleNaN.VALUE);
+    long ref = app.append(0, Labels.of("__name__", "m", "k", "0"), T0 + 33 * 15_000L, StaleNaN.VALUE);
+    app.commit();
+    s.checkpoint(Long.MIN_VALUE);
+    // A ref-only append (no labels), the first mention of the series since the checkpoint.
+    app = s.appender();
+    app.append(ref, null, T0 + 34 * 15_000L, 7);
     app.commit();
 
     Head second = head();
     WalStorage.open(dir, second);
-    assertThat(dump(second)).hasSize(20 * 33 + 1).isEqualTo(dump(first));
+    assertThat(dump(second)).hasSize(20 * 33 + 2).isEqualTo(dump(first));
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint.")))
           .hasSize(1);
