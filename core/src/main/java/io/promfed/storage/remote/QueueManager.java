@@ -3,6 +3,7 @@ package io.promfed.storage.remote;
 import io.promfed.config.QueueConfig;
 import io.promfed.config.RemoteWriteConfig;
 import io.promfed.model.labels.Labels;
+import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.model.relabel.RelabelConfig;
 import io.promfed.model.relabel.Relabeler;
 import java.net.http.HttpClient;
@@ -25,7 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * (prometheus/prometheus storage/remote/queue_manager.go), fed from commits instead of a WAL.
  *
  * <p><b>Flow.</b> {@link #append} (called by {@link RemoteWriteAppendable} after a local commit)
- * applies {@code write_relabel_configs} once per distinct series (cached), then puts each sample in
+ * adds the external labels a series lacks and then applies {@code write_relabel_configs}, in that
+ * order as queue_manager.go {@code StoreSeries} does, once per distinct series (cached); it then
+ * puts each sample in
  * the bounded queue of the shard its series hashes to. Each shard thread takes up to {@code
  * max_samples_per_send} samples (or fewer once {@code batch_send_deadline} has passed since its
  * last send), groups them by series into one {@code WriteRequest}, Snappy-compresses it and POSTs
@@ -38,12 +41,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * doubling up to {@code max_backoff}; a {@code Retry-After} delay replaces the backoff for that
  * wait and the next backoff is twice the delay, capped. Other statuses (4xx) drop the batch,
  * counted as {@link #samplesFailed()}. With {@code sample_age_limit} set, samples older than it are
- * removed before each attempt, counted as {@link #samplesDropped()}.
+ * removed before each attempt, counted as {@link #samplesDropped(DropReason)} {@code too_old}.
  *
  * <p><b>Never blocks the commit path.</b> Prometheus can block because it re-reads its WAL; we have
  * no WAL, so {@link #append} only takes a shard lock for an array copy. When a shard's queue (of
  * {@code capacity} samples) is full, the <em>oldest</em> queued sample is dropped to make room and
- * counted in {@link #samplesDropped()}: after an outage the receiver gets the most recent data
+ * counted as {@link DropReason#QUEUE_FULL}: after an outage the receiver gets the most recent data
  * instead of a stale prefix, and the in-flight batch, already older, is still retried. Samples
  * appended after {@link #stop} are dropped and counted too.
  *
@@ -80,6 +83,33 @@ public final class QueueManager implements AutoCloseable {
     void sleep(Duration duration) throws InterruptedException;
   }
 
+  /**
+   * Why samples were dropped unsent: the {@code reason} label of {@code samples_dropped_total}, a
+   * fixed set (Prometheus uses {@code too_old} and {@code dropped_series}; the others exist because
+   * we drop where Prometheus would block its WAL reader).
+   */
+  public enum DropReason {
+    /** {@code write_relabel_configs} dropped the series. */
+    DROPPED_SERIES("dropped_series"),
+    /** Older than {@code sample_age_limit} when (re)sent. */
+    TOO_OLD("too_old"),
+    /** The shard's queue held {@code capacity} samples; the oldest made room. */
+    QUEUE_FULL("queue_full"),
+    /** Appended after the queue began to stop, or failed to enqueue (logged). */
+    SHUTDOWN("shutdown");
+
+    private final String label;
+
+    DropReason(String label) {
+      this.label = label;
+    }
+
+    /** The metric label value. */
+    public String label() {
+      return label;
+    }
+  }
+
   private enum State {
     NEW,
     RUNNING,
@@ -88,6 +118,7 @@ public final class QueueManager implements AutoCloseable {
 
   private final String name;
   private final RemoteWriteConfig config;
+  private final Labels externalLabels;
   private final QueueConfig queueConfig;
   private final List<RelabelConfig> relabelConfigs;
   private final RemoteWriteClient client;
@@ -111,21 +142,24 @@ public final class QueueManager implements AutoCloseable {
   private final LongAdder samplesSent = new LongAdder();
   private final LongAdder samplesFailed = new LongAdder();
   private final LongAdder samplesRetried = new LongAdder();
-  private final LongAdder samplesDropped = new LongAdder();
-  private final LongAdder samplesDroppedByRelabeling = new LongAdder();
+  private final LongAdder[] samplesDropped = new LongAdder[DropReason.values().length];
   private final LongAdder requestsSent = new LongAdder();
+  private final LongAdder bytesSent = new LongAdder();
   private final AtomicLong pending = new AtomicLong();
+  private final AtomicLong highestSentTimestampMs = new AtomicLong();
   private volatile String lastError = "";
 
   /**
    * A queue with a default {@link HttpClient}, the system clock, real sleeps and daemon threads.
    *
    * @param name names the shard threads (Prometheus's {@code remote_name}, or a hash of the URL)
+   * @param externalLabels {@code global.external_labels}, added to every series that lacks them
    */
-  public QueueManager(String name, RemoteWriteConfig config) {
+  public QueueManager(String name, RemoteWriteConfig config, Labels externalLabels) {
     this(
         name,
         config,
+        externalLabels,
         defaultHttpClient(config),
         Clock.systemUTC(),
         Sleeper.THREAD_SLEEP,
@@ -135,6 +169,8 @@ public final class QueueManager implements AutoCloseable {
   /**
    * @param name names the queue in threads and logs
    * @param config the {@code remote_write} entry: URL, credentials, timeout, relabeling, queue
+   * @param externalLabels {@code global.external_labels}, added to every series that lacks them
+   *     before {@code write_relabel_configs} run
    * @param http the client that sends; its own timeouts and TLS settings apply, plus {@code
    *     remote_timeout} per request
    * @param clock wall time for {@code sample_age_limit} and {@code Retry-After} dates
@@ -144,12 +180,17 @@ public final class QueueManager implements AutoCloseable {
   public QueueManager(
       String name,
       RemoteWriteConfig config,
+      Labels externalLabels,
       HttpClient http,
       Clock clock,
       Sleeper sleeper,
       ThreadFactory threadFactory) {
     this.name = Objects.requireNonNull(name, "name");
     this.config = Objects.requireNonNull(config, "config");
+    this.externalLabels = Objects.requireNonNull(externalLabels, "externalLabels");
+    for (int i = 0; i < samplesDropped.length; i++) {
+      samplesDropped[i] = new LongAdder();
+    }
     this.queueConfig = config.queueConfig();
     this.relabelConfigs = config.writeRelabelConfigs();
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -165,8 +206,16 @@ public final class QueueManager implements AutoCloseable {
     }
   }
 
-  private static HttpClient defaultHttpClient(RemoteWriteConfig config) {
-    HttpClient.Builder b = HttpClient.newBuilder();
+  /**
+   * HTTP/1.1 ({@code enable_http2: false} is remote write's default, and only the default is
+   * accepted), redirects followed ({@code follow_redirects: true}), connect timeout bounded by
+   * {@code remote_timeout}.
+   */
+  static HttpClient defaultHttpClient(RemoteWriteConfig config) {
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NORMAL);
     if (RemoteWriteClient.isPositive(config.remoteTimeout())) {
       b.connectTimeout(config.remoteTimeout());
     }
@@ -218,14 +267,14 @@ public final class QueueManager implements AutoCloseable {
     }
     samplesIn.add(count);
     if (state == State.STOPPED) {
-      samplesDropped.add(count);
+      drop(DropReason.SHUTDOWN, count);
       return;
     }
     try {
       enqueue(labels, timestampsMs, valueBits, count);
     } catch (RuntimeException e) {
       // A relabel rule or a bug must not fail the scrape that committed: count and report.
-      samplesDropped.add(count);
+      drop(DropReason.SHUTDOWN, count);
       lastError = "enqueue failed: " + e;
       LOG.log(System.Logger.Level.ERROR, "remote write queue " + name + ": enqueue failed", e);
     }
@@ -245,7 +294,7 @@ public final class QueueManager implements AutoCloseable {
       }
     }
     if (dropped > 0) {
-      samplesDroppedByRelabeling.add(dropped);
+      drop(DropReason.DROPPED_SERIES, dropped);
     }
     if (shards.length == 1) {
       shards[0].enqueue(resolved, null, 0, count, timestampsMs, valueBits);
@@ -278,7 +327,7 @@ public final class QueueManager implements AutoCloseable {
     }
     s = previousSeriesCache.get(labels);
     if (s == null) {
-      Labels out = Relabeler.process(labels, relabelConfigs);
+      Labels out = Relabeler.process(withExternalLabels(labels), relabelConfigs);
       // queue_manager.go StoreSeries: a series relabeled to nothing is dropped.
       s = out == null || out.isEmpty() ? DROPPED : new RemoteSeries(out, shardOf(out));
     }
@@ -304,6 +353,30 @@ public final class QueueManager implements AutoCloseable {
         seriesCache = new ConcurrentHashMap<>();
       }
     }
+  }
+
+  /**
+   * queue_manager.go {@code processExternalLabels}: each external label whose name the series does
+   * not have is added; the series' own value wins.
+   */
+  private Labels withExternalLabels(Labels labels) {
+    if (externalLabels.isEmpty()) {
+      return labels;
+    }
+    LabelsBuilder b = null;
+    for (int i = 0; i < externalLabels.size(); i++) {
+      if (!labels.has(externalLabels.name(i))) {
+        if (b == null) {
+          b = new LabelsBuilder(labels);
+        }
+        b.set(externalLabels.name(i), externalLabels.value(i));
+      }
+    }
+    return b == null ? labels : b.build();
+  }
+
+  private void drop(DropReason reason, long n) {
+    samplesDropped[reason.ordinal()].add(n);
   }
 
   private int shardOf(Labels labels) {
@@ -382,6 +455,11 @@ public final class QueueManager implements AutoCloseable {
     return config;
   }
 
+  /** The external labels this queue adds. */
+  public Labels externalLabels() {
+    return externalLabels;
+  }
+
   /** Samples handed to {@link #append}, before relabeling. */
   public long samplesIn() {
     return samplesIn.sum();
@@ -402,14 +480,46 @@ public final class QueueManager implements AutoCloseable {
     return samplesRetried.sum();
   }
 
-  /** Samples dropped unsent: queue full (oldest first), too old, or appended after stop. */
+  /**
+   * Samples dropped unsent for a reason other than relabeling: queue full (oldest first), too old,
+   * or appended after stop.
+   */
   public long samplesDropped() {
-    return samplesDropped.sum();
+    long n = 0;
+    for (DropReason r : DropReason.values()) {
+      if (r != DropReason.DROPPED_SERIES) {
+        n += samplesDropped(r);
+      }
+    }
+    return n;
+  }
+
+  /** Samples dropped unsent for {@code reason}. */
+  public long samplesDropped(DropReason reason) {
+    return samplesDropped[reason.ordinal()].sum();
   }
 
   /** Samples of series that {@code write_relabel_configs} dropped. */
   public long samplesDroppedByRelabeling() {
-    return samplesDroppedByRelabeling.sum();
+    return samplesDropped(DropReason.DROPPED_SERIES);
+  }
+
+  /** Compressed request bytes the receiver accepted. */
+  public long bytesSent() {
+    return bytesSent.sum();
+  }
+
+  /**
+   * The newest sample timestamp (ms) in a batch the receiver accepted, 0 before the first: with
+   * {@link RemoteStorage#highestTimestampMs()} it gives how far behind the queue is.
+   */
+  public long highestSentTimestampMs() {
+    return highestSentTimestampMs.get();
+  }
+
+  /** Samples one shard holds at most ({@code capacity}). */
+  public int shardCapacity() {
+    return queueConfig.capacity();
   }
 
   /** Samples queued or in flight. */
@@ -487,7 +597,7 @@ public final class QueueManager implements AutoCloseable {
               refused++;
             }
           }
-          samplesDropped.add(refused);
+          drop(DropReason.SHUTDOWN, refused);
           return;
         }
         for (int k = from; k < to; k++) {
@@ -520,7 +630,7 @@ public final class QueueManager implements AutoCloseable {
       }
       pending.addAndGet(added - overwritten);
       if (overwritten > 0) {
-        samplesDropped.add(overwritten);
+        drop(DropReason.QUEUE_FULL, overwritten);
       }
     }
 
@@ -643,6 +753,8 @@ public final class QueueManager implements AutoCloseable {
         SendOutcome outcome = client.store(body, attempt);
         switch (outcome.kind()) {
           case SUCCESS -> {
+            bytesSent.add(body.length);
+            highestSentTimestampMs.accumulateAndGet(maxTimestamp(), Math::max);
             samplesSent.add(batchSize);
             pending.addAndGet(-batchSize);
             batchSize = 0;
@@ -676,6 +788,14 @@ public final class QueueManager implements AutoCloseable {
       }
     }
 
+    private long maxTimestamp() {
+      long max = Long.MIN_VALUE;
+      for (int i = 0; i < batchSize; i++) {
+        max = Math.max(max, batchT[i]);
+      }
+      return max;
+    }
+
     /**
      * Removes samples older than {@code sample_age_limit} from the batch (queue_manager.go's {@code
      * isSampleOld} filter, applied on every attempt).
@@ -702,7 +822,7 @@ public final class QueueManager implements AutoCloseable {
       }
       Arrays.fill(batchSeries, kept, batchSize, null);
       batchSize = kept;
-      samplesDropped.add(removed);
+      drop(DropReason.TOO_OLD, removed);
       pending.addAndGet(-removed);
       return true;
     }

@@ -45,6 +45,7 @@ class QueueManagerTest {
   private final List<Duration> sleeps = Collections.synchronizedList(new ArrayList<>());
   private final List<QueueManager> queues = new ArrayList<>();
   private Clock clock = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
+  private Labels externalLabels = Labels.EMPTY;
 
   /** Records each backoff and returns at once: tests never wait for a real backoff. */
   private final QueueManager.Sleeper recordingSleeper = sleeps::add;
@@ -109,6 +110,7 @@ class QueueManagerTest {
         new QueueManager(
             "test",
             cfg,
+            externalLabels,
             HttpClient.newHttpClient(),
             clock,
             sleeper,
@@ -562,7 +564,8 @@ class QueueManagerTest {
     QueueManager q =
         new QueueManager(
             "zero",
-            new RemoteWriteConfig(receiver.url(), Duration.ZERO, List.of(), null, "", "", qc));
+            new RemoteWriteConfig(receiver.url(), Duration.ZERO, List.of(), null, "", "", qc),
+            Labels.EMPTY);
     queues.add(q);
     q.start();
     append(q, A, NOW, 1);
