@@ -1,6 +1,7 @@
 package io.promfed.storage.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.promfed.config.BasicAuth;
@@ -338,6 +339,7 @@ class QueueManagerTest {
       append(q, A, NOW + i, i); // not started yet: the queue fills
     }
     assertThat(q.samplesDropped()).isEqualTo(3);
+    assertThat(q.samplesDropped(QueueManager.DropReason.QUEUE_FULL)).isEqualTo(3);
     assertThat(q.samplesPending()).isEqualTo(5);
     q.start();
     assertThat(receiver.take().series())
@@ -385,7 +387,93 @@ class QueueManagerTest {
                 NOW + 1,
                 2));
     assertThat(q.samplesDroppedByRelabeling()).isEqualTo(1);
+    assertThat(q.samplesDropped(QueueManager.DropReason.DROPPED_SERIES)).isEqualTo(1);
+    assertThat(q.samplesDropped()).as("relabeling is not a loss").isZero();
     assertThat(q.samplesIn()).isEqualTo(3);
+  }
+
+  /** queue_manager.go StoreSeries: external labels first, then write_relabel_configs see them. */
+  @Test
+  void externalLabelsAreAddedBeforeWriteRelabelingAndSeriesLabelsWin() throws Exception {
+    externalLabels = Labels.of("cluster", "eu-1", "job", "ignored", "replica", "a");
+    List<RelabelConfig> relabel =
+        List.of(
+            RelabelConfig.builder().regex("replica").action(Action.LABELDROP).build(),
+            RelabelConfig.builder()
+                .sourceLabels("cluster")
+                .regex("eu-(.*)")
+                .targetLabel("zone")
+                .build());
+    QueueManager q =
+        queue(
+            config(receiver.url(), queueConfig(100, 1, 2, Duration.ofHours(1)), relabel),
+            recordingSleeper);
+    q.start();
+    append(q, A, NOW, 1);
+    append(q, A, NOW + 1, StaleNaN.VALUE);
+    assertThat(receiver.take().series())
+        .containsExactly(
+            new Series(
+                List.of("__name__", "a_total", "cluster", "eu-1", "job", "api", "zone", "1"),
+                List.of(
+                    new long[] {NOW, Double.doubleToRawLongBits(1)},
+                    new long[] {NOW + 1, StaleNaN.BITS})));
+  }
+
+  @Test
+  void configuredHeadersAreSentBesideTheProtocolOnes() throws Exception {
+    RemoteWriteConfig cfg =
+        new RemoteWriteConfig(
+            receiver.url(),
+            Duration.ofSeconds(5),
+            List.of(),
+            null,
+            "",
+            "",
+            queueConfig(100, 1, 1, Duration.ofHours(1)),
+            "tenant-a",
+            Map.of("X-Scope-OrgID", "team-a"));
+    QueueManager q = queue(cfg, recordingSleeper);
+    q.start();
+    append(q, A, NOW, 1);
+    FakeReceiver.Request r = receiver.take();
+    assertThat(r.headers())
+        .containsEntry("x-scope-orgid", "team-a")
+        .containsEntry("content-encoding", "snappy")
+        .containsEntry("x-prometheus-remote-write-version", "0.1.0");
+    awaitTrue(() -> q.samplesSent() == 1);
+    assertThat(q.bytesSent()).isPositive();
+    assertThat(q.highestSentTimestampMs()).isEqualTo(NOW);
+  }
+
+  @Test
+  void aHeaderTheHttpClientRefusesFailsAtConstruction() {
+    RemoteWriteConfig cfg =
+        new RemoteWriteConfig(
+            receiver.url(),
+            Duration.ofSeconds(5),
+            List.of(),
+            null,
+            "",
+            "",
+            QueueConfig.DEFAULT,
+            "",
+            Map.of("Upgrade", "h2c"));
+    assertThatThrownBy(() -> queue(cfg, recordingSleeper))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("header Upgrade cannot be set");
+  }
+
+  @Test
+  void theHighestSentTimestampOnlyMovesOnSuccess() throws Exception {
+    receiver.then(Response.of(400));
+    QueueManager q = started(queueConfig(100, 1, 1, Duration.ofHours(1)));
+    append(q, A, NOW + 60_000, 1); // rejected for good
+    awaitTrue(() -> q.samplesFailed() == 1);
+    assertThat(q.highestSentTimestampMs()).isZero();
+    append(q, A, NOW, 2);
+    awaitTrue(() -> q.samplesSent() == 1);
+    assertThat(q.highestSentTimestampMs()).isEqualTo(NOW);
   }
 
   @Test
@@ -493,6 +581,7 @@ class QueueManagerTest {
     assertThat(q.samplesFailed()).isEqualTo(1);
     append(q, A, NOW + 1, 2);
     assertThat(q.samplesDropped()).isEqualTo(1);
+    assertThat(q.samplesDropped(QueueManager.DropReason.SHUTDOWN)).isEqualTo(1);
     assertThat(q.samplesPending()).isZero();
     assertThat(q.stop(Duration.ofSeconds(1))).isTrue(); // idempotent
   }
