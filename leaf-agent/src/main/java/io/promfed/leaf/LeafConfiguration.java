@@ -4,10 +4,14 @@ import io.promfed.config.ConfigReloader;
 import io.promfed.config.ScrapeJobSources;
 import io.promfed.discovery.DiscoveryManager;
 import io.promfed.metrics.EngineMetrics;
+import io.promfed.metrics.RemoteStorageMetrics;
 import io.promfed.promql.Engine;
 import io.promfed.rules.RuleManager;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.ScrapeStats;
+import io.promfed.storage.remote.QueueManager;
+import io.promfed.storage.remote.RemoteStorage;
+import io.promfed.storage.remote.RemoteWriteAppendable;
 import io.promfed.storage.remote.RemoteWriteHandler;
 import io.promfed.tsdb.Head;
 import io.promfed.web.api.QueryApi;
@@ -57,14 +61,39 @@ class LeafConfiguration {
     return new ScrapeStats();
   }
 
+  // ---- remote write (issue #6): the config's remote_write queues, fed from every commit ------
+
+  /** The remote_write queues; closed after everything that appends, draining within 1m. */
+  @Bean(destroyMethod = "close")
+  RemoteStorage remoteStorage() {
+    return new RemoteStorage(QueueManager.DEFAULT_FLUSH_DEADLINE);
+  }
+
+  /**
+   * What scraping, rules and the remote-write receiver append to: the head, and after each commit
+   * every remote_write queue (Prometheus's fanout storage).
+   */
+  @Bean
+  RemoteWriteAppendable fanoutStorage(Head head, RemoteStorage remoteStorage) {
+    return new RemoteWriteAppendable(head, remoteStorage);
+  }
+
+  @Bean
+  RemoteStorageMetrics remoteStorageMetrics(RemoteStorage remoteStorage) {
+    return new RemoteStorageMetrics(remoteStorage);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
   @Bean
   ScrapeManager scrapeManager(
-      Head head,
+      RemoteWriteAppendable fanoutStorage,
       ScheduledExecutorService scrapeTicker,
       ExecutorService scrapeWorkers,
       ScrapeStats scrapeStats,
       Clock clock) {
-    return new ScrapeManager(head, scrapeTicker, scrapeWorkers, scrapeStats, clock::millis, 0);
+    return new ScrapeManager(
+        fanoutStorage, scrapeTicker, scrapeWorkers, scrapeStats, clock::millis, 0);
   }
 
   @Bean
@@ -87,11 +116,18 @@ class LeafConfiguration {
     return Executors.newScheduledThreadPool(2, daemonThreads("rule-eval-"));
   }
 
-  /** Rules read and write the head itself, so chained rules see earlier rules' output. */
+  /**
+   * Rules read the head and write through it (plus remote write), so chained rules see earlier
+   * rules' output.
+   */
   @Bean
   RuleManager ruleManager(
-      Engine engine, Head head, ScheduledExecutorService ruleEvaluator, Clock clock) {
-    return new RuleManager(engine, head, head, ruleEvaluator, clock);
+      Engine engine,
+      Head head,
+      RemoteWriteAppendable fanoutStorage,
+      ScheduledExecutorService ruleEvaluator,
+      Clock clock) {
+    return new RuleManager(engine, head, fanoutStorage, ruleEvaluator, clock);
   }
 
   @Bean
@@ -101,10 +137,18 @@ class LeafConfiguration {
 
   @Bean
   ConfigReloader configReloader(
-      LeafProperties props, Clock clock, ScrapeJobSources jobs, RuleManager ruleManager) {
-    // Rules last: a bad rule file fails the reload but the scrape side keeps the new config.
+      LeafProperties props,
+      Clock clock,
+      RemoteStorage remoteStorage,
+      ScrapeJobSources jobs,
+      RuleManager ruleManager) {
+    // Remote storage first, as in Prometheus's reloaders, so queues run before new targets are
+    // scraped. Rules last: a bad rule file fails the reload but the scrape side keeps the new
+    // config.
     return new ConfigReloader(
-        props.configFile(), clock, List.of(jobs::fileConfig, ruleManager::applyConfig));
+        props.configFile(),
+        clock,
+        List.of(remoteStorage::applyConfig, jobs::fileConfig, ruleManager::applyConfig));
   }
 
   @Bean
@@ -135,9 +179,10 @@ class LeafConfiguration {
         clock::millis);
   }
 
+  /** Samples pushed to /api/v1/write are stored and, like scraped ones, remote-written on. */
   @Bean
-  RemoteWriteHandler remoteWriteHandler(Head head, Clock clock) {
-    return new RemoteWriteHandler(head, clock::millis);
+  RemoteWriteHandler remoteWriteHandler(RemoteWriteAppendable fanoutStorage, Clock clock) {
+    return new RemoteWriteHandler(fanoutStorage, clock::millis);
   }
 
   @Bean
