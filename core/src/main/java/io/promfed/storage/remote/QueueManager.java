@@ -753,6 +753,13 @@ public final class QueueManager implements AutoCloseable {
         SendOutcome outcome = client.store(body, attempt);
         switch (outcome.kind()) {
           case SUCCESS -> {
+            if (attempt > 0) {
+              LOG.log(
+                  System.Logger.Level.INFO,
+                  "remote write queue {0}: batch sent after {1} retries",
+                  name,
+                  attempt);
+            }
             bytesSent.add(body.length);
             highestSentTimestampMs.accumulateAndGet(maxTimestamp(), Math::max);
             samplesSent.add(batchSize);
@@ -774,10 +781,13 @@ public final class QueueManager implements AutoCloseable {
           case RECOVERABLE -> {
             lastError = outcome.message();
             long sleepMs = outcome.retryAfterMs() > 0 ? outcome.retryAfterMs() : backoffMs;
+            // Prometheus warns on every retry; once per batch says the same when an endpoint is
+            // down for long (one batch retried until it is back) without flooding the log.
             LOG.log(
-                System.Logger.Level.DEBUG,
-                "remote write queue {0}: retrying in {1} ms: {2}",
+                attempt == 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                "remote write queue {0}: failed to send batch of {1} samples, retrying in {2} ms: {3}",
                 name,
+                batchSize,
                 sleepMs,
                 outcome.message());
             sleeper.sleep(Duration.ofMillis(sleepMs));
