@@ -28,7 +28,7 @@ import java.util.function.ToDoubleFunction;
  *       {@code _samples_failed_total}, {@code _samples_retried_total}, {@code
  *       _samples_dropped_total} (with {@code reason}), {@code _samples_pending}, {@code
  *       _bytes_total}, {@code _queue_highest_sent_timestamp_seconds}, {@code _shards}, {@code
- *       _shards_min}, {@code _shards_max}, {@code _shard_capacity}.
+ *       _shards_desired}, {@code _shards_min}, {@code _shards_max}, {@code _shard_capacity}.
  * </ul>
  *
  * <p>Cardinality is bounded by the configured queues. A queue's meters are registered when it
@@ -92,6 +92,7 @@ public final class RemoteStorageMetrics implements MeterBinder, RemoteStorage.Qu
             .tags(tags)
             .register(registry));
     m.add(gauge("promfed.remote.storage.shards", "Shards sending in parallel.", q, tags, QueueManager::shards));
+    m.add(gauge("promfed.remote.storage.shards.desired", "Shards the measured rates call for.", q, tags, QueueManager::desiredShards));
     m.add(gauge("promfed.remote.storage.shards.min", "The queue's min_shards.", q, tags, x -> x.config().queueConfig().minShards()));
     m.add(gauge("promfed.remote.storage.shards.max", "The queue's max_shards.", q, tags, x -> x.config().queueConfig().maxShards()));
     m.add(gauge("promfed.remote.storage.shard.capacity", "Samples one shard holds at most.", q, tags, QueueManager::shardCapacity));
