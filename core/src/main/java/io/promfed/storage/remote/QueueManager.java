@@ -264,6 +264,7 @@ public final class QueueManager implements AutoCloseable {
       lastSendMs = clock.millis();
       if (queueConfig.maxShards() > queueConfig.minShards()) {
         reshardThread = threadFactory.newThread(this::updateShardsLoop);
+        reshardThread.setName("remote-write-" + name + "-reshard");
         reshardThread.start();
       }
       state = State.RUNNING;
@@ -773,26 +774,6 @@ public final class QueueManager implements AutoCloseable {
         threads[i] = threadFactory.newThread(shards[i]);
         threads[i].start();
       }
-    }
-  }
-
-  /** queue_manager.go {@code ewmaRate}: weight 0.2 per tick; the first non-empty tick seeds it. */
-  static final class EwmaRate {
-    private double rate;
-    private boolean initialized;
-
-    void tick(long events, double intervalSeconds) {
-      double instant = events / intervalSeconds;
-      if (initialized) {
-        rate += 0.2 * (instant - rate);
-      } else if (events > 0) {
-        initialized = true;
-        rate = instant;
-      }
-    }
-
-    double rate() {
-      return rate;
     }
   }
 

@@ -669,7 +669,7 @@ class QueueManagerTest {
     assertThat(QueueManager.boundedShards(4, 1000, 0.1, 0, 2, 8)).isEqualTo(2);
     assertThat(QueueManager.boundedShards(4, 0, 100, 0, 1, 8)).as("nothing sent").isEqualTo(4);
 
-    QueueManager.EwmaRate r = new QueueManager.EwmaRate();
+    EwmaRate r = new EwmaRate();
     r.tick(0, 10);
     assertThat(r.rate()).isZero();
     r.tick(100, 10);
