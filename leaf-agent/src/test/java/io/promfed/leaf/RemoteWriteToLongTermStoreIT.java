@@ -3,6 +3,8 @@ package io.promfed.leaf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.promfed.storage.remote.QueueManager;
+import io.promfed.storage.remote.RemoteStorage;
 import io.promfed.testing.ExternalBinary;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -97,6 +99,15 @@ class RemoteWriteToLongTermStoreIT {
         .anyMatch(s -> s.startsWith("up{"))
         .noneMatch(s -> s.startsWith("dropped_metric{"));
     assertQueueClean();
+
+    // Closing the leaf stops the queues through the RemoteStorage bean, after the scrapes.
+    RemoteStorage remoteStorage = leaf.getBean(RemoteStorage.class);
+    QueueManager queue = remoteStorage.queues().get(0);
+    leaf.close();
+    leaf = null;
+    assertThat(remoteStorage.queues()).isEmpty();
+    assertThat(queue.samplesPending()).isZero();
+    assertThat(queue.samplesDropped(QueueManager.DropReason.SHUTDOWN)).isZero();
   }
 
   @Test
