@@ -205,14 +205,14 @@ final class ConfigDecoder {
           "bearer_token",
           "bearer_token_file",
           "queue_config",
+          "name",
+          "headers",
           "follow_redirects",
           "enable_http2");
   private static final Set<String> REMOTE_WRITE_UNSUPPORTED =
       union(
           HTTP_UNSUPPORTED,
           Set.of(
-              "headers",
-              "name",
               "send_exemplars",
               "send_native_histograms",
               "round_robin_dns",
@@ -304,7 +304,9 @@ final class ConfigDecoder {
       BasicAuth basicAuth,
       String bearerToken,
       String bearerTokenFile,
-      QueueConfig queue) {}
+      QueueConfig queue,
+      String name,
+      Map<String, String> headers) {}
 
   PrometheusConfig decode(Node root) throws ConfigException {
     if (NodeReader.isNull(root)) {
@@ -354,10 +356,17 @@ final class ConfigDecoder {
       scrapeConfigs.add(sc);
     }
     List<RemoteWriteConfig> rwConfigs = new ArrayList<>();
+    Set<String> rwNames = new HashSet<>();
     for (int i = 0; i < remoteWrites.size(); i++) {
       RemoteWriteDraft d = remoteWrites.get(i);
       if (d == null) {
         throw r.error(rwNodes.get(i), "empty or null remote write config section");
+      }
+      // Unnamed queues are told apart by a hash of their config (RemoteStorage), not by name.
+      if (!d.name.isEmpty() && !rwNames.add(d.name)) {
+        throw r.error(
+            d.node.value("name"),
+            "found multiple remote write configs with job name " + GoQuote.quote(d.name));
       }
       rwConfigs.add(finishRemoteWrite(d));
     }
@@ -820,10 +829,21 @@ final class ConfigDecoder {
     requireDefault(s, "follow_redirects", true);
     requireDefault(s, "enable_http2", false); // DefaultRemoteWriteHTTPClientConfig
     QueueConfig queue = decodeQueue(s);
+    String name = r.string(s.value("name"));
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (Map.Entry<String, NodeTuple> e :
+        r.map(s.value("headers"), "map[string]string").entrySet()) {
+      headers.put(e.getKey(), r.string(e.getValue().getValueNode()));
+    }
 
     // RemoteWriteConfig.UnmarshalYAML's checks, in its order.
     if (url == null) {
       throw r.error(s.at("url"), "url for remote_write is empty");
+    }
+    try {
+      RemoteWriteConfig.checkHeaders(headers);
+    } catch (IllegalArgumentException e) {
+      throw r.error(s.at("headers"), e.getMessage());
     }
     try {
       HttpClientChecks.validate(basicAuth, bearerToken, bearerTokenFile);
@@ -831,7 +851,16 @@ final class ConfigDecoder {
       throw r.error(n, e.getMessage());
     }
     return new RemoteWriteDraft(
-        s, url, remoteTimeout, relabel, basicAuth, bearerToken, bearerTokenFile, queue);
+        s,
+        url,
+        remoteTimeout,
+        relabel,
+        basicAuth,
+        bearerToken,
+        bearerTokenFile,
+        queue,
+        name,
+        headers);
   }
 
   private QueueConfig decodeQueue(Struct rw) throws ConfigException {
@@ -880,7 +909,15 @@ final class ConfigDecoder {
     List<RelabelConfig> relabel = finishRelabel(d.relabel);
     try {
       return new RemoteWriteConfig(
-          d.url, d.remoteTimeout, relabel, d.basicAuth, d.bearerToken, d.bearerTokenFile, d.queue);
+          d.url,
+          d.remoteTimeout,
+          relabel,
+          d.basicAuth,
+          d.bearerToken,
+          d.bearerTokenFile,
+          d.queue,
+          d.name,
+          d.headers);
     } catch (IllegalArgumentException e) {
       throw r.error(d.node.value("url"), e.getMessage()); // the URL scheme check
     }

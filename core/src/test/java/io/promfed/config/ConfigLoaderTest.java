@@ -50,7 +50,7 @@ class ConfigLoaderTest {
       unsupported_default_only.bad.yml:6: field follow_redirects in type config.ScrapeConfig is supported by promfed only with its default value true
       tls_unsupported.bad.yml:4: field min_version is not supported by promfed in type config.TLSConfig
       kubernetes_bearertoken.bad.yml:6: field bearer_token is not supported by promfed in type kubernetes.SDConfig
-      remote_write_unsupported.bad.yml:3: field headers is not supported by promfed in type config.RemoteWriteConfig
+      remote_write_unsupported.bad.yml:3: field send_exemplars is not supported by promfed in type config.RemoteWriteConfig
       validation_scheme.bad.yml:2: metric_name_validation_scheme "utf8" is not supported by promfed, only "legacy"
       section_key_dup.bad.yml:4: field scrape_configs already set in type config.Config
       map_key_dup.bad.yml:4: key "foo" already set in map
@@ -124,6 +124,9 @@ class ConfigLoaderTest {
       remote_write_queue_min_shards_greater_than_max.bad.yml:3: remote write queue min_shards must not be greater than max_shards
       remote_write_queue_max_backoff_less_than_min.bad.yml:3: remote write queue max_backoff must not be less than min_backoff
       remote_write_queue_null.bad.yml:3: remote write queue max_shards must be positive
+      remote_write_header.bad.yml:3: x-prometheus-remote-write-version is a reserved header. It must not be changed
+      remote_write_authorization_header.bad.yml:3: authorization header must be changed via the basic_auth, authorization, oauth2, sigv4, azuread or google_iam parameter
+      remote_write_dup.bad.yml:5: found multiple remote write configs with job name "queue1"
       empty_rw_config.bad.yml:3: empty or null remote write config section
       empty_rw_relabel_config.bad.yml:4: empty or null relabeling rule in remote write config
       """;
@@ -488,6 +491,25 @@ class ConfigLoaderTest {
             """,
             "defaults.yml");
     assertThat(cfg.scrapeConfigs()).hasSize(1);
+  }
+
+  @Test
+  void remoteWriteNameAndHeadersAreRead() throws Exception {
+    PrometheusConfig cfg =
+        ConfigLoader.loadString(
+            """
+            remote_write:
+              - url: http://mimir/api/v1/push
+                name: mimir
+                headers: {X-Scope-OrgID: team-a}
+              - url: http://vm/api/v1/write
+            """,
+            "rw.yml");
+    RemoteWriteConfig mimir = cfg.remoteWriteConfigs().get(0);
+    assertThat(mimir.name()).isEqualTo("mimir");
+    assertThat(mimir.headers()).containsExactly(Map.entry("X-Scope-OrgID", "team-a"));
+    assertThat(cfg.remoteWriteConfigs().get(1).name()).isEmpty();
+    assertThat(cfg.remoteWriteConfigs().get(1).headers()).isEmpty();
   }
 
   /** Go's {@code os.Expand} with Prometheus's mapping; expected values printed by real Go. */

@@ -4,12 +4,16 @@ import io.promfed.config.ConfigReloader;
 import io.promfed.config.ScrapeJobSources;
 import io.promfed.discovery.DiscoveryManager;
 import io.promfed.metrics.EngineMetrics;
+import io.promfed.metrics.RemoteStorageMetrics;
 import io.promfed.metrics.WalMetrics;
 import io.promfed.promql.Engine;
 import io.promfed.rules.RuleManager;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.ScrapeStats;
 import io.promfed.server.DaemonThreads;
+import io.promfed.storage.remote.QueueManager;
+import io.promfed.storage.remote.RemoteStorage;
+import io.promfed.storage.remote.RemoteWriteAppendable;
 import io.promfed.storage.remote.RemoteWriteHandler;
 import io.promfed.storage.Appendable;
 import io.promfed.tsdb.Head;
@@ -66,11 +70,15 @@ class LeafConfiguration {
     return wal;
   }
 
+  /**
+   * What scraping, rules and the remote-write receiver append to: the head (through its log when
+   * there is one), and after each commit every remote_write queue (Prometheus's fanout storage).
+   */
   @Bean
   @Primary
-  Appendable ingest(Head head, ObjectProvider<WalStorage> wal) {
+  Appendable ingest(Head head, ObjectProvider<WalStorage> wal, RemoteStorage remoteStorage) {
     WalStorage w = wal.getIfAvailable();
-    return w != null ? w : head;
+    return new RemoteWriteAppendable(w != null ? w : head, remoteStorage);
   }
 
   @Bean
@@ -93,6 +101,21 @@ class LeafConfiguration {
   ScrapeStats scrapeStats() {
     return new ScrapeStats();
   }
+
+  // ---- remote write (issue #6): the config's remote_write queues, fed from every commit ------
+
+  /** The remote_write queues; closed after everything that appends, draining within 1m. */
+  @Bean(destroyMethod = "close")
+  RemoteStorage remoteStorage() {
+    return new RemoteStorage(QueueManager.DEFAULT_FLUSH_DEADLINE);
+  }
+
+  @Bean
+  RemoteStorageMetrics remoteStorageMetrics(RemoteStorage remoteStorage) {
+    return new RemoteStorageMetrics(remoteStorage);
+  }
+
+  // ---------------------------------------------------------------------------------------------
 
   @Bean
   ScrapeManager scrapeManager(
@@ -124,7 +147,10 @@ class LeafConfiguration {
     return Executors.newScheduledThreadPool(2, DaemonThreads.named("rule-eval-"));
   }
 
-  /** Rules read the head and write through the log into it, so chained rules see earlier rules' output. */
+  /**
+   * Rules read the head and append like scrapes (log, head, remote write), so chained rules see
+   * earlier rules' output.
+   */
   @Bean
   RuleManager ruleManager(
       Engine engine,
@@ -142,10 +168,18 @@ class LeafConfiguration {
 
   @Bean
   ConfigReloader configReloader(
-      LeafProperties props, Clock clock, ScrapeJobSources jobs, RuleManager ruleManager) {
-    // Rules last: a bad rule file fails the reload but the scrape side keeps the new config.
+      LeafProperties props,
+      Clock clock,
+      RemoteStorage remoteStorage,
+      ScrapeJobSources jobs,
+      RuleManager ruleManager) {
+    // Remote storage first, as in Prometheus's reloaders, so queues run before new targets are
+    // scraped. Rules last: a bad rule file fails the reload but the scrape side keeps the new
+    // config.
     return new ConfigReloader(
-        props.configFile(), clock, List.of(jobs::fileConfig, ruleManager::applyConfig));
+        props.configFile(),
+        clock,
+        List.of(remoteStorage::applyConfig, jobs::fileConfig, ruleManager::applyConfig));
   }
 
   @Bean
@@ -176,6 +210,7 @@ class LeafConfiguration {
         clock::millis);
   }
 
+  /** Samples pushed to /api/v1/write are stored and, like scraped ones, remote-written on. */
   @Bean
   RemoteWriteHandler remoteWriteHandler(Appendable ingest, Clock clock) {
     return new RemoteWriteHandler(ingest, clock::millis);

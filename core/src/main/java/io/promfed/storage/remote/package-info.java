@@ -10,9 +10,12 @@
  *       io.promfed.storage.remote.DecodeException} for bad input.
  *   <li>Receiver: {@link io.promfed.storage.remote.RemoteWriteHandler}, framework-free; one
  *       appender transaction per request, write_handler.go's status codes.
- *   <li>Sender: {@link io.promfed.storage.remote.RemoteWriteAppendable} forwards committed samples
- *       to {@link io.promfed.storage.remote.QueueManager}s, which relabel, shard, batch, send and
- *       retry like queue_manager.go without ever blocking the commit.
+ *   <li>Sender: {@link io.promfed.storage.remote.RemoteStorage} runs one {@link
+ *       io.promfed.storage.remote.QueueManager} per {@code remote_write} entry and restarts only
+ *       changed ones on reload (write.go); {@link io.promfed.storage.remote.RemoteWriteAppendable}
+ *       wraps the head and forwards every committed sample to them; the queues add external
+ *       labels, relabel, shard (resharding as the rates require), batch, send and retry like
+ *       queue_manager.go without ever blocking the commit.
  * </ul>
  */
 package io.promfed.storage.remote;
