@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -162,17 +163,21 @@ final class RemoteReadClient {
     return new UncheckedIOException(message, new IOException(message, cause));
   }
 
-  /** The most telling message of an exception chain: Java's connect errors have none at top. */
+  /**
+   * The most telling message of an exception chain. java.net.http reports a refused connection as
+   * a {@link java.net.ConnectException} without a message (caused by a closed channel), so that
+   * case is named explicitly.
+   */
   static String describe(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c.getMessage() != null && !c.getMessage().isBlank()) {
-        String m = c.getMessage();
-        if (c instanceof java.net.ConnectException && m.equalsIgnoreCase("connection refused")) {
-          return "connection refused";
-        }
-        if (c instanceof java.net.http.HttpTimeoutException) {
-          return "timeout: " + m;
-        }
+      String m = c.getMessage();
+      if (c instanceof java.net.ConnectException) {
+        return m == null || m.isBlank() ? "connection refused" : m.toLowerCase(Locale.ROOT);
+      }
+      if (c instanceof java.net.http.HttpTimeoutException) {
+        return "timeout: " + m;
+      }
+      if (m != null && !m.isBlank()) {
         return m;
       }
     }
