@@ -8,6 +8,7 @@ import io.promfed.promql.Engine;
 import io.promfed.rules.RuleManager;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.ScrapeStats;
+import io.promfed.storage.remote.RemoteReadHandler;
 import io.promfed.storage.remote.RemoteWriteHandler;
 import io.promfed.tsdb.Head;
 import io.promfed.web.api.QueryApi;
@@ -138,6 +139,12 @@ class LeafConfiguration {
   @Bean
   RemoteWriteHandler remoteWriteHandler(Head head, Clock clock) {
     return new RemoteWriteHandler(head, clock::millis);
+  }
+
+  /** Remote read of the head's raw series, labelled with the current external labels. */
+  @Bean
+  RemoteReadHandler remoteReadHandler(Head head, ConfigReloader configReloader) {
+    return new RemoteReadHandler(head, () -> configReloader.current().global().externalLabels());
   }
 
   @Bean
