@@ -27,6 +27,7 @@ public final class ScrapeManager {
   private final ScrapeStats stats;
   private final LongSupplier clockMs;
   private final long offsetSeed;
+  private final GapFiller gapFiller;
 
   private final Map<String, ScrapePool> pools = new LinkedHashMap<>();
   private final Map<String, List<TargetGroup>> lastGroups = new HashMap<>();
@@ -45,6 +46,22 @@ public final class ScrapeManager {
       ScrapeStats stats,
       LongSupplier clockMs,
       long offsetSeed) {
+    this(appendable, ticker, scrapers, stats, clockMs, offsetSeed, GapFiller.NONE);
+  }
+
+  /**
+   * A manager whose loops heal the gaps of failed scrapes with {@code gapFiller} where it applies
+   * (the master's federate jobs).
+   */
+  public ScrapeManager(
+      Appendable appendable,
+      ScheduledExecutorService ticker,
+      ExecutorService scrapers,
+      ScrapeStats stats,
+      LongSupplier clockMs,
+      long offsetSeed,
+      GapFiller gapFiller) {
+    this.gapFiller = java.util.Objects.requireNonNull(gapFiller, "gapFiller");
     this.appendable = appendable;
     this.ticker = ticker;
     this.scrapers = scrapers;
@@ -99,7 +116,8 @@ public final class ScrapeManager {
             .connectTimeout(sc.scrapeTimeout())
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
-    return new ScrapePool(sc, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed);
+    return new ScrapePool(
+        sc, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed, gapFiller);
   }
 
   /** The full, current target groups of one job, as discovery produced them. */
