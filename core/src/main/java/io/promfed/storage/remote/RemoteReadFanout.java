@@ -25,6 +25,11 @@ import java.util.function.Supplier;
  * the primary, the endpoints are secondaries whose failures become query warnings such as {@code
  * remote read from http://leaf-1:9091/api/v1/read failed: connection refused}.
  *
+ * <p>Configured entries keep Prometheus's defaults, so an entry for a leaf needs {@code
+ * read_recent: true} (the leaf's recent raw series are exactly what the master lacks) and, when the
+ * master has external labels, {@code filter_external_labels: false}; discovered leaves get both
+ * automatically.
+ *
  * <p>The endpoints are the config's {@code remote_read} entries plus, optionally, leaves found at
  * run time (their read URLs, e.g. from the federate targets via {@link #readUrlOf(URI)}), read with
  * {@link RemoteReadConfig#forLeaf}; a discovered URL that is also configured is read once, with

@@ -223,7 +223,11 @@ public final class RemoteReadHandler {
         + "; supported: [SAMPLES]";
   }
 
-  /** {@code filterExtLabelsFromMatchers}: drops {@code name="v"} when our external label is v. */
+  /**
+   * {@code filterExtLabelsFromMatchers}: drops {@code name="v"} when our external label is v. Unlike
+   * Prometheus, {@code name=""} for a name that is not an external label is kept (Prometheus
+   * compares with the map's zero value and drops it, widening the selection).
+   */
   static Matcher[] withoutExternalLabels(List<Matcher> matchers, Labels external) {
     List<Matcher> out = new ArrayList<>(matchers.size());
     for (Matcher m : matchers) {
