@@ -33,6 +33,7 @@ public final class ScrapeManager {
   private final ScrapeStats stats;
   private final LongSupplier clockMs;
   private final long offsetSeed;
+  private final GapFiller gapFiller;
 
   private final Map<String, ScrapePool> pools = new LinkedHashMap<>();
   private final Map<String, List<TargetGroup>> lastGroups = new HashMap<>();
@@ -51,6 +52,22 @@ public final class ScrapeManager {
       ScrapeStats stats,
       LongSupplier clockMs,
       long offsetSeed) {
+    this(appendable, ticker, scrapers, stats, clockMs, offsetSeed, GapFiller.NONE);
+  }
+
+  /**
+   * A manager whose loops heal the gaps of failed scrapes with {@code gapFiller} where it applies
+   * (the master's federate jobs).
+   */
+  public ScrapeManager(
+      Appendable appendable,
+      ScheduledExecutorService ticker,
+      ExecutorService scrapers,
+      ScrapeStats stats,
+      LongSupplier clockMs,
+      long offsetSeed,
+      GapFiller gapFiller) {
+    this.gapFiller = java.util.Objects.requireNonNull(gapFiller, "gapFiller");
     this.appendable = appendable;
     this.ticker = ticker;
     this.scrapers = scrapers;
@@ -129,7 +146,8 @@ public final class ScrapeManager {
       params.setServerNames(List.of(new SNIHostName(sc.tlsConfig().serverName())));
       client.sslParameters(params);
     }
-    return new ScrapePool(sc, appendable, client.build(), ticker, scrapers, stats, clockMs, offsetSeed);
+    return new ScrapePool(
+        sc, appendable, client.build(), ticker, scrapers, stats, clockMs, offsetSeed, gapFiller);
   }
 
   /** The full, current target groups of one job, as discovery produced them. */

@@ -38,6 +38,7 @@ public final class ScrapePool {
   private final ScrapeStats stats;
   private final LongSupplier clockMs;
   private final long offsetSeed;
+  private final GapFiller gapFiller;
 
   private final Map<String, Running> running = new LinkedHashMap<>();
   private List<DroppedTarget> dropped = List.of();
@@ -87,6 +88,21 @@ public final class ScrapePool {
       ScrapeStats stats,
       LongSupplier clockMs,
       long offsetSeed) {
+    this(config, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed, GapFiller.NONE);
+  }
+
+  /** A pool whose loops heal gaps with {@code gapFiller} when it applies to {@code config}. */
+  public ScrapePool(
+      ScrapeConfig config,
+      Appendable appendable,
+      HttpClient client,
+      ScheduledExecutorService ticker,
+      ExecutorService scrapers,
+      ScrapeStats stats,
+      LongSupplier clockMs,
+      long offsetSeed,
+      GapFiller gapFiller) {
+    this.gapFiller = gapFiller;
     this.config = config;
     this.appendable = appendable;
     this.client = client;
@@ -190,7 +206,7 @@ public final class ScrapePool {
             config.bodySizeLimitBytes(),
             config.enableCompression(),
             new ScrapeAuth(config));
-    Running r = new Running(new ScrapeLoop(t, config, scraper, appendable, stats));
+    Running r = new Running(new ScrapeLoop(t, config, scraper, appendable, stats, gapFiller));
     long intervalMs = t.interval().toMillis();
     long offset = t.offsetMs(clockMs.getAsLong(), offsetSeed);
     r.schedule = ticker.scheduleAtFixedRate(r::tick, offset, intervalMs, TimeUnit.MILLISECONDS);

@@ -14,6 +14,7 @@ import io.promfed.server.DaemonThreads;
 import io.promfed.storage.remote.QueueManager;
 import io.promfed.storage.remote.RemoteStorage;
 import io.promfed.storage.remote.RemoteWriteAppendable;
+import io.promfed.storage.remote.RemoteReadHandler;
 import io.promfed.storage.remote.RemoteWriteHandler;
 import io.promfed.storage.Appendable;
 import io.promfed.tsdb.Head;
@@ -214,6 +215,12 @@ class LeafConfiguration {
   @Bean
   RemoteWriteHandler remoteWriteHandler(Appendable ingest, Clock clock) {
     return new RemoteWriteHandler(ingest, clock::millis);
+  }
+
+  /** Remote read of the head's raw series, labelled with the current external labels. */
+  @Bean
+  RemoteReadHandler remoteReadHandler(Head head, ConfigReloader configReloader) {
+    return new RemoteReadHandler(head, () -> configReloader.current().global().externalLabels());
   }
 
   @Bean
