@@ -27,6 +27,7 @@ public final class ScrapeManager {
   private final ScrapeStats stats;
   private final LongSupplier clockMs;
   private final long offsetSeed;
+  private final long seriesLimitPerTarget;
 
   private final Map<String, ScrapePool> pools = new LinkedHashMap<>();
   private final Map<String, List<TargetGroup>> lastGroups = new HashMap<>();
@@ -45,6 +46,29 @@ public final class ScrapeManager {
       ScrapeStats stats,
       LongSupplier clockMs,
       long offsetSeed) {
+    this(appendable, ticker, scrapers, stats, clockMs, offsetSeed, 0);
+  }
+
+  /**
+   * A manager whose targets have a series limit by default (the master's per-leaf limit).
+   *
+   * @param seriesLimitPerTarget vmagent's {@code -promscrape.seriesLimitPerTarget}: unique series
+   *     admitted per target and 24 hours unless a job sets {@code series_limit} (where 0 turns
+   *     the limit off); 0 for no default limit
+   */
+  public ScrapeManager(
+      Appendable appendable,
+      ScheduledExecutorService ticker,
+      ExecutorService scrapers,
+      ScrapeStats stats,
+      LongSupplier clockMs,
+      long offsetSeed,
+      long seriesLimitPerTarget) {
+    if (seriesLimitPerTarget < 0) {
+      throw new IllegalArgumentException(
+          "seriesLimitPerTarget must not be negative, got " + seriesLimitPerTarget);
+    }
+    this.seriesLimitPerTarget = seriesLimitPerTarget;
     this.appendable = appendable;
     this.ticker = ticker;
     this.scrapers = scrapers;
@@ -99,7 +123,8 @@ public final class ScrapeManager {
             .connectTimeout(sc.scrapeTimeout())
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
-    return new ScrapePool(sc, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed);
+    return new ScrapePool(
+        sc, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed, seriesLimitPerTarget);
   }
 
   /** The full, current target groups of one job, as discovery produced them. */

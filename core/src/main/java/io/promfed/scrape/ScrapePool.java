@@ -36,6 +36,7 @@ public final class ScrapePool {
   private final ScrapeStats stats;
   private final LongSupplier clockMs;
   private final long offsetSeed;
+  private final long seriesLimit;
 
   private final Map<String, Running> running = new LinkedHashMap<>();
   private List<DroppedTarget> dropped = List.of();
@@ -84,6 +85,27 @@ public final class ScrapePool {
       ScrapeStats stats,
       LongSupplier clockMs,
       long offsetSeed) {
+    this(config, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed, 0);
+  }
+
+  /**
+   * @param seriesLimitPerTarget vmagent's {@code -promscrape.seriesLimitPerTarget}: the series
+   *     limit of each target when the config sets no {@code series_limit}; 0 for none
+   */
+  public ScrapePool(
+      ScrapeConfig config,
+      Appendable appendable,
+      HttpClient client,
+      ScheduledExecutorService ticker,
+      ExecutorService scrapers,
+      ScrapeStats stats,
+      LongSupplier clockMs,
+      long offsetSeed,
+      long seriesLimitPerTarget) {
+    if (seriesLimitPerTarget < 0) {
+      throw new IllegalArgumentException(
+          "seriesLimitPerTarget must not be negative, got " + seriesLimitPerTarget);
+    }
     this.config = config;
     this.appendable = appendable;
     this.client = client;
@@ -92,10 +114,16 @@ public final class ScrapePool {
     this.stats = stats;
     this.clockMs = clockMs;
     this.offsetSeed = offsetSeed;
+    this.seriesLimit = config.seriesLimit().orElse(seriesLimitPerTarget);
   }
 
   public ScrapeConfig config() {
     return config;
+  }
+
+  /** The series limit of each target: {@code series_limit}, else the manager's default; 0 none. */
+  public long seriesLimit() {
+    return seriesLimit;
   }
 
   /**
@@ -147,7 +175,7 @@ public final class ScrapePool {
             config.bodySizeLimitBytes(),
             config.enableCompression(),
             new ScrapeAuth(config));
-    Running r = new Running(new ScrapeLoop(t, config, scraper, appendable, stats));
+    Running r = new Running(new ScrapeLoop(t, config, scraper, appendable, stats, seriesLimit));
     long intervalMs = t.interval().toMillis();
     long offset = t.offsetMs(clockMs.getAsLong(), offsetSeed);
     r.schedule = ticker.scheduleAtFixedRate(r::tick, offset, intervalMs, TimeUnit.MILLISECONDS);

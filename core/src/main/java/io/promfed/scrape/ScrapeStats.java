@@ -17,6 +17,7 @@ public final class ScrapeStats {
   final LongAdder sampleLimitExceeded = new LongAdder();
   final LongAdder parseErrors = new LongAdder();
   final LongAdder seriesLimitRejected = new LongAdder();
+  final LongAdder seriesLimitSamplesDropped = new LongAdder();
 
   public long scrapes() {
     return scrapes.sum();
@@ -52,5 +53,10 @@ public final class ScrapeStats {
 
   public long seriesLimitRejected() {
     return seriesLimitRejected.sum();
+  }
+
+  /** Samples dropped because their target's {@code series_limit} was reached (vmagent's limit). */
+  public long seriesLimitSamplesDropped() {
+    return seriesLimitSamplesDropped.sum();
   }
 }
