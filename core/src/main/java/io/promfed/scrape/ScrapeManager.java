@@ -3,6 +3,7 @@ package io.promfed.scrape;
 import io.promfed.config.PrometheusConfig;
 import io.promfed.config.ScrapeConfig;
 import io.promfed.discovery.TargetGroup;
+import io.promfed.config.TlsContexts;
 import io.promfed.storage.Appendable;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
@@ -13,6 +14,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * Owns one {@link ScrapePool} per job (Prometheus's {@code scrape.Manager}): applies config
@@ -20,6 +24,8 @@ import java.util.function.LongSupplier;
  * pool, loops and caches across a reload. Thread-safe.
  */
 public final class ScrapeManager {
+
+  private static final System.Logger LOG = System.getLogger(ScrapeManager.class.getName());
 
   private final Appendable appendable;
   private final ScheduledExecutorService ticker;
@@ -105,7 +111,18 @@ public final class ScrapeManager {
     }
     for (ScrapeConfig sc : wanted.values()) {
       if (!pools.containsKey(sc.jobName())) {
-        ScrapePool pool = newPool(sc);
+        ScrapePool pool;
+        try {
+          pool = newPool(sc);
+        } catch (IllegalArgumentException e) {
+          // As Prometheus: one job whose HTTP client cannot be built is skipped, loudly.
+          LOG.log(
+              System.Logger.Level.ERROR,
+              "job {0}: error creating new scrape pool: {1}",
+              sc.jobName(),
+              e.getMessage());
+          continue;
+        }
         pools.put(sc.jobName(), pool);
         List<TargetGroup> groups = lastGroups.get(sc.jobName());
         if (groups != null) {
@@ -116,15 +133,31 @@ public final class ScrapeManager {
   }
 
   private ScrapePool newPool(ScrapeConfig sc) {
-    HttpClient client =
+    HttpClient.Builder client =
         HttpClient.newBuilder()
             // Targets speak HTTP/1.1; an h2c upgrade attempt only costs a round trip.
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(sc.scrapeTimeout())
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
+            .followRedirects(HttpClient.Redirect.NORMAL);
+    SSLContext tls = TlsContexts.create(sc.tlsConfig());
+    if (tls != null) {
+      client.sslContext(tls);
+    }
+    if (!sc.tlsConfig().serverName().isEmpty()) {
+      SSLParameters params = new SSLParameters();
+      params.setServerNames(List.of(new SNIHostName(sc.tlsConfig().serverName())));
+      client.sslParameters(params);
+    }
     return new ScrapePool(
-        sc, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed, seriesLimitPerTarget);
+        sc,
+        appendable,
+        client.build(),
+        ticker,
+        scrapers,
+        stats,
+        clockMs,
+        offsetSeed,
+        seriesLimitPerTarget);
   }
 
   /** The full, current target groups of one job, as discovery produced them. */

@@ -8,9 +8,11 @@ import io.promfed.promql.Engine;
 import io.promfed.rules.RuleManager;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.ScrapeStats;
+import io.promfed.server.DaemonThreads;
 import io.promfed.storage.remote.RemoteWriteHandler;
 import io.promfed.tsdb.Head;
 import io.promfed.web.api.QueryApi;
+import io.promfed.web.api.RuleManagerRules;
 import io.promfed.web.api.RulesRetriever;
 import io.promfed.web.api.StatusRetriever;
 import io.promfed.web.api.TargetRetriever;
@@ -20,8 +22,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -44,12 +44,12 @@ class LeafConfiguration {
 
   @Bean(destroyMethod = "shutdownNow")
   ScheduledExecutorService scrapeTicker() {
-    return Executors.newScheduledThreadPool(2, daemonThreads("scrape-tick-"));
+    return Executors.newScheduledThreadPool(2, DaemonThreads.named("scrape-tick-"));
   }
 
   @Bean(destroyMethod = "shutdownNow")
   ExecutorService scrapeWorkers(LeafProperties props) {
-    return Executors.newFixedThreadPool(props.scrapeConcurrency(), daemonThreads("scrape-"));
+    return Executors.newFixedThreadPool(props.scrapeConcurrency(), DaemonThreads.named("scrape-"));
   }
 
   @Bean
@@ -84,7 +84,7 @@ class LeafConfiguration {
 
   @Bean(destroyMethod = "shutdownNow")
   ScheduledExecutorService ruleEvaluator() {
-    return Executors.newScheduledThreadPool(2, daemonThreads("rule-eval-"));
+    return Executors.newScheduledThreadPool(2, DaemonThreads.named("rule-eval-"));
   }
 
   /** Rules read and write the head itself, so chained rules see earlier rules' output. */
@@ -156,14 +156,5 @@ class LeafConfiguration {
       LeafProperties props) {
     return new LeafLifecycle(
         configReloader, ruleManager, scrapeManager, discoveryManager, head, scrapeTicker, props.gcInterval());
-  }
-
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

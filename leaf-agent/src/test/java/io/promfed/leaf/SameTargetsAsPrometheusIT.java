@@ -3,6 +3,7 @@ package io.promfed.leaf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promfed.testing.ExternalBinary;
+import io.promfed.testing.ModuleJar;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -16,11 +17,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringApplication;
@@ -53,28 +51,6 @@ class SameTargetsAsPrometheusIT {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
-  }
-
-  /** The demo-server jar the reactor built before this module; local runs may lack it. */
-  static Path demoServerJar() throws IOException {
-    Path target = Path.of("..", "demo-server", "target");
-    Optional<Path> jar = Optional.empty();
-    if (Files.isDirectory(target)) {
-      try (Stream<Path> files = Files.list(target)) {
-        jar =
-            files
-                .filter(p -> p.getFileName().toString().matches("demo-server-.*\\.jar"))
-                .findFirst();
-      }
-    }
-    if (jar.isEmpty()) {
-      String msg = "demo-server jar missing in " + target.toAbsolutePath() + "; run ./mvnw verify from the top";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw new AssertionError(msg);
-      }
-      Assumptions.abort(msg);
-    }
-    return jar.get();
   }
 
   Process start(String name, String... command) throws IOException {
@@ -112,7 +88,7 @@ class SameTargetsAsPrometheusIT {
   @Test
   void leafAndPrometheusFederateTheSameDemoCounters() throws Exception {
     Path prometheusBinary = ExternalBinary.require("prometheus");
-    Path demoJar = demoServerJar();
+    Path demoJar = ModuleJar.require("demo-server");
 
     int demoPort = freePort();
     start(

@@ -2,12 +2,14 @@ package io.promfed.discovery.kubernetes;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.promfed.config.KubernetesSdConfig;
+import io.promfed.discovery.DiscoveryManager;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Builds the discoverer for one {@code kubernetes_sd_configs} entry: prometheus/prometheus {@code
@@ -56,6 +58,27 @@ public final class KubernetesDiscovery {
       default ->
           throw new IllegalArgumentException(
               "Kubernetes SD role \"" + config.role() + "\" is not supported by promfed");
+    };
+  }
+
+  /**
+   * The {@link DiscoveryManager}'s factory for {@code kubernetes_sd_configs}, over a client that
+   * may be absent (outside a cluster the apps have no client bean): it is looked up when a config
+   * is applied, and a job that needs it then fails with a message saying why.
+   *
+   * @param client supplies the client, or null when there is none
+   * @param ownNamespace as for {@link #create}; empty counts as unknown
+   */
+  public static DiscoveryManager.KubernetesDiscovererFactory factory(
+      Supplier<KubernetesClient> client, String ownNamespace) {
+    String own = ownNamespace == null || ownNamespace.isEmpty() ? null : ownNamespace;
+    return (job, sd) -> {
+      KubernetesClient c = client.get();
+      if (c == null) {
+        throw new IllegalStateException(
+            "job " + job + ": kubernetes_sd_configs need a Kubernetes client (not in a cluster?)");
+      }
+      return create(c, sd, own);
     };
   }
 
