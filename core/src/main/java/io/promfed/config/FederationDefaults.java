@@ -32,8 +32,7 @@ public final class FederationDefaults {
     if (!changed) {
       return config;
     }
-    return new PrometheusConfig(
-        config.global(), config.ruleFiles(), scrapeConfigs, config.remoteWriteConfigs());
+    return config.withScrapeConfigs(scrapeConfigs);
   }
 
   /**
