@@ -111,6 +111,8 @@ final class ConfigDecoder {
           "label_limit",
           "label_name_length_limit",
           "label_value_length_limit",
+          // vmagent's per-target cardinality limit (issue #6: the master's memory stays bounded).
+          "series_limit",
           "static_configs",
           "kubernetes_sd_configs",
           "relabel_configs",
@@ -594,6 +596,16 @@ final class ConfigDecoder {
       b.enableCompression(r.bool(s.value("enable_compression")));
     }
     Limits limits = decodeLimits(s);
+    if (s.has("series_limit")) {
+      int seriesLimit = r.int32(s.value("series_limit"));
+      if (seriesLimit < 0) {
+        // vmagent reads a negative limit as "none"; we ask for the 0 that says so plainly.
+        throw r.error(
+            s.value("series_limit"),
+            "series_limit must not be negative, got " + seriesLimit + " (0 means no limit)");
+      }
+      b.seriesLimit(seriesLimit);
+    }
 
     List<StaticConfig> statics = new ArrayList<>();
     List<Node> targetNodes = new ArrayList<>();

@@ -66,6 +66,11 @@ public record PrometheusConfig(
     return new PrometheusConfig(GlobalConfig.DEFAULT, List.of(), List.of(), List.of(), List.of());
   }
 
+  /** This config with {@code scrapeConfigs} in place of its own; the rest is unchanged. */
+  public PrometheusConfig withScrapeConfigs(List<ScrapeConfig> scrapeConfigs) {
+    return new PrometheusConfig(global, ruleFiles, scrapeConfigs, remoteWriteConfigs);
+  }
+
   /** The scrape config for {@code jobName}, or {@code null}. */
   public ScrapeConfig scrapeConfig(String jobName) {
     for (ScrapeConfig sc : scrapeConfigs) {

@@ -24,8 +24,12 @@ final class ScrapeCache {
     long ref;
     /** Labels as stored (after honor_labels and metric relabeling); null when dropped. */
     final Labels labels;
-    /** Iteration in which this series was last seen. */
+    /** Iteration in which this series was last seen in a body. */
     int lastIteration = -1;
+    /** Iteration in which this series was last tracked for staleness. */
+    int trackedIteration = -1;
+    /** {@link SeriesLimiter#generation()} in which the series limit admitted it, or -1. */
+    int admittedGeneration = -1;
 
     Entry(byte[] key, long ref, Labels labels) {
       this.key = key;
@@ -112,25 +116,33 @@ final class ScrapeCache {
   }
 
   /**
-   * Marks a series as seen in this scrape for staleness tracking. Returns false if it was already
-   * seen in this scrape (a duplicate series in one exposition).
+   * Marks a series as present in this scrape's body (keeps its entry cached). Returns false if it
+   * was already seen in this scrape (a duplicate series in one exposition).
    */
-  boolean markSeen(Entry e, boolean trackStaleness) {
+  boolean markSeen(Entry e) {
     if (e.lastIteration == iteration) {
       return false;
     }
     e.lastIteration = iteration;
-    if (trackStaleness) {
-      seenThis.add(e);
-    }
     return true;
   }
 
-  /** Series seen last scrape but not in this one: they need a stale marker. */
+  /**
+   * Tracks a series for staleness in this scrape (Prometheus's {@code trackStaleness}): it gets a
+   * stale marker when a later scrape does not track it again.
+   */
+  void trackStaleness(Entry e) {
+    if (e.trackedIteration != iteration) {
+      e.trackedIteration = iteration;
+      seenThis.add(e);
+    }
+  }
+
+  /** Series tracked last scrape but not in this one: they need a stale marker. */
   List<Entry> disappeared() {
     List<Entry> gone = new ArrayList<>();
     for (Entry e : seenPrevious) {
-      if (e.lastIteration != iteration) {
+      if (e.trackedIteration != iteration) {
         gone.add(e);
       }
     }

@@ -31,6 +31,9 @@ import java.util.Objects;
  * for the series seen last time plus a report with {@code up 0}: a failed scrape is data, not an
  * exception.
  *
+ * <p>With a series limit (vmagent's {@code series_limit}) the loop also owns a {@link
+ * SeriesLimiter} and writes vmagent's three extra report series for it.
+ *
  * <p>The loop owns its buffers, its parser state and its {@link ScrapeCache}; it is driven by
  * {@link #scrapeAndReport(long)}, which its pool calls on schedule and tests call directly with an
  * injected timestamp. Not thread-safe: calls must not overlap.
@@ -50,6 +53,11 @@ public final class ScrapeLoop {
     "scrape_series_added"
   };
 
+  /** vmagent's report series of the series limit, written only when a limit is in force. */
+  static final String[] SERIES_LIMIT_REPORT_NAMES = {
+    "scrape_series_limit", "scrape_series_current", "scrape_series_limit_samples_dropped"
+  };
+
   private final Target target;
   private final ScrapeConfig config;
   private final TargetScraper scraper;
@@ -58,8 +66,9 @@ public final class ScrapeLoop {
 
   private final ScrapeCache cache = new ScrapeCache();
   private final LabelsBuilder builder = new LabelsBuilder();
-  private final Labels[] reportLabels = new Labels[REPORT_NAMES.length];
-  private final long[] reportRefs = new long[REPORT_NAMES.length];
+  private final SeriesLimiter seriesLimiter; // null: no series limit
+  private final Labels[] reportLabels;
+  private final long[] reportRefs;
   private final Map<String, MetricMetadata> publishedMetadata = new HashMap<>();
   private final List<RelabelConfig> metricRelabelConfigs;
   private final GapFiller gapFiller;
@@ -70,13 +79,14 @@ public final class ScrapeLoop {
   /** Scrape time of the first failed scrape of the current failure streak, or MIN_VALUE. */
   private long gapStartMs = Long.MIN_VALUE;
 
+  /** A loop with the series limit of {@code config} alone (none when the config sets none). */
   ScrapeLoop(
       Target target,
       ScrapeConfig config,
       TargetScraper scraper,
       Appendable appendable,
       ScrapeStats stats) {
-    this(target, config, scraper, appendable, stats, GapFiller.NONE);
+    this(target, config, scraper, appendable, stats, GapFiller.NONE, config.seriesLimit().orElse(0));
   }
 
   /** A loop whose gaps {@code gapFiller} heals when it applies to {@code config}. */
@@ -87,6 +97,33 @@ public final class ScrapeLoop {
       Appendable appendable,
       ScrapeStats stats,
       GapFiller gapFiller) {
+    this(target, config, scraper, appendable, stats, gapFiller, config.seriesLimit().orElse(0));
+  }
+
+  /** A loop with a series limit and no gap healing. */
+  ScrapeLoop(
+      Target target,
+      ScrapeConfig config,
+      TargetScraper scraper,
+      Appendable appendable,
+      ScrapeStats stats,
+      long seriesLimit) {
+    this(target, config, scraper, appendable, stats, GapFiller.NONE, seriesLimit);
+  }
+
+  /**
+   * @param gapFiller heals the gaps of failed scrapes when it applies to {@code config}
+   * @param seriesLimit unique series admitted per target and 24 hours, 0 for none: the config's
+   *     {@code series_limit}, or the scrape manager's default when the config sets none
+   */
+  ScrapeLoop(
+      Target target,
+      ScrapeConfig config,
+      TargetScraper scraper,
+      Appendable appendable,
+      ScrapeStats stats,
+      GapFiller gapFiller,
+      long seriesLimit) {
     this.gapFiller = gapFiller.appliesTo(config) ? gapFiller : GapFiller.NONE;
     this.target = target;
     this.config = config;
@@ -94,8 +131,16 @@ public final class ScrapeLoop {
     this.appendable = appendable;
     this.stats = stats;
     this.metricRelabelConfigs = config.metricRelabelConfigs();
-    for (int i = 0; i < REPORT_NAMES.length; i++) {
-      reportLabels[i] = target.labels().toBuilder().set(Labels.METRIC_NAME, REPORT_NAMES[i]).build();
+    this.seriesLimiter = seriesLimit > 0 ? new SeriesLimiter(seriesLimit) : null;
+    int n = REPORT_NAMES.length + (seriesLimiter == null ? 0 : SERIES_LIMIT_REPORT_NAMES.length);
+    reportLabels = new Labels[n];
+    reportRefs = new long[n];
+    for (int i = 0; i < n; i++) {
+      String name =
+          i < REPORT_NAMES.length
+              ? REPORT_NAMES[i]
+              : SERIES_LIMIT_REPORT_NAMES[i - REPORT_NAMES.length];
+      reportLabels[i] = target.labels().toBuilder().set(Labels.METRIC_NAME, name).build();
     }
   }
 
@@ -108,6 +153,8 @@ public final class ScrapeLoop {
     int scraped;
     int postRelabel;
     int seriesAdded;
+    /** Samples of series the series limit did not admit. */
+    int seriesLimitDropped;
     String error;
   }
 
@@ -119,6 +166,9 @@ public final class ScrapeLoop {
     long startNanos = System.nanoTime();
     stats.scrapes.increment();
     AppendResult result = new AppendResult();
+    if (seriesLimiter != null) {
+      seriesLimiter.startScrape(scrapeTimeMs);
+    }
     Appender app = appendable.appender();
     long filled = 0;
     try {
@@ -262,15 +312,24 @@ public final class ScrapeLoop {
             }
             boolean explicitTs = honorTimestamps && p.hasTimestamp();
             long t = explicitTs ? p.timestampMs() : ts;
-            // Samples carrying their own timestamps are not tracked for staleness (federated
-            // data), unless track_timestamps_staleness asks for it.
-            cache.markSeen(e, !explicitTs || trackTimestampStaleness);
+            cache.markSeen(e);
             if (t > ts + MAX_FUTURE_MS) {
               stats.outOfBounds.increment();
               continue;
             }
+            if (seriesLimiter != null && !admittedBySeriesLimit(e)) {
+              r.seriesLimitDropped++;
+              stats.seriesLimitSamplesDropped.increment();
+              continue;
+            }
             try {
               e.ref = app.append(e.ref, e.labels, t, p.value());
+              // As in Prometheus's scrapeLoopAppender.append: a series is tracked for staleness
+              // only once its sample was accepted, and samples carrying their own timestamps
+              // (federated data) only with track_timestamps_staleness.
+              if (!explicitTs || trackTimestampStaleness) {
+                cache.trackStaleness(e);
+              }
               stats.samplesAppended.increment();
               if (added) {
                 r.seriesAdded++;
@@ -296,6 +355,22 @@ public final class ScrapeLoop {
     if (metadata != null) {
       publishMetadata(app, metadata);
     }
+  }
+
+  /**
+   * Asks the series limiter once per series and window; later samples of an admitted series pass
+   * on the cache entry alone.
+   */
+  private boolean admittedBySeriesLimit(ScrapeCache.Entry e) {
+    int generation = seriesLimiter.generation();
+    if (e.admittedGeneration == generation) {
+      return true;
+    }
+    if (!seriesLimiter.admit(e.labels)) {
+      return false;
+    }
+    e.admittedGeneration = generation;
+    return true;
   }
 
   private void countRejected(StorageException ex) {
@@ -431,7 +506,11 @@ public final class ScrapeLoop {
     MetricMetadata old = acc.getOrDefault(family, new MetricMetadata("unknown", "", ""));
     MetricMetadata updated =
         switch (kind) {
-          case TYPE -> new MetricMetadata(p.type(), old.help(), old.unit());
+          // Prometheus's text parser reads "untyped" as model.MetricTypeUnknown, and that is
+          // what its /api/v1/metadata shows.
+          case TYPE ->
+              new MetricMetadata(
+                  p.type().equals("untyped") ? "unknown" : p.type(), old.help(), old.unit());
           case HELP -> new MetricMetadata(old.type(), p.text(), old.unit());
           default -> new MetricMetadata(old.type(), old.help(), p.text());
         };
@@ -469,6 +548,12 @@ public final class ScrapeLoop {
     appendReportSample(app, 2, ts, r.scraped);
     appendReportSample(app, 3, ts, up ? r.postRelabel : 0);
     appendReportSample(app, 4, ts, up ? r.seriesAdded : 0);
+    if (seriesLimiter != null) {
+      // vmagent's addAutoMetrics, written only when a limit is in force.
+      appendReportSample(app, 5, ts, seriesLimiter.maxSeries());
+      appendReportSample(app, 6, ts, seriesLimiter.currentSeries());
+      appendReportSample(app, 7, ts, up ? r.seriesLimitDropped : 0);
+    }
   }
 
   private void appendReportSample(Appender app, int i, long ts, double v) {

@@ -34,6 +34,7 @@ public final class ScrapeManager {
   private final LongSupplier clockMs;
   private final long offsetSeed;
   private final GapFiller gapFiller;
+  private final long seriesLimitPerTarget;
 
   private final Map<String, ScrapePool> pools = new LinkedHashMap<>();
   private final Map<String, List<TargetGroup>> lastGroups = new HashMap<>();
@@ -52,13 +53,10 @@ public final class ScrapeManager {
       ScrapeStats stats,
       LongSupplier clockMs,
       long offsetSeed) {
-    this(appendable, ticker, scrapers, stats, clockMs, offsetSeed, GapFiller.NONE);
+    this(appendable, ticker, scrapers, stats, clockMs, offsetSeed, GapFiller.NONE, 0);
   }
 
-  /**
-   * A manager whose loops heal the gaps of failed scrapes with {@code gapFiller} where it applies
-   * (the master's federate jobs).
-   */
+  /** A manager whose loops heal gaps with {@code gapFiller} (the master's federate jobs). */
   public ScrapeManager(
       Appendable appendable,
       ScheduledExecutorService ticker,
@@ -67,7 +65,33 @@ public final class ScrapeManager {
       LongSupplier clockMs,
       long offsetSeed,
       GapFiller gapFiller) {
+    this(appendable, ticker, scrapers, stats, clockMs, offsetSeed, gapFiller, 0);
+  }
+
+  /**
+   * A manager whose loops heal the gaps of failed scrapes with {@code gapFiller} where it applies
+   * (the master's federate jobs) and whose targets have a series limit by default (the master's
+   * per-leaf limit).
+   *
+   * @param seriesLimitPerTarget vmagent's {@code -promscrape.seriesLimitPerTarget}: unique series
+   *     admitted per target and 24 hours unless a job sets {@code series_limit} (where 0 turns
+   *     the limit off); 0 for no default limit
+   */
+  public ScrapeManager(
+      Appendable appendable,
+      ScheduledExecutorService ticker,
+      ExecutorService scrapers,
+      ScrapeStats stats,
+      LongSupplier clockMs,
+      long offsetSeed,
+      GapFiller gapFiller,
+      long seriesLimitPerTarget) {
     this.gapFiller = java.util.Objects.requireNonNull(gapFiller, "gapFiller");
+    if (seriesLimitPerTarget < 0) {
+      throw new IllegalArgumentException(
+          "seriesLimitPerTarget must not be negative, got " + seriesLimitPerTarget);
+    }
+    this.seriesLimitPerTarget = seriesLimitPerTarget;
     this.appendable = appendable;
     this.ticker = ticker;
     this.scrapers = scrapers;
@@ -147,7 +171,16 @@ public final class ScrapeManager {
       client.sslParameters(params);
     }
     return new ScrapePool(
-        sc, appendable, client.build(), ticker, scrapers, stats, clockMs, offsetSeed, gapFiller);
+        sc,
+        appendable,
+        client.build(),
+        ticker,
+        scrapers,
+        stats,
+        clockMs,
+        offsetSeed,
+        gapFiller,
+        seriesLimitPerTarget);
   }
 
   /** The full, current target groups of one job, as discovery produced them. */

@@ -39,6 +39,7 @@ public final class ScrapePool {
   private final LongSupplier clockMs;
   private final long offsetSeed;
   private final GapFiller gapFiller;
+  private final long seriesLimit;
 
   private final Map<String, Running> running = new LinkedHashMap<>();
   private List<DroppedTarget> dropped = List.of();
@@ -88,10 +89,14 @@ public final class ScrapePool {
       ScrapeStats stats,
       LongSupplier clockMs,
       long offsetSeed) {
-    this(config, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed, GapFiller.NONE);
+    this(config, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed, GapFiller.NONE, 0);
   }
 
-  /** A pool whose loops heal gaps with {@code gapFiller} when it applies to {@code config}. */
+  /**
+   * @param gapFiller heals the gaps of failed scrapes where it applies to {@code config}
+   * @param seriesLimitPerTarget vmagent's {@code -promscrape.seriesLimitPerTarget}: the series
+   *     limit of each target when the config sets no {@code series_limit}; 0 for none
+   */
   public ScrapePool(
       ScrapeConfig config,
       Appendable appendable,
@@ -101,8 +106,13 @@ public final class ScrapePool {
       ScrapeStats stats,
       LongSupplier clockMs,
       long offsetSeed,
-      GapFiller gapFiller) {
+      GapFiller gapFiller,
+      long seriesLimitPerTarget) {
     this.gapFiller = gapFiller;
+    if (seriesLimitPerTarget < 0) {
+      throw new IllegalArgumentException(
+          "seriesLimitPerTarget must not be negative, got " + seriesLimitPerTarget);
+    }
     this.config = config;
     this.appendable = appendable;
     this.client = client;
@@ -111,10 +121,16 @@ public final class ScrapePool {
     this.stats = stats;
     this.clockMs = clockMs;
     this.offsetSeed = offsetSeed;
+    this.seriesLimit = config.seriesLimit().orElse(seriesLimitPerTarget);
   }
 
   public ScrapeConfig config() {
     return config;
+  }
+
+  /** The series limit of each target: {@code series_limit}, else the manager's default; 0 none. */
+  public long seriesLimit() {
+    return seriesLimit;
   }
 
   /**
@@ -206,7 +222,8 @@ public final class ScrapePool {
             config.bodySizeLimitBytes(),
             config.enableCompression(),
             new ScrapeAuth(config));
-    Running r = new Running(new ScrapeLoop(t, config, scraper, appendable, stats, gapFiller));
+    Running r =
+        new Running(new ScrapeLoop(t, config, scraper, appendable, stats, gapFiller, seriesLimit));
     long intervalMs = t.interval().toMillis();
     long offset = t.offsetMs(clockMs.getAsLong(), offsetSeed);
     r.schedule = ticker.scheduleAtFixedRate(r::tick, offset, intervalMs, TimeUnit.MILLISECONDS);

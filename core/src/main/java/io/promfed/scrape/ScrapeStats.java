@@ -19,6 +19,7 @@ public final class ScrapeStats {
   final LongAdder seriesLimitRejected = new LongAdder();
   final LongAdder gapSamplesFilled = new LongAdder();
   final LongAdder gapFillFailures = new LongAdder();
+  final LongAdder seriesLimitSamplesDropped = new LongAdder();
 
   public long scrapes() {
     return scrapes.sum();
@@ -64,5 +65,10 @@ public final class ScrapeStats {
   /** Gaps that could not be healed because the filler failed. */
   public long gapFillFailures() {
     return gapFillFailures.sum();
+  }
+
+  /** Samples dropped because their target's {@code series_limit} was reached (vmagent's limit). */
+  public long seriesLimitSamplesDropped() {
+    return seriesLimitSamplesDropped.sum();
   }
 }

@@ -187,7 +187,7 @@ final class HeadAppender implements Appender {
 
   private void applyMetadata() {
     if (metadata != null) {
-      head.metadata.putAll(metadata);
+      metadata.forEach(head::recordMetadata);
     }
   }
 

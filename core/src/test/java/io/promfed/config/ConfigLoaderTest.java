@@ -108,6 +108,10 @@ class ConfigLoaderTest {
       uppercase.bad.yml:4: relabel configuration for uppercase action requires 'target_label' value
       labelmap.bad.yml:4: "meta-$1" is invalid 'replacement' for labelmap action
       write_relabel.bad.yml:4: relabel configuration for hashmod requires non-zero modulus
+      # Federation options of the master (issue #6).
+      series_limit_negative.bad.yml:4: series_limit must not be negative, got -5 (0 means no limit)
+      series_limit_type.bad.yml:3: cannot unmarshal !!str `lots` into int
+      track_timestamps_staleness_type.bad.yml:4: cannot unmarshal !!str `sometimes` into bool
       # Kubernetes SD (kubernetes.SDConfig.UnmarshalYAML).
       kubernetes_role_missing.bad.yml:4: role missing (one of: pod, service, endpoints, endpointslice, node)
       kubernetes_role.bad.yml:4: unknown Kubernetes SD role "pods"
@@ -222,6 +226,30 @@ class ConfigLoaderTest {
     assertThat(job.basicAuth()).isNull();
     assertThat(job.bodySizeLimitBytes()).isZero();
     assertThat(cfg.remoteWriteConfigs()).isEmpty();
+  }
+
+  @Test
+  void federationJobsRememberWhichOptionsTheFileSet() throws Exception {
+    PrometheusConfig cfg = loadFixture("federate_limits.good.yml");
+    ScrapeConfig leaves = cfg.scrapeConfig("leaves");
+    assertThat(leaves.trackTimestampsStaleness()).isFalse();
+    assertThat(leaves.trackTimestampsStalenessSet()).isFalse();
+    assertThat(leaves.seriesLimit()).isEmpty();
+    ScrapeConfig big = cfg.scrapeConfig("big-leaf");
+    assertThat(big.trackTimestampsStaleness()).isFalse();
+    assertThat(big.trackTimestampsStalenessSet()).isTrue();
+    assertThat(big.seriesLimit()).hasValue(50000);
+
+    // The master's defaults: staleness tracked for /federate jobs that left it unset, only.
+    PrometheusConfig master = FederationDefaults.apply(cfg);
+    assertThat(master.scrapeConfig("leaves").trackTimestampsStaleness()).isTrue();
+    assertThat(master.scrapeConfig("leaves").trackTimestampsStalenessSet()).isTrue();
+    assertThat(master.scrapeConfig("big-leaf")).isSameAs(big);
+    assertThat(master.scrapeConfig("pods")).isSameAs(cfg.scrapeConfig("pods"));
+    assertThat(master.scrapeConfig("leaves").params()).isEqualTo(leaves.params());
+    assertThat(FederationDefaults.apply(master)).isSameAs(master);
+    assertThat(FederationDefaults.apply(loadFixture("full.good.yml")))
+        .isEqualTo(loadFixture("full.good.yml"));
   }
 
   @Test

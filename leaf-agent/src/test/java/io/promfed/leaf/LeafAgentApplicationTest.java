@@ -144,7 +144,8 @@ class LeafAgentApplicationTest {
             () -> federateQuietly("{__name__=~\"http_request_total|up\"}"),
             "http_request_total{");
     assertThat(body)
-        .contains("# TYPE http_request_total untyped\n")
+        // Unlike Prometheus, the scraped HELP and TYPE travel along (issue #6).
+        .contains("# HELP http_request_total access count total\n# TYPE http_request_total counter\n")
         .contains(
             "http_request_total{instance=\""
                 + addr
@@ -198,7 +199,11 @@ class LeafAgentApplicationTest {
 
   @Test
   void recordingRulesProduceJobSeriesThatFederate() throws Exception {
-    String body = eventually(() -> federateQuietly("{__name__=~\"job:.*\"}"), "job:http_request_total:sum{");
+    // Wait for the golang-server job: the reload test renames it for a while.
+    String body =
+        eventually(
+            () -> federateQuietly("{__name__=~\"job:.*\"}"),
+            "job:http_request_total:sum{job=\"golang-server\"");
     assertThat(body)
         .contains("job:http_request_total:sum{job=\"golang-server\",cluster=\"test\",instance=\"\"} 42 ");
     String rules = get("/api/v1/rules").body();
@@ -228,7 +233,7 @@ class LeafAgentApplicationTest {
             new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(zipped.body()))
                 .readAllBytes(),
             StandardCharsets.UTF_8);
-    assertThat(unzipped).startsWith("# TYPE ").contains("# TYPE up untyped\n");
+    assertThat(unzipped).startsWith("# HELP ").contains("# TYPE up untyped\n");
     assertThat(zipped.body().length).isLessThan(unzipped.length());
   }
 

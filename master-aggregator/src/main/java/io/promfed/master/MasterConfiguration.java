@@ -10,6 +10,7 @@ import io.promfed.promql.Engine;
 import io.promfed.rules.RuleManager;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.FederateTargets;
+import io.promfed.config.FederationDefaults;
 import io.promfed.scrape.GapFiller;
 import io.promfed.storage.Queryable;
 import io.promfed.storage.ha.HaDedupAppendable;
@@ -166,9 +167,17 @@ class MasterConfiguration {
       ExecutorService scrapeWorkers,
       ScrapeStats scrapeStats,
       Clock clock,
-      GapFiller gapFiller) {
+      GapFiller gapFiller,
+      MasterProperties props) {
     return new ScrapeManager(
-        haDedup, scrapeTicker, scrapeWorkers, scrapeStats, clock::millis, 0, gapFiller);
+        haDedup,
+        scrapeTicker,
+        scrapeWorkers,
+        scrapeStats,
+        clock::millis,
+        0,
+        gapFiller,
+        props.seriesLimitPerLeaf());
   }
 
   /** Leaves listed by Spring Cloud's DiscoveryClient, when {@code master.leaves.service-id} is set. */
@@ -188,13 +197,19 @@ class MasterConfiguration {
     return new DiscoveryManager(scrapeManager::updateTargets, kubernetes, leafDiscovery);
   }
 
+  /**
+   * Master: federate jobs track the staleness of timestamped samples unless the file says
+   * otherwise, so a series gone at a leaf is stale here one interval later (not after 5m).
+   */
   @Bean
   ScrapeJobSources scrapeJobSources(
       ScrapeManager scrapeManager, DiscoveryManager discoveryManager) {
     // Scrape pools first, then discovery, so new targets find their pool (as Prometheus orders
     // its reloaders).
     return new ScrapeJobSources(
-        List.of(scrapeManager::applyConfig, discoveryManager::applyConfig));
+        List.of(
+            config -> scrapeManager.applyConfig(FederationDefaults.apply(config)),
+            discoveryManager::applyConfig));
   }
 
   @Bean(destroyMethod = "shutdownNow")

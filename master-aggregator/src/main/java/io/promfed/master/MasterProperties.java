@@ -24,6 +24,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param queryTimeout the longest a PromQL query may run (Prometheus's --query.timeout)
  * @param queryMaxSamples the most samples one query may hold in memory (--query.max-samples);
  *     a query over it fails with Prometheus's "too many samples" error instead of exhausting heap
+ * @param seriesLimitPerLeaf unique series admitted per leaf (target) and 24 hours unless its job
+ *     sets {@code series_limit}; samples of further new series are dropped and counted, the rest
+ *     keeps flowing (vmagent's -promscrape.seriesLimitPerTarget); 0 for no limit
  * @param scrapeConcurrency the most scrapes (leaves' /federate) in flight at once
  */
 @ConfigurationProperties("master")
@@ -37,6 +40,7 @@ public record MasterProperties(
     @DefaultValue("30m") Duration checkpointInterval,
     @DefaultValue("2m") Duration queryTimeout,
     @DefaultValue("50000000") int queryMaxSamples,
+    @DefaultValue("0") long seriesLimitPerLeaf,
     @DefaultValue("16") int scrapeConcurrency) {
 
   public MasterProperties {
@@ -49,6 +53,10 @@ public record MasterProperties(
     }
     if (maxSeries < 0) {
       throw new IllegalArgumentException("master.max-series must be >= 0, got " + maxSeries);
+    }
+    if (seriesLimitPerLeaf < 0) {
+      throw new IllegalArgumentException(
+          "master.series-limit-per-leaf must be >= 0, got " + seriesLimitPerLeaf);
     }
     if (scrapeConcurrency < 1) {
       throw new IllegalArgumentException(
