@@ -152,7 +152,14 @@ class SameTargetsAsPrometheusIT {
             + URLEncoder.encode("{__name__=~\"http_request_(success_|fail_)?total\"}", StandardCharsets.UTF_8);
     String ours = eventually("http://127.0.0.1:" + leafPort + match, "http_request_total{");
     String theirs = eventually("http://127.0.0.1:" + promPort + match, "http_request_total{");
-    assertThat(withoutTimestamps(ours)).isEqualTo(withoutTimestamps(theirs));
+    // The same samples; only the metadata differs, on purpose: Prometheus declares everything
+    // untyped without HELP, our leaf passes on what the target said (docs/federation.md).
+    assertThat(samplesWithoutTimestamps(ours)).isEqualTo(samplesWithoutTimestamps(theirs));
+    assertThat(theirs).contains("# TYPE http_request_total untyped\n");
+    assertThat(ours)
+        .contains("# HELP http_request_total access count total\n")
+        .contains("# TYPE http_request_total counter\n")
+        .contains("# HELP http_request_fail_total access faile count\n");
     assertThat(ours)
         .contains(
             "http_request_total{instance=\"127.0.0.1:"
@@ -175,10 +182,12 @@ class SameTargetsAsPrometheusIT {
   }
 
   /** Federation bodies minus timestamps, lines sorted within each family (as upstream compares). */
-  static String withoutTimestamps(String body) {
+  static String samplesWithoutTimestamps(String body) {
     TreeSet<String> lines = new TreeSet<>();
     for (String line : body.split("\n")) {
-      lines.add(line.startsWith("#") ? line : line.substring(0, line.lastIndexOf(' ')));
+      if (!line.startsWith("#")) {
+        lines.add(line.substring(0, line.lastIndexOf(' ')));
+      }
     }
     return String.join("\n", lines);
   }
