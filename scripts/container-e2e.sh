@@ -9,6 +9,7 @@
 #
 #   sudo scripts/container-e2e.sh                  # REQUESTS=1000 by default
 #   MVN_ARGS=-o scripts/container-e2e.sh           # Maven offline (dependencies already cached)
+#   SKIP_BUILD=1 scripts/container-e2e.sh          # run the images already loaded in podman
 #
 # Needs root (podman's rootful store, debootstrap), podman + runc + debootstrap, curl, a JDK 17+
 # for ./mvnw and network access to a Debian mirror for the first base image (later runs reuse
@@ -18,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 requests=${REQUESTS:-1000}
+ready_timeout_s=${READY_TIMEOUT_S:-300}  # a Spring Boot start takes ~5 s on an idle core, minutes on a loaded one
 port_base=${PORT_BASE:-28000}
 demo_ports=($((port_base + 80)) $((port_base + 81)))
 master_port=$((port_base + 90))
@@ -28,6 +30,7 @@ prefix=promfed
 run_id=promfed-e2e-$$
 work=target/container/$run_id
 
+echo "container-e2e: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 start_s=$(date +%s.%N)
 phase_s=$start_s
 timings=()
@@ -70,32 +73,38 @@ cleanup() {
   fi
   [ ${#containers[@]} -eq 0 ] || podman rm -f -t 10 "${containers[@]}" >/dev/null 2>&1 || true
   rm -rf "$work"
-  echo "== total: $(elapsed "$start_s") s"
+  echo "== total: $(elapsed "$start_s") s (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
   exit $status
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- 1. base image: Debian + JRE, built locally, saved as a tar Jib can read ----------------------
-base_tar=$PWD/target/container/jre-base.tar
-scripts/container-base-image.sh "$base_tar"
-phase_done "base image (debootstrap or cached)"
-
-# --- 2. the three images, with Jib, against that base --------------------------------------------
 apps=(demo-server leaf-agent master-aggregator)
-./mvnw -B -ntp -q ${MVN_ARGS:-} -pl "$(IFS=,; echo "${apps[*]}")" -am -DskipTests package jib:buildTar \
-  -Djib.from.image="tar://$base_tar" \
-  -Djib.baseImageCache="$PWD/target/container/jib-base-cache" \
-  -Dcontainer.image.revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-phase_done "jars + jib:buildTar (3 images)"
 
+build_images() {
+  # 1. Base image: Debian + JRE, built locally, saved as a tar Jib can read.
+  local base_tar=$PWD/target/container/jre-base.tar
+  scripts/container-base-image.sh "$base_tar"
+  phase_done "base image (debootstrap or cached)"
+
+  # 2. The three images, with Jib, against that base; then into podman's store.
+  ./mvnw -B -ntp -q ${MVN_ARGS:-} -pl "$(IFS=,; echo "${apps[*]}")" -am -DskipTests package jib:buildTar \
+    -Djib.from.image="tar://$base_tar" \
+    -Djib.baseImageCache="$PWD/target/container/jib-base-cache" \
+    -Dcontainer.image.revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  phase_done "jars + jib:buildTar (3 images)"
+  for app in "${apps[@]}"; do
+    podman load -q -i "$app/target/jib-image.tar" >/dev/null
+  done
+  phase_done "podman load (3 images)"
+}
+
+[ "${SKIP_BUILD:-0}" = 1 ] || build_images
 for app in "${apps[@]}"; do
-  podman load -q -i "$app/target/jib-image.tar" >/dev/null
-  podman image exists "$prefix/$app:$tag" || die "podman load of $app/target/jib-image.tar gave no $prefix/$app:$tag"
+  podman image exists "$prefix/$app:$tag" || die "no image $prefix/$app:$tag in podman's store"
 done
-phase_done "podman load (3 images)"
 
-# --- 3. run them as the manifests do ---------------------------------------------------------------
+# --- run the seed's topology as the manifests do --------------------------------------------------
 mkdir -p "$work"
 cat >"$work/leaf.yml" <<YML
 global:
@@ -154,10 +163,10 @@ wait_for() {
 }
 ready() { curl -sf -o /dev/null --max-time 2 "$1"; }
 for port in "${demo_ports[@]}"; do
-  wait_for 120 "demo-server :$port ready" ready "http://127.0.0.1:$port/health/readiness"
+  wait_for "$ready_timeout_s" "demo-server :$port ready" ready "http://127.0.0.1:$port/health/readiness"
 done
-wait_for 120 "leaf-agent ready" ready "http://127.0.0.1:$leaf_port/-/ready"
-wait_for 120 "master-aggregator ready" ready "http://127.0.0.1:$master_port/-/ready"
+wait_for "$ready_timeout_s" "leaf-agent ready" ready "http://127.0.0.1:$leaf_port/-/ready"
+wait_for "$ready_timeout_s" "master-aggregator ready" ready "http://127.0.0.1:$master_port/-/ready"
 phase_done "4 containers started and ready"
 
 # What the manifests promise, checked on the running containers.
@@ -171,7 +180,7 @@ heap_max_bytes=$(curl -s "http://127.0.0.1:${demo_ports[0]}/metrics" \
   | awk '/^jvm_memory_max_bytes\{.*area="heap"/ && $NF > 0 { sum += $NF } END { printf "%.0f", sum }')
 echo "demo-server heap limit under a 384 MiB container limit: $((heap_max_bytes / 1048576)) MiB"
 
-# --- 4. requests at the demo-servers, counted at the master ----------------------------------------
+# --- requests at the demo-servers, counted at the master -------------------------------------------
 sent=0
 for i in 0 1; do
   n=$(((requests + 1 - i) / 2))  # first server takes the odd one
