@@ -7,13 +7,14 @@
 # declare: user 1000, read-only root filesystem, writable paths only as volumes, their memory
 # limits. Containers and their volumes are removed on exit; the images stay loaded.
 #
-#   sudo scripts/container-e2e.sh                  # REQUESTS=1000 by default
+#   scripts/container-e2e.sh                       # REQUESTS=1000 by default
 #   MVN_ARGS=-o scripts/container-e2e.sh           # Maven offline (dependencies already cached)
 #   SKIP_BUILD=1 scripts/container-e2e.sh          # run the images already loaded in podman
 #
-# Needs root (podman's rootful store, debootstrap), podman + runc + debootstrap, curl, a JDK 17+
-# for ./mvnw and network access to a Debian mirror for the first base image (later runs reuse
-# it). Installs nothing itself. Host network: PORT_BASE (default 28000) keeps the ports clear of
+# Needs podman + runc + debootstrap, curl, a JDK 17+ for ./mvnw, network access to a Debian mirror
+# for the first base image (later runs reuse it), and root for podman and debootstrap: run it as
+# root or as a user with passwordless sudo (Maven then runs as that user, with its ~/.m2).
+# Installs nothing itself. Host network: PORT_BASE (default 28000) keeps the ports clear of
 # ./scripts/run-local.sh's: demo-servers on +80 and +81, master on +90, leaf on +91.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +44,12 @@ phase_done() {
 die() { echo "container-e2e: $*" >&2; exit 1; }
 
 # --- prerequisites: say what is missing and how to get it; install nothing -----------------------
-[ "$(id -u)" -eq 0 ] || die "run as root (sudo): the images go to root's podman store, debootstrap needs root"
+# podman (rootful store, cgroup memory limits) and debootstrap need root; Maven does not.
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo -n true 2>/dev/null || die "needs root for podman and debootstrap: run as root or with passwordless sudo"
+  SUDO="sudo -n"
+fi
 missing=()
 for tool in podman runc debootstrap curl java git; do
   command -v "$tool" >/dev/null || missing+=("$tool")
@@ -53,7 +59,7 @@ done
 java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 [ "${java_major:-0}" -ge 17 ] 2>/dev/null || die "./mvnw needs JDK 17 or newer as 'java', found '${java_major:-none}'"
 [ -n "$tag" ] || die "no <container.image.tag> in pom.xml"
-podman() { command podman --runtime runc "$@"; }
+podman() { $SUDO podman --runtime runc "$@"; }
 podman info >/dev/null 2>&1 || die "'podman --runtime runc info' fails; run it to see why"
 for port in "${demo_ports[@]}" "$master_port" "$leaf_port"; do
   if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
@@ -72,7 +78,7 @@ cleanup() {
     done
   fi
   [ ${#containers[@]} -eq 0 ] || podman rm -f -t 10 "${containers[@]}" >/dev/null 2>&1 || true
-  rm -rf "$work"
+  $SUDO rm -rf "$work"  # holds files the containers' user wrote
   echo "== total: $(elapsed "$start_s") s (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
   exit $status
 }
@@ -84,7 +90,8 @@ apps=(demo-server leaf-agent master-aggregator)
 build_images() {
   # 1. Base image: Debian + JRE, built locally, saved as a tar Jib can read.
   local base_tar=$PWD/target/container/jre-base.tar
-  scripts/container-base-image.sh "$base_tar"
+  mkdir -p target/container  # as the invoking user, so a later 'mvn clean' can remove it
+  $SUDO scripts/container-base-image.sh "$base_tar"
   phase_done "base image (debootstrap or cached)"
 
   # 2. The three images, with Jib, against that base; then into podman's store.
@@ -131,7 +138,7 @@ YML
 chmod 644 "$work"/*.yml
 
 # Volumes are host directories owned by the container's user (in Kubernetes: emptyDir + fsGroup).
-volume() { mkdir -p "$work/$1" && chown 1000:1000 "$work/$1" && echo "$PWD/$work/$1"; }
+volume() { mkdir -p "$work/$1" && $SUDO chown 1000:1000 "$work/$1" && echo "$PWD/$work/$1"; }
 run() {
   local name=$1 memory=$2; shift 2
   podman run -d --name "$run_id-$name" --network=host \
@@ -207,6 +214,8 @@ echo "master: sum(http_request_total) = $total"
 access_log_lines=$(cat "$work"/access-log-*/access_log | wc -l)
 [ "$access_log_lines" -eq "$requests" ] || die "access logs on the volumes hold $access_log_lines lines, expected $requests"
 phase_done "scrape -> federate -> master query"
+echo "memory in use / container limit:"
+podman stats --no-stream --format '  {{.Name}}  {{.MemUsage}}' "${containers[@]}" || true
 
 echo "OK: $requests requests at 2 demo-server containers = sum(http_request_total) at the master container"
 printf '%s\n' "${timings[@]}"
