@@ -28,6 +28,7 @@ leaf_port=$((port_base + 91))
 # The tag k8s/base deploys, as the parent pom sets it for Jib.
 tag=$(sed -n 's:.*<container.image.tag>\(.*\)</container.image.tag>.*:\1:p' pom.xml)
 prefix=promfed
+base_image=promfed/jre-base:17
 run_id=promfed-e2e-$$
 work=target/container/$run_id
 
@@ -91,12 +92,12 @@ build_images() {
   # 1. Base image: Debian + JRE, built locally, saved as a tar Jib can read.
   local base_tar=$PWD/target/container/jre-base.tar
   mkdir -p target/container  # as the invoking user, so a later 'mvn clean' can remove it
-  $SUDO scripts/container-base-image.sh "$base_tar"
+  $SUDO env BASE_IMAGE="$base_image" scripts/container-base-image.sh "$base_tar"
   phase_done "base image (debootstrap or cached)"
 
   # 2. The three images, with Jib, against that base; then into podman's store.
   ./mvnw -B -ntp -q ${MVN_ARGS:-} -pl "$(IFS=,; echo "${apps[*]}")" -am -DskipTests package jib:buildTar \
-    -Djib.from.image="tar://$base_tar" \
+    -Djib.from.image="tar://$base_tar" -Dcontainer.image.base-name="$base_image" \
     -Djib.baseImageCache="$PWD/target/container/jib-base-cache" \
     -Dcontainer.image.revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
   phase_done "jars + jib:buildTar (3 images)"
@@ -185,7 +186,7 @@ for c in "${containers[@]}"; do
 done
 heap_max_bytes=$(curl -s "http://127.0.0.1:${demo_ports[0]}/metrics" \
   | awk '/^jvm_memory_max_bytes\{.*area="heap"/ && $NF > 0 { sum += $NF } END { printf "%.0f", sum }')
-echo "demo-server heap limit under a 384 MiB container limit: $((heap_max_bytes / 1048576)) MiB"
+echo "demo-server heap limit (-XX:MaxRAMPercentage) under its 384 MiB container limit: $((heap_max_bytes / 1048576)) MiB"
 
 # --- requests at the demo-servers, counted at the master -------------------------------------------
 sent=0
