@@ -60,7 +60,8 @@ done
 java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 [ "${java_major:-0}" -ge 17 ] 2>/dev/null || die "./mvnw needs JDK 17 or newer as 'java', found '${java_major:-none}'"
 [ -n "$tag" ] || die "no <container.image.tag> in pom.xml"
-podman() { $SUDO podman --runtime runc "$@"; }
+podman_bin=$(command -v podman)
+podman() { $SUDO "$podman_bin" --runtime runc "$@"; }
 podman info >/dev/null 2>&1 || die "'podman --runtime runc info' fails; run it to see why"
 for port in "${demo_ports[@]}" "$master_port" "$leaf_port"; do
   if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
