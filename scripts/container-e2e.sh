@@ -4,7 +4,7 @@
 # as containers: two demo-servers, a leaf-agent scraping them, a master-aggregator federating
 # from the leaf. Then sends REQUESTS requests to /hello and waits until the master's
 # sum(http_request_total) says exactly that. Every container runs as the manifests in k8s/base
-# declare: user 1000, read-only root filesystem, writable paths only as volumes, their memory
+# declare: user 1000 group 2000, read-only root filesystem, writable paths only as volumes, their memory
 # limits. Containers and their volumes are removed on exit; the images stay loaded.
 #
 #   scripts/container-e2e.sh                       # REQUESTS=1000 by default
@@ -25,8 +25,8 @@ port_base=${PORT_BASE:-28000}
 demo_ports=($((port_base + 80)) $((port_base + 81)))
 master_port=$((port_base + 90))
 leaf_port=$((port_base + 91))
-# The tag k8s/base deploys, as the parent pom sets it for Jib.
-tag=$(sed -n 's:.*<container.image.tag>\(.*\)</container.image.tag>.*:\1:p' pom.xml)
+# Jib tags the images with the project version, as k8s/base deploys them.
+tag=$(sed -n '/<artifactId>promfed-parent<\/artifactId>/{n;s:.*<version>\(.*\)</version>.*:\1:p;}' pom.xml)
 prefix=promfed
 base_image=promfed/jre-base:17
 run_id=promfed-e2e-$$
@@ -59,7 +59,7 @@ done
   install with: apt-get install -y podman runc debootstrap curl git openjdk-17-jdk-headless"
 java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 [ "${java_major:-0}" -ge 17 ] 2>/dev/null || die "./mvnw needs JDK 17 or newer as 'java', found '${java_major:-none}'"
-[ -n "$tag" ] || die "no <container.image.tag> in pom.xml"
+[ -n "$tag" ] || die "no <version> after <artifactId>promfed-parent</artifactId> in pom.xml"
 podman_bin=$(command -v podman)
 podman() { $SUDO "$podman_bin" --runtime runc "$@"; }
 podman info >/dev/null 2>&1 || die "'podman --runtime runc info' fails; run it to see why"
@@ -139,8 +139,8 @@ scrape_configs:
 YML
 chmod 644 "$work"/*.yml
 
-# Volumes are host directories owned by the container's user (in Kubernetes: emptyDir + fsGroup).
-volume() { mkdir -p "$work/$1" && $SUDO chown 1000:1000 "$work/$1" && echo "$PWD/$work/$1"; }
+# Volumes are host directories owned by the image's user 1000:2000 (in Kubernetes: emptyDir + fsGroup).
+volume() { mkdir -p "$work/$1" && $SUDO chown 1000:2000 "$work/$1" && echo "$PWD/$work/$1"; }
 run() {
   local name=$1 memory=$2; shift 2
   podman run -d --name "$run_id-$name" --network=host \
@@ -154,9 +154,11 @@ for i in 0 1; do
     "$prefix/demo-server:$tag" --server.port="${demo_ports[$i]}"
 done
 run leaf 1g -v "$(volume leaf-data):/var/lib/promfed" -v "$PWD/$work/leaf.yml:/etc/promfed/prometheus.yml:ro" \
-  "$prefix/leaf-agent:$tag" --config.file=/etc/promfed/prometheus.yml --server.port="$leaf_port"
+  "$prefix/leaf-agent:$tag" --config.file=/etc/promfed/prometheus.yml --storage.path=/var/lib/promfed \
+  --server.port="$leaf_port"
 run master 1g -v "$(volume master-data):/var/lib/promfed" -v "$PWD/$work/master.yml:/etc/promfed/prometheus.yml:ro" \
-  "$prefix/master-aggregator:$tag" --config.file=/etc/promfed/prometheus.yml --server.port="$master_port"
+  "$prefix/master-aggregator:$tag" --config.file=/etc/promfed/prometheus.yml --storage.path=/var/lib/promfed \
+  --server.port="$master_port"
 
 # Polls until the command succeeds, at most $1 seconds; the containers must keep running.
 wait_for() {
@@ -182,7 +184,7 @@ phase_done "4 containers started and ready"
 for c in "${containers[@]}"; do
   user=$(podman inspect -f '{{.Config.User}}' "$c")
   read_only=$(podman inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$c")
-  [ "$user" = 1000:1000 ] || die "$c runs as '$user', not 1000:1000"
+  [ "$user" = 1000:2000 ] || die "$c runs as '$user', not 1000:2000 (k8s/base's runAsUser:runAsGroup)"
   [ "$read_only" = true ] || die "$c has a writable root filesystem"
 done
 heap_max_bytes=$(curl -s "http://127.0.0.1:${demo_ports[0]}/metrics" \
@@ -215,6 +217,9 @@ done
 echo "master: sum(http_request_total) = $total"
 access_log_lines=$(cat "$work"/access-log-*/access_log | wc -l)
 [ "$access_log_lines" -eq "$requests" ] || die "access logs on the volumes hold $access_log_lines lines, expected $requests"
+for data in leaf-data master-data; do
+  [ -n "$($SUDO find "$work/$data" -type f -size +0 | head -1)" ] || die "nothing written to the storage volume $data"
+done
 phase_done "scrape -> federate -> master query"
 echo "memory in use / container limit:"
 podman stats --no-stream --format '  {{.Name}}  {{.MemUsage}}' "${containers[@]}" || true

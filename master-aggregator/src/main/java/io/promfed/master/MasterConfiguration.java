@@ -4,28 +4,35 @@ import io.promfed.config.ConfigReloader;
 import io.promfed.config.ScrapeJobSources;
 import io.promfed.discovery.DiscoveryManager;
 import io.promfed.metrics.EngineMetrics;
+import io.promfed.metrics.WalMetrics;
 import io.promfed.promql.Engine;
 import io.promfed.rules.RuleManager;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.ScrapeStats;
 import io.promfed.server.DaemonThreads;
 import io.promfed.storage.remote.RemoteWriteHandler;
+import io.promfed.storage.Appendable;
 import io.promfed.tsdb.Head;
+import io.promfed.tsdb.wal.WalStorage;
 import io.promfed.web.api.QueryApi;
 import io.promfed.web.api.RuleManagerRules;
 import io.promfed.web.api.RulesRetriever;
 import io.promfed.web.api.StatusRetriever;
 import io.promfed.web.api.TargetRetriever;
 import io.promfed.web.federate.FederateHandler;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 
 /**
  * Wires the master's pipeline: discover leaves → scrape their /federate → head → query API,
@@ -34,7 +41,7 @@ import org.springframework.context.annotation.Configuration;
  * Each bean is one constructor.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(MasterProperties.class)
+@EnableConfigurationProperties({MasterProperties.class, LeafDiscoveryProperties.class})
 class MasterConfiguration {
 
   @Bean
@@ -45,6 +52,37 @@ class MasterConfiguration {
   @Bean
   Head head(Clock clock, MasterProperties props) {
     return new Head(clock::millis, props.retention(), props.maxSeries());
+  }
+
+  /**
+   * With {@code --storage.path}, the head behind its write-ahead log, replayed here (before any
+   * scrape starts); without, the head itself. Everything that ingests appends through this.
+   */
+  @Bean(destroyMethod = "close")
+  WalStorage walStorage(Head head, MasterProperties props, ScheduledExecutorService scrapeTicker, Clock clock)
+      throws IOException {
+    if (props.storagePath().isEmpty()) {
+      return null;
+    }
+    WalStorage wal = WalStorage.open(Path.of(props.storagePath()), head);
+    wal.startCheckpoints(
+        scrapeTicker,
+        props.checkpointInterval(),
+        () -> clock.millis() - props.retention().toMillis());
+    return wal;
+  }
+
+  @Bean
+  @Primary
+  Appendable ingest(Head head, ObjectProvider<WalStorage> wal) {
+    WalStorage w = wal.getIfAvailable();
+    return w != null ? w : head;
+  }
+
+  @Bean
+  WalMetrics walMetrics(ObjectProvider<WalStorage> wal) {
+    WalStorage w = wal.getIfAvailable();
+    return w == null ? null : new WalMetrics(w);
   }
 
   @Bean(destroyMethod = "shutdownNow")
@@ -64,18 +102,29 @@ class MasterConfiguration {
 
   @Bean
   ScrapeManager scrapeManager(
-      Head head,
+      Appendable ingest,
       ScheduledExecutorService scrapeTicker,
       ExecutorService scrapeWorkers,
       ScrapeStats scrapeStats,
       Clock clock) {
-    return new ScrapeManager(head, scrapeTicker, scrapeWorkers, scrapeStats, clock::millis, 0);
+    return new ScrapeManager(ingest, scrapeTicker, scrapeWorkers, scrapeStats, clock::millis, 0);
+  }
+
+  /** Leaves listed by Spring Cloud's DiscoveryClient, when {@code master.leaves.service-id} is set. */
+  @Bean
+  LeafDiscovery leafDiscovery(
+      DiscoveryClient discoveryClient,
+      LeafDiscoveryProperties props,
+      ScheduledExecutorService scrapeTicker) {
+    return new LeafDiscovery(discoveryClient, props, scrapeTicker);
   }
 
   @Bean
   DiscoveryManager discoveryManager(
-      ScrapeManager scrapeManager, DiscoveryManager.KubernetesDiscovererFactory kubernetes) {
-    return new DiscoveryManager(scrapeManager::updateTargets, kubernetes);
+      ScrapeManager scrapeManager,
+      DiscoveryManager.KubernetesDiscovererFactory kubernetes,
+      LeafDiscovery leafDiscovery) {
+    return new DiscoveryManager(scrapeManager::updateTargets, kubernetes, leafDiscovery);
   }
 
   @Bean
@@ -92,11 +141,15 @@ class MasterConfiguration {
     return Executors.newScheduledThreadPool(2, DaemonThreads.named("rule-eval-"));
   }
 
-  /** Rules read and write the head itself, so chained rules see earlier rules' output. */
+  /** Rules read the head and write through the log into it, so chained rules see earlier rules' output. */
   @Bean
   RuleManager ruleManager(
-      Engine engine, Head head, ScheduledExecutorService ruleEvaluator, Clock clock) {
-    return new RuleManager(engine, head, head, ruleEvaluator, clock);
+      Engine engine,
+      Head head,
+      Appendable ingest,
+      ScheduledExecutorService ruleEvaluator,
+      Clock clock) {
+    return new RuleManager(engine, head, ingest, ruleEvaluator, clock);
   }
 
   @Bean
@@ -141,8 +194,8 @@ class MasterConfiguration {
   }
 
   @Bean
-  RemoteWriteHandler remoteWriteHandler(Head head, Clock clock) {
-    return new RemoteWriteHandler(head, clock::millis);
+  RemoteWriteHandler remoteWriteHandler(Appendable ingest, Clock clock) {
+    return new RemoteWriteHandler(ingest, clock::millis);
   }
 
   @Bean

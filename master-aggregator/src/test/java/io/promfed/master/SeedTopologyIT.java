@@ -29,7 +29,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The seed's topology, for real: two demo-server pods, two leaves scraping both of them (our
  * leaf-agent and a real Prometheus 2.42 configured as the seed's leaf), our master federating
  * from each leaf with the seed's federate job, and a real Prometheus federating from our master.
- * N requests to /hello are then N at every level.
+ * N requests to /hello are then N at every level. A second master federates only the leaf's
+ * job-level recording rules, the pattern that keeps a master's memory bounded.
  */
 class SeedTopologyIT {
 
@@ -41,12 +42,16 @@ class SeedTopologyIT {
   @TempDir Path dir;
   final List<Process> processes = new ArrayList<>();
   ConfigurableApplicationContext master;
+  ConfigurableApplicationContext aggregatedMaster;
   final HttpClient http = HttpClient.newHttpClient();
 
   @AfterEach
   void stop() throws Exception {
     if (master != null) {
       master.close();
+    }
+    if (aggregatedMaster != null) {
+      aggregatedMaster.close();
     }
     for (Process p : processes) {
       p.destroy();
@@ -80,9 +85,17 @@ class SeedTopologyIT {
         """
             .formatted(pods);
 
+    // Our leaf also records the job-level aggregates of examples/leaf-rules.yml (every 1s here).
+    Path rules =
+        write(
+            "leaf-rules.yml",
+            Files.readString(Path.of("..", "examples", "leaf-rules.yml"))
+                .replace("interval: 15s", "interval: 1s"));
     int ourLeaf = freePort();
     Path ourLeafConfig =
-        write("our-leaf.yml", global("leaf: promfed") + leafJob);
+        write(
+            "our-leaf.yml",
+            global("leaf: promfed") + "rule_files: ['" + rules + "']\n" + leafJob);
     startJava(
         "leaf",
         leafJar,
@@ -107,6 +120,22 @@ class SeedTopologyIT {
             "--server.port=0",
             "--server.address=127.0.0.1");
     int masterPort = ((WebServerApplicationContext) master).getWebServer().getPort();
+    // The scaling pattern of docs/federation.md: a master federating only the job: aggregates,
+    // with examples/master-aggregated.yml as shipped (only the leaf's port and the interval set).
+    Path aggregatedConfig =
+        write(
+            "master-aggregated.yml",
+            Files.readString(Path.of("..", "examples", "master-aggregated.yml"))
+                .replace("127.0.0.1:9091", "127.0.0.1:" + ourLeaf)
+                .replace("15s", "1s")
+                .replace("10s", "900ms"));
+    aggregatedMaster =
+        SpringApplication.run(
+            MasterAggregatorApplication.class,
+            "--config.file=" + aggregatedConfig,
+            "--server.port=0",
+            "--server.address=127.0.0.1");
+    int aggregatedPort = ((WebServerApplicationContext) aggregatedMaster).getWebServer().getPort();
 
     int global = freePort();
     startPrometheus(
@@ -152,6 +181,13 @@ class SeedTopologyIT {
     // Above the master: a real Prometheus federating from it sees the same counts.
     eventuallyValue(global, "sum(http_request_total{leaf=\"promfed\"})", N);
     eventuallyValue(global, "sum(http_request_total{leaf=\"prometheus\"})", N);
+
+    // The aggregated master holds the job-level series only: five per job, whatever the pods.
+    eventuallyValue(aggregatedPort, "job:http_request_total:sum", N);
+    eventuallyValue(aggregatedPort, "job:http_request_fail_total:sum", POSTS_B);
+    eventuallyValue(aggregatedPort, "count({__name__=~\"job:.*\"})", 5);
+    assertThat(get(query(aggregatedPort, "{__name__=~\".+\",__name__!~\"job:.*|up|scrape_.*\"}")).body())
+        .contains("\"result\":[]");
 
     // Both leaves are up at the master, each its own target with its own health.
     String targets = get("http://127.0.0.1:" + masterPort + "/api/v1/targets").body();
