@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -88,9 +89,50 @@ class ManifestsTest {
       }
     }
     assertThat(k8s.all()).noneMatch(d -> d.kind().equals("Secret"));
-    assertThat(k8s.all()).noneMatch(d -> d.kind().equals("CustomResourceDefinition"));
-    // The ServiceMonitor needs prometheus-operator's CRD: an example, outside what -k applies.
+    // The one CRD is the ServiceMonitor's, kept out of the base (where prometheus-operator runs,
+    // its own CRD must not be overwritten) and applied by overlays/without-operator only.
+    assertThat(k8s.all())
+        .filteredOn(d -> d.kind().equals("CustomResourceDefinition"))
+        .extracting(Doc::where)
+        .containsExactly("crds/servicemonitors.monitoring.coreos.com.yaml");
     assertThat(k8s.generic("ServiceMonitor")).allMatch(d -> d.where().startsWith("examples/"));
+  }
+
+  @Test
+  void theServiceMonitorCrdServesWhatTheLeafWatchesAndDeclaresTheSeedsFields() {
+    CustomResourceDefinition crd =
+        k8s.all().stream()
+            .map(Doc::object)
+            .filter(CustomResourceDefinition.class::isInstance)
+            .map(CustomResourceDefinition.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertThat(crd.getSpec().getGroup()).isEqualTo("monitoring.coreos.com");
+    assertThat(crd.getSpec().getNames().getKind()).isEqualTo("ServiceMonitor");
+    assertThat(crd.getSpec().getNames().getPlural()).isEqualTo("servicemonitors");
+    assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");
+    var v1 = crd.getSpec().getVersions().get(0);
+    assertThat(v1.getName()).isEqualTo("v1");
+    assertThat(v1.getServed()).isTrue();
+    var spec = v1.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+    assertThat(spec.getProperties()).containsKeys("endpoints", "selector", "namespaceSelector", "jobLabel");
+    assertThat(spec.getProperties().get("endpoints").getItems().getSchema().getProperties())
+        .containsKeys("port", "path", "interval", "relabelings", "metricRelabelings");
+    // Every field the seed's object sets is declared (so a structural schema keeps it).
+    Map<String, Object> seed =
+        ((GenericKubernetesResource) k8s.generic("ServiceMonitor").get(0).object()).getAdditionalProperties();
+    Map<String, Object> seedSpec = map(seed.get("spec"));
+    assertThat(spec.getProperties()).containsKeys(seedSpec.keySet().toArray(new String[0]));
+    for (Object e : list(seedSpec.get("endpoints"))) {
+      assertThat(spec.getProperties().get("endpoints").getItems().getSchema().getProperties())
+          .containsKeys(map(e).keySet().toArray(new String[0]));
+    }
+    // Only the overlay for clusters without the operator installs it.
+    for (Doc k : k8s.generic("Kustomization")) {
+      List<String> refs = strings(((GenericKubernetesResource) k.object()).getAdditionalProperties().get("resources"));
+      boolean installsCrd = refs.stream().anyMatch(r -> r.contains("crds/"));
+      assertThat(installsCrd).as(k.where()).isEqualTo(k.where().startsWith("overlays/without-operator/"));
+    }
   }
 
   @Test
@@ -98,7 +140,11 @@ class ManifestsTest {
     List<Doc> ks = k8s.generic("Kustomization");
     assertThat(ks)
         .extracting(Doc::where)
-        .containsExactlyInAnyOrder("base/kustomization.yaml", "overlays/local/kustomization.yaml");
+        .containsExactlyInAnyOrder(
+            "kustomization.yaml",
+            "base/kustomization.yaml",
+            "overlays/local/kustomization.yaml",
+            "overlays/without-operator/kustomization.yaml");
     for (Doc k : ks) {
       Map<String, Object> body = ((GenericKubernetesResource) k.object()).getAdditionalProperties();
       for (String ref : strings(body.get("resources"))) {
