@@ -263,9 +263,14 @@ class RemoteReadInteropIT {
     assertThat(Files.readString(dir.resolve("prometheus.log"))).doesNotContain("level=error");
   }
 
+  /**
+   * A sample time as Prometheus's API writes it (util/jsonutil MarshalTimestamp): whole seconds,
+   * then, unless zero, the milliseconds as three digits ({@code .820}, not {@code .82}).
+   */
   static String fmt(double seconds) {
-    String s = new java.math.BigDecimal(Double.toString(seconds)).stripTrailingZeros().toPlainString();
-    return s;
+    long ms = Math.round(seconds * 1000);
+    long fraction = ms % 1000;
+    return fraction == 0 ? Long.toString(ms / 1000) : String.format("%d.%03d", ms / 1000, fraction);
   }
 
   String query(String base, String path, Object... params) throws Exception {
