@@ -175,7 +175,7 @@ class ManifestsTest {
             .toList();
     assertThat(workloads)
         .extracting(Doc::name)
-        .containsExactlyInAnyOrder("demo-server", "leaf-agent", "master-aggregator");
+        .containsExactlyInAnyOrder("demo-server", "leaf-agent", "master-aggregator", "grafana");
     for (Doc w : workloads) {
       Map<String, Object> pod = map(map(map(w.body(), "spec"), "template"), "spec");
       Map<String, Object> psc = map(pod, "securityContext");
@@ -299,6 +299,33 @@ class ManifestsTest {
     Map<String, Object> c = container(one("Deployment", "master-aggregator"));
     assertThat(list(c.get("ports")))
         .containsExactly(Map.of("name", "web", "containerPort", 9090, "protocol", "TCP"));
+  }
+
+  @Test
+  void grafanaReadsTheMasterAndLoadsEveryDashboardFile() throws IOException {
+    Doc datasources = one("ConfigMap", "grafana-datasources");
+    Map<String, Object> provisioning =
+        cast(new Yaml().load((String) map(datasources.body(), "data").get("promfed.yaml")));
+    Map<String, Object> ds = cast(list(provisioning.get("datasources")).get(0));
+    assertThat(ds).containsEntry("type", "prometheus").containsEntry("uid", "promfed");
+    // The master's Service and port, as master-aggregator.yaml defines them.
+    Doc master = one("Service", "master-aggregator");
+    Object port = cast(list(map(master.body(), "spec").get("ports")).get(0)).get("port");
+    assertThat(ds).containsEntry("url", "http://master-aggregator.monitoring.svc:" + port);
+
+    Doc base =
+        docs.stream().filter(d -> d.file().equals(K8S.resolve("base/kustomization.yaml"))).findFirst().get();
+    Map<String, Object> generator = cast(list(base.body().get("configMapGenerator")).get(0));
+    assertThat(generator).containsEntry("name", "grafana-dashboards");
+    List<String> onDisk;
+    try (Stream<Path> s = Files.list(K8S.resolve("base/grafana-dashboards"))) {
+      onDisk = s.map(p -> "grafana-dashboards/" + p.getFileName()).sorted().toList();
+    }
+    assertThat(strings(generator.get("files"))).containsExactlyInAnyOrderElementsOf(onDisk);
+    Map<String, Object> grafana = container(one("Deployment", "grafana"));
+    assertThat((String) grafana.get("image")).matches("grafana/grafana:\\d+\\.\\d+\\.\\d+");
+    assertThat(mountPaths(grafana))
+        .contains("/etc/grafana/provisioning/datasources", "/etc/grafana/provisioning/dashboards", "/var/lib/grafana");
   }
 
   @Test
