@@ -7,20 +7,18 @@ const WORD = /[A-Za-z0-9_:]/;
 const MAX_SHOWN = 20;
 
 export function attachAutocomplete(textarea, list, loadNames) {
-  let names = null;
+  let names = null; // a promise of the names, asked for once
   let shown = [];
   let selected = 0;
   let word = { start: 0, end: 0, text: "" };
 
-  async function ensureNames() {
-    if (names === null) {
-      names = [];
-      try {
-        names = await loadNames();
-      } catch {
-        // No completion then; the query itself will show what is wrong with the server.
-      }
-    }
+  /**
+   * The metric names, fetched once. Every keystroke awaits the same promise, so what is typed
+   * while the names are on their way is completed as soon as they arrive.
+   */
+  function ensureNames() {
+    // Without names there is no completion; the query itself shows what is wrong with the server.
+    names ??= loadNames().catch(() => []);
     return names;
   }
 

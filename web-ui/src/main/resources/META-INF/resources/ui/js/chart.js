@@ -51,14 +51,17 @@ export function drawMatrix(element, result, { startSeconds, endSeconds, height =
       height,
       series,
       scales: { x: { time: true, range: (u, min, max) => [startSeconds ?? min, endSeconds ?? max] } },
-      axes: [{}, { size: 70, values: (u, ticks) => ticks.map(formatValue) }],
+      axes: [{ space: 70 }, { size: 70, values: (u, ticks) => ticks.map(formatValue) }],
       legend: { live: true },
+      // Away from the plot, the legend shows each series' latest value instead of blanks.
+      hooks: { setCursor: [(u) => u.cursor.idx == null && u.setLegend({ idx: timestamps.length - 1 })] },
       cursor: { focus: { prox: 16 } },
       focus: { alpha: 0.3 },
     },
     data,
     element,
   );
+  chart.setLegend({ idx: timestamps.length - 1 });
   new ResizeObserver(() => {
     const width = Math.max(element.clientWidth, 300);
     if (width !== chart.width) chart.setSize({ width, height });
