@@ -58,13 +58,19 @@ function renderTarget(t) {
     .map(([k, v]) => `<span class="label">${esc(k)}="${esc(v)}"</span>`)
     .join("");
   return `<tr class="target ${esc(t.health)}" data-health="${esc(t.health)}" data-instance="${esc(t.labels.instance ?? "")}">
-    <td class="mono"><a href="${esc(t.scrapeUrl)}">${esc(t.scrapeUrl)}</a></td>
+    <td class="mono endpoint"><a href="${esc(t.scrapeUrl)}" title="${esc(t.scrapeUrl)}">${esc(endpoint(t.scrapeUrl))}</a></td>
     <td><span class="health ${esc(t.health)}">${esc(t.health.toUpperCase())}</span></td>
     <td><div class="labels">${labels}</div></td>
     <td class="num" title="${esc(t.lastScrape)}">${formatAgo(new Date(t.lastScrape))}</td>
     <td class="num">${formatDurationMs(t.lastScrapeDuration * 1000)}</td>
     <td class="last-error">${esc(t.lastError)}</td>
   </tr>`;
+}
+
+/** The URL without its query: a federate job's match[] parameters would fill the column. */
+function endpoint(scrapeUrl) {
+  const url = new URL(scrapeUrl);
+  return url.origin + url.pathname + (url.search ? "?…" : "");
 }
 
 unhealthyOnly.addEventListener("change", () => lastData && render());
