@@ -34,13 +34,16 @@ public final class BuiltInUiCheck {
   public void assertServed() throws IOException, InterruptedException {
     HttpResponse<String> root = get("/");
     assertThat(root.statusCode()).as("GET /").isEqualTo(302);
-    assertThat(root.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/graph"));
+    assertThat(root.headers().firstValue("Location"))
+        .hasValueSatisfying(l -> assertThat(l).endsWith("/graph"));
 
     List<String> assets = new ArrayList<>();
     for (String page : PAGES) {
       HttpResponse<String> r = get(page);
       assertThat(r.statusCode()).as("GET %s", page).isEqualTo(200);
-      assertThat(r.headers().firstValue("Content-Type")).as(page).hasValueSatisfying(ct -> assertThat(ct).startsWith("text/html"));
+      assertThat(r.headers().firstValue("Content-Type"))
+          .as(page)
+          .hasValueSatisfying(ct -> assertThat(ct).startsWith("text/html"));
       assertThat(r.headers().firstValue("Cache-Control")).as(page).contains("no-cache");
       assertThat(r.body()).as(page).doesNotContain("@uplot.version@");
       Matcher m = ASSET.matcher(r.body());
@@ -48,31 +51,42 @@ public final class BuiltInUiCheck {
         assets.add(m.group(1));
       }
     }
-    assertThat(assets).anyMatch(a -> a.startsWith("/webjars/uplot/")).anyMatch(a -> a.startsWith("/ui/js/"));
+    assertThat(assets)
+        .anyMatch(a -> a.startsWith("/webjars/uplot/"))
+        .anyMatch(a -> a.startsWith("/ui/js/"));
     for (String asset : assets.stream().distinct().toList()) {
       HttpResponse<String> r = get(asset);
       assertThat(r.statusCode()).as("GET %s", asset).isEqualTo(200);
       if (asset.startsWith("/webjars/")) {
-        assertThat(r.headers().firstValue("Cache-Control")).as(asset).contains("max-age=31536000, public, immutable");
+        assertThat(r.headers().firstValue("Cache-Control"))
+            .as(asset)
+            .contains("max-age=31536000, public, immutable");
       } else {
         assertThat(r.headers().firstValue("Cache-Control")).as(asset).contains("no-cache");
         String lastModified = r.headers().firstValue("Last-Modified").orElseThrow();
         HttpResponse<String> again =
             http.send(
-                HttpRequest.newBuilder(URI.create(base + asset)).header("If-Modified-Since", lastModified).build(),
+                HttpRequest.newBuilder(URI.create(base + asset))
+                    .header("If-Modified-Since", lastModified)
+                    .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(again.statusCode()).as("revalidating %s", asset).isEqualTo(304);
       }
     }
     // The scripts' own imports (ES modules) resolve too.
-    for (String module : List.of("api", "chart", "nav", "autocomplete", "graph", "targets", "overview", "status")) {
+    for (String module :
+        List.of("api", "chart", "nav", "autocomplete", "graph", "targets", "overview", "status")) {
       HttpResponse<String> r = get("/ui/js/" + module + ".js");
       assertThat(r.statusCode()).as(module).isEqualTo(200);
-      assertThat(r.headers().firstValue("Content-Type")).as(module).hasValueSatisfying(ct -> assertThat(ct).contains("javascript"));
+      assertThat(r.headers().firstValue("Content-Type"))
+          .as(module)
+          .hasValueSatisfying(ct -> assertThat(ct).contains("javascript"));
     }
   }
 
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }

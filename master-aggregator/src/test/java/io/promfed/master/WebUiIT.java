@@ -81,68 +81,104 @@ class WebUiIT {
     int podA = freePort();
     int podB = freePort();
     for (int port : new int[] {podA, podB}) {
-      startJava("demo-" + port, demoJar, "--server.port=" + port, "--server.address=127.0.0.1",
+      startJava(
+          "demo-" + port,
+          demoJar,
+          "--server.port=" + port,
+          "--server.address=127.0.0.1",
           "--demo.access-log.path=" + dir.resolve("access_log." + port));
     }
     leafPort = freePort();
-    Path leafConfig = write("leaf.yml", """
-        global:
-          scrape_interval: 1s
-          scrape_timeout: 900ms
-          external_labels: {cluster: local}
-        scrape_configs:
-          - job_name: golang-server
-            static_configs:
-              - targets: ['127.0.0.1:%d', '127.0.0.1:%d']
-        """.formatted(podA, podB));
-    leafProcess = startJava("leaf", leafJar, "--config.file=" + leafConfig,
-        "--server.port=" + leafPort, "--server.address=127.0.0.1");
+    Path leafConfig =
+        write(
+            "leaf.yml",
+            """
+            global:
+              scrape_interval: 1s
+              scrape_timeout: 900ms
+              external_labels: {cluster: local}
+            scrape_configs:
+              - job_name: golang-server
+                static_configs:
+                  - targets: ['127.0.0.1:%d', '127.0.0.1:%d']
+            """
+                .formatted(podA, podB));
+    leafProcess =
+        startJava(
+            "leaf",
+            leafJar,
+            "--config.file=" + leafConfig,
+            "--server.port=" + leafPort,
+            "--server.address=127.0.0.1");
 
-    Path masterConfig = write("master.yml", """
-        global:
-          scrape_interval: 1s
-          scrape_timeout: 900ms
-        scrape_configs:
-          - job_name: "federate"
-            honor_labels: true
-            metrics_path: '/federate'
-            params:
-              'match[]':
-                - '{__name__=~"job:.*"}'
-                - '{__name__=~".+"}'
-            static_configs:
-              - targets: ["127.0.0.1:%d"]
-        """.formatted(leafPort));
-    master = SpringApplication.run(MasterAggregatorApplication.class,
-        "--config.file=" + masterConfig, "--server.port=0", "--server.address=127.0.0.1");
-    masterUrl = "http://127.0.0.1:" + ((WebServerApplicationContext) master).getWebServer().getPort();
+    Path masterConfig =
+        write(
+            "master.yml",
+            """
+            global:
+              scrape_interval: 1s
+              scrape_timeout: 900ms
+            scrape_configs:
+              - job_name: "federate"
+                honor_labels: true
+                metrics_path: '/federate'
+                params:
+                  'match[]':
+                    - '{__name__=~"job:.*"}'
+                    - '{__name__=~".+"}'
+                static_configs:
+                  - targets: ["127.0.0.1:%d"]
+            """
+                .formatted(leafPort));
+    master =
+        SpringApplication.run(
+            MasterAggregatorApplication.class,
+            "--config.file=" + masterConfig,
+            "--server.port=0",
+            "--server.address=127.0.0.1");
+    masterUrl =
+        "http://127.0.0.1:" + ((WebServerApplicationContext) master).getWebServer().getPort();
 
     // The requests, spread over the two pods as a Service would; POSTs count as failures.
     eventually("http://127.0.0.1:" + podA + "/hello", "hello!!!");
     eventually("http://127.0.0.1:" + podB + "/hello", "hello!!!");
     for (int i = 1; i < GETS_A; i++) {
-      http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + podA + "/hello")).build(),
+      http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + podA + "/hello")).build(),
           HttpResponse.BodyHandlers.discarding());
     }
     for (int i = 1; i < GETS_B; i++) {
-      http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + podB + "/hello")).build(),
+      http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + podB + "/hello")).build(),
           HttpResponse.BodyHandlers.discarding());
     }
     for (int i = 0; i < POSTS_B; i++) {
-      http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + podB + "/hello"))
-              .POST(HttpRequest.BodyPublishers.noBody()).build(),
+      http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + podB + "/hello"))
+              .POST(HttpRequest.BodyPublishers.noBody())
+              .build(),
           HttpResponse.BodyHandlers.discarding());
     }
     int total = GETS_A + GETS_B + POSTS_B;
-    eventually(masterUrl + "/api/v1/query?query=" + encode("sum(http_request_total)"), ",\"" + total + "\"]");
+    eventually(
+        masterUrl + "/api/v1/query?query=" + encode("sum(http_request_total)"),
+        ",\"" + total + "\"]");
 
     ChromeOptions options = new ChromeOptions();
     options.setBinary(chromium.toFile());
     // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        "--window-size=1280,900", "--lang=en-US");
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+        "--lang=en-US");
     ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile()).usingAnyFreePort().build();
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(chromedriver.toFile())
+            .usingAnyFreePort()
+            .build();
     browser = new ChromeDriver(service, options);
     browser.manage().window().setSize(new Dimension(1280, 900));
   }
@@ -170,7 +206,9 @@ class WebUiIT {
     WebElement expr = browser.findElement(By.id("expr"));
     expr.sendKeys("http_request_suc");
     // The completion list offers the metric name from /api/v1/label/__name__/values.
-    wait(ExpectedConditions.textToBePresentInElementLocated(By.id("autocomplete"), "http_request_success_total"));
+    wait(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("autocomplete"), "http_request_success_total"));
     expr.sendKeys(Keys.ENTER);
     assertThat(expr.getAttribute("value")).isEqualTo("http_request_success_total");
     expr.clear();
@@ -181,7 +219,8 @@ class WebUiIT {
     wait(d -> "2".equals(chart.getAttribute("data-series")));
     assertThat(Integer.parseInt(chart.getAttribute("data-points"))).isGreaterThan(2);
     assertThat(chart.findElements(By.cssSelector("canvas"))).isNotEmpty();
-    assertThat(chart.findElements(By.cssSelector(".u-legend .u-series")).size()).isGreaterThanOrEqualTo(2);
+    assertThat(chart.findElements(By.cssSelector(".u-legend .u-series")).size())
+        .isGreaterThanOrEqualTo(2);
     assertThat(chart.getText()).contains("instance=\"127.0.0.1:");
     screenshot("graph");
 
@@ -208,18 +247,29 @@ class WebUiIT {
   void overviewCountsTheHelloRequestsPerPod() throws Exception {
     browser.get(masterUrl + "/overview");
     int total = GETS_A + GETS_B + POSTS_B;
-    wait(d -> String.valueOf(total).equals(d.findElement(By.id("total")).getAttribute("data-value")));
-    assertThat(browser.findElement(By.id("success")).getText()).isEqualTo(String.valueOf(GETS_A + GETS_B));
+    wait(
+        d ->
+            String.valueOf(total).equals(d.findElement(By.id("total")).getAttribute("data-value")));
+    assertThat(browser.findElement(By.id("success")).getText())
+        .isEqualTo(String.valueOf(GETS_A + GETS_B));
     assertThat(browser.findElement(By.id("fail")).getText()).isEqualTo(String.valueOf(POSTS_B));
     List<WebElement> pods = browser.findElements(By.cssSelector("#pods tbody tr"));
     assertThat(pods).hasSize(2);
-    assertThat(pods).extracting(WebElement::getText)
+    assertThat(pods)
+        .extracting(WebElement::getText)
         .anySatisfy(row -> assertThat(row).contains(" " + GETS_A + " " + GETS_A + " 0 100.0%"))
-        .anySatisfy(row -> assertThat(row).contains(" " + (GETS_B + POSTS_B) + " " + GETS_B + " " + POSTS_B + " "));
+        .anySatisfy(
+            row ->
+                assertThat(row)
+                    .contains(" " + (GETS_B + POSTS_B) + " " + GETS_B + " " + POSTS_B + " "));
     // It refreshes by itself: new requests show up without reloading the page.
-    http.send(HttpRequest.newBuilder(URI.create(podUrl(pods.get(0)) + "/hello")).build(),
+    http.send(
+        HttpRequest.newBuilder(URI.create(podUrl(pods.get(0)) + "/hello")).build(),
         HttpResponse.BodyHandlers.discarding());
-    wait(d -> String.valueOf(total + 1).equals(d.findElement(By.id("total")).getAttribute("data-value")));
+    wait(
+        d ->
+            String.valueOf(total + 1)
+                .equals(d.findElement(By.id("total")).getAttribute("data-value")));
     wait(d -> d.findElement(By.id("rate-chart")).getAttribute("data-series") != null);
     screenshot("overview");
   }
@@ -228,10 +278,18 @@ class WebUiIT {
   @Order(3)
   void statusShowsTheHeadBuildAndConfig() throws Exception {
     browser.get(masterUrl + "/status");
-    wait(d -> d.findElement(By.cssSelector("#storage [data-key='Series in the head']")).getText().matches("[0-9,]+"));
-    assertThat(browser.findElement(By.cssSelector("#storage [data-key='Head memory']")).getText()).matches("[0-9.]+ (B|KiB|MiB|GiB)");
-    wait(ExpectedConditions.textToBePresentInElementLocated(By.id("config"), "metrics_path: '/federate'"));
-    assertThat(browser.findElement(By.id("flags")).getText()).contains("storage.tsdb.retention.time");
+    wait(
+        d ->
+            d.findElement(By.cssSelector("#storage [data-key='Series in the head']"))
+                .getText()
+                .matches("[0-9,]+"));
+    assertThat(browser.findElement(By.cssSelector("#storage [data-key='Head memory']")).getText())
+        .matches("[0-9.]+ (B|KiB|MiB|GiB)");
+    wait(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("config"), "metrics_path: '/federate'"));
+    assertThat(browser.findElement(By.id("flags")).getText())
+        .contains("storage.tsdb.retention.time");
     screenshot("status");
   }
 
@@ -242,7 +300,8 @@ class WebUiIT {
     By leafRow = By.cssSelector("section[data-pool='federate'] tr.target");
     wait(d -> "up".equals(d.findElement(leafRow).getAttribute("data-health")));
     assertThat(browser.findElement(By.cssSelector("section[data-pool='federate'] h2")).getText())
-        .contains("(1/1 up)").contains("leaves");
+        .contains("(1/1 up)")
+        .contains("leaves");
 
     leafProcess.destroy();
     leafProcess.waitFor();
@@ -252,8 +311,10 @@ class WebUiIT {
     assertThat(row.findElement(By.cssSelector(".health")).getText()).isEqualTo("DOWN");
     assertThat(row.findElement(By.cssSelector(".last-error")).getText()).isNotBlank();
     // The whole row stands out in red (--down-bg).
-    assertThat(row.findElement(By.cssSelector("td")).getCssValue("background-color")).isEqualTo("rgba(255, 235, 233, 1)");
-    assertThat(browser.findElement(By.cssSelector("section[data-pool='federate'] h2")).getText()).contains("(0/1 up)");
+    assertThat(row.findElement(By.cssSelector("td")).getCssValue("background-color"))
+        .isEqualTo("rgba(255, 235, 233, 1)");
+    assertThat(browser.findElement(By.cssSelector("section[data-pool='federate'] h2")).getText())
+        .contains("(0/1 up)");
     screenshot("targets-leaf-down");
   }
 
@@ -267,7 +328,8 @@ class WebUiIT {
 
   void screenshot(String name) throws IOException {
     Path png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-    Files.copy(png, SCREENSHOTS.resolve("ui-" + name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        png, SCREENSHOTS.resolve("ui-" + name + ".png"), StandardCopyOption.REPLACE_EXISTING);
   }
 
   Path write(String name, String content) throws IOException {
@@ -283,8 +345,11 @@ class WebUiIT {
     command.add("-jar");
     command.add(jar.toString());
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve(name + ".log").toFile())
+            .start();
     processes.add(p);
     return p;
   }
@@ -304,8 +369,11 @@ class WebUiIT {
     String last = "";
     while (System.nanoTime() < deadline) {
       try {
-        last = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
+        last =
+            http.send(
+                    HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
         if (last.contains(fragment)) {
           return;
         }

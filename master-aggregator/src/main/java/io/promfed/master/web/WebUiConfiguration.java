@@ -10,9 +10,9 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 /**
  * The built-in UI from the {@code web-ui} jar: {@code /graph}, {@code /targets}, {@code /overview}
  * and {@code /status} (with {@code /} redirecting to {@code /graph}, as Prometheus's own UI does),
- * its scripts under {@code /ui/**} and uPlot under {@code /webjars/**}. Every other path
- * ({@code /federate}, {@code /api/v1/*}, {@code /-/*}, {@code /metrics}, {@code /health/*}) keeps
- * its controller: these are distinct paths, and view controllers only answer their own.
+ * its scripts under {@code /ui/**} and uPlot under {@code /webjars/**}. Every other path ({@code
+ * /federate}, {@code /api/v1/*}, {@code /-/*}, {@code /metrics}, {@code /health/*}) keeps its
+ * controller: these are distinct paths, and view controllers only answer their own.
  *
  * <p>Caching: a WebJar's path holds its version, so its files never change under a URL and are
  * cached for a year as immutable. Our pages and scripts keep stable URLs, so the browser must

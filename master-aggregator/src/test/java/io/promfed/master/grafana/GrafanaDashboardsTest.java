@@ -159,7 +159,9 @@ class GrafanaDashboardsTest {
     try (Stream<Path> s = Files.list(DASHBOARDS)) {
       files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
     }
-    assertThat(files).as("dashboards in %s", DASHBOARDS.toAbsolutePath()).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(files)
+        .as("dashboards in %s", DASHBOARDS.toAbsolutePath())
+        .hasSizeGreaterThanOrEqualTo(2);
     JsonMapper json = JsonMapper.builder().build();
     for (Path file : files) {
       JsonNode dashboard = json.readTree(file.toFile());
@@ -223,8 +225,13 @@ class GrafanaDashboardsTest {
     String path =
         q.instant()
             ? "/api/v1/query?query=" + encode(q.expr())
-            : "/api/v1/query_range?query=" + encode(q.expr())
-                + "&start=" + (now - 300) + "&end=" + now + "&step=15";
+            : "/api/v1/query_range?query="
+                + encode(q.expr())
+                + "&start="
+                + (now - 300)
+                + "&end="
+                + now
+                + "&step=15";
     HttpResponse<String> response = get(path);
     assertThat(response.body())
         .as("%s: %s", q, q.expr())
