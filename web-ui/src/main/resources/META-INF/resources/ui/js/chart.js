@@ -3,6 +3,9 @@
 
 import { formatSeries, formatValue } from "./api.js";
 
+/** The observer keeping each chart as wide as its element, by element. */
+const resizeObservers = new WeakMap();
+
 const PALETTE = [
   "#e6522c", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b",
   "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728",
@@ -15,6 +18,7 @@ const PALETTE = [
  * range [startSeconds, endSeconds], so series that began recently sit where they began.
  */
 export function drawMatrix(element, result, { startSeconds, endSeconds, height = 320, label = formatSeries } = {}) {
+  resizeObservers.get(element)?.disconnect(); // it would resize the chart being replaced
   element.replaceChildren();
   element.dataset.series = String(result.length);
   if (result.length === 0) {
@@ -62,9 +66,11 @@ export function drawMatrix(element, result, { startSeconds, endSeconds, height =
     element,
   );
   chart.setLegend({ idx: timestamps.length - 1 });
-  new ResizeObserver(() => {
+  const observer = new ResizeObserver(() => {
     const width = Math.max(element.clientWidth, 300);
     if (width !== chart.width) chart.setSize({ width, height });
-  }).observe(element);
+  });
+  observer.observe(element);
+  resizeObservers.set(element, observer);
   return chart;
 }
