@@ -12,7 +12,12 @@ import io.promfed.model.value.StaleNaN;
 import io.promfed.storage.Appendable;
 import io.promfed.storage.Appender;
 import io.promfed.storage.MetricMetadata;
+import io.promfed.storage.Series;
+import io.promfed.storage.SeriesCursor;
+import io.promfed.storage.SeriesSet;
 import io.promfed.storage.StorageException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +62,13 @@ public final class ScrapeLoop {
   private final long[] reportRefs = new long[REPORT_NAMES.length];
   private final Map<String, MetricMetadata> publishedMetadata = new HashMap<>();
   private final List<RelabelConfig> metricRelabelConfigs;
+  private final GapFiller gapFiller;
+
+  /** Scrape time of the last successful scrape, or MIN_VALUE. */
+  private long lastSuccessMs = Long.MIN_VALUE;
+
+  /** Scrape time of the first failed scrape of the current failure streak, or MIN_VALUE. */
+  private long gapStartMs = Long.MIN_VALUE;
 
   ScrapeLoop(
       Target target,
@@ -64,6 +76,18 @@ public final class ScrapeLoop {
       TargetScraper scraper,
       Appendable appendable,
       ScrapeStats stats) {
+    this(target, config, scraper, appendable, stats, GapFiller.NONE);
+  }
+
+  /** A loop whose gaps {@code gapFiller} heals when it applies to {@code config}. */
+  ScrapeLoop(
+      Target target,
+      ScrapeConfig config,
+      TargetScraper scraper,
+      Appendable appendable,
+      ScrapeStats stats,
+      GapFiller gapFiller) {
+    this.gapFiller = gapFiller.appliesTo(config) ? gapFiller : GapFiller.NONE;
     this.target = target;
     this.config = config;
     this.scraper = scraper;
@@ -96,8 +120,13 @@ public final class ScrapeLoop {
     stats.scrapes.increment();
     AppendResult result = new AppendResult();
     Appender app = appendable.appender();
+    long filled = 0;
     try {
       TargetScraper.Body body = scraper.scrape();
+      if (gapStartMs != Long.MIN_VALUE) {
+        // Before the body's samples: the head takes each series' samples in time order only.
+        filled = fillGap(app, scrapeTimeMs);
+      }
       appendBody(app, body, scrapeTimeMs, result);
     } catch (ScrapeException e) {
       result.error = e.getMessage();
@@ -108,7 +137,12 @@ public final class ScrapeLoop {
       app.rollback();
       app = appendable.appender();
       stats.scrapesFailed.increment();
-      appendStaleMarkers(app, cache.seenPrevious(), scrapeTimeMs);
+      if (gapFiller == GapFiller.NONE) {
+        appendStaleMarkers(app, cache.seenPrevious(), scrapeTimeMs);
+      } else if (gapStartMs == Long.MIN_VALUE) {
+        // Stale markers now would be newer than the samples the gap filler will bring back.
+        gapStartMs = scrapeTimeMs;
+      }
       cache.iterationDone(false);
       LOG.log(System.Logger.Level.DEBUG, "scrape of {0} failed: {1}", target, result.error);
     } else {
@@ -118,6 +152,11 @@ public final class ScrapeLoop {
     double durationSeconds = (System.nanoTime() - startNanos) / 1e9;
     appendReport(app, scrapeTimeMs, durationSeconds, result);
     app.commit();
+    if (result.error == null) {
+      lastSuccessMs = scrapeTimeMs;
+      gapStartMs = Long.MIN_VALUE;
+      stats.gapSamplesFilled.add(filled);
+    }
     scraper.trimBuffers();
     target.report(scrapeTimeMs, durationSeconds, result.scraped, result.error);
   }
@@ -135,6 +174,52 @@ public final class ScrapeLoop {
     }
     app.commit();
     cache.iterationDone(false);
+  }
+
+  /**
+   * Appends what the target held during the open gap: samples after the last successful scrape
+   * (or, if there was none, one interval before the first failure) up to this scrape. Samples the
+   * store already holds are rejected by it as old or duplicate and skipped without counting.
+   *
+   * @return the samples appended
+   */
+  private long fillGap(Appender app, long scrapeTimeMs) {
+    long afterMs =
+        lastSuccessMs != Long.MIN_VALUE ? lastSuccessMs : gapStartMs - target.interval().toMillis();
+    long filled = 0;
+    try {
+      SeriesSet missed = gapFiller.missed(config, target, afterMs, scrapeTimeMs);
+      while (missed.next()) {
+        Series s = missed.at();
+        Labels lset = mutateSampleLabels(s.labels());
+        if (lset == null || checkLabels(lset) != null) {
+          continue; // dropped by metric relabeling, or one a scrape would refuse
+        }
+        long ref = 0;
+        SeriesCursor c = s.cursor();
+        for (boolean ok = c.seek(afterMs + 1); ok && c.atT() <= scrapeTimeMs; ok = c.next()) {
+          try {
+            ref = app.append(ref, lset, c.atT(), c.atV());
+            filled++;
+          } catch (StorageException ex) {
+            if (ex.reason() == StorageException.Reason.TOO_MANY_SERIES) {
+              countRejected(ex);
+              break;
+            }
+            // Out of order, duplicate or out of bounds: the store has this span already.
+          }
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      stats.gapFillFailures.increment();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "cannot fill the gap of {0} since {1}: {2}",
+          target,
+          afterMs,
+          e.getMessage());
+    }
+    return filled;
   }
 
   void appendBody(Appender app, TargetScraper.Body body, long ts, AppendResult r)
@@ -234,6 +319,15 @@ public final class ScrapeLoop {
   Labels mutateSampleLabels(Parser p) {
     LabelsBuilder lb = builder.reset();
     p.labels(lb);
+    return mutateSampleLabels(lb);
+  }
+
+  /** {@link #mutateSampleLabels(Parser)} for labels read from elsewhere (gap filling). */
+  Labels mutateSampleLabels(Labels scraped) {
+    return mutateSampleLabels(builder.reset(scraped));
+  }
+
+  private Labels mutateSampleLabels(LabelsBuilder lb) {
     Labels tl = target.labels();
     if (config.honorLabels()) {
       for (int i = 0; i < tl.size(); i++) {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -59,6 +60,17 @@ public final class Head implements Appendable, Queryable {
   final SymbolTable symbols = new SymbolTable();
   final Isolation isolation = new Isolation();
   final Map<String, MetricMetadata> metadata = new ConcurrentHashMap<>();
+
+  /**
+   * How many finished appenders' sample buffers are kept for the next ones. Enough for the large
+   * scrapes running at once; more concurrent appenders allocate their own. Not counted in {@link
+   * #ramBytesUsed()}, which measures what the stored series cost: the pool holds at most this many
+   * times 20 bytes per sample of the largest transactions.
+   */
+  static final int APPEND_BUFFER_POOL_SIZE = 4;
+
+  private final ArrayBlockingQueue<HeadAppender.Buffers> appendBuffers =
+      new ArrayBlockingQueue<>(APPEND_BUFFER_POOL_SIZE);
 
   private final AtomicLong lastRef = new AtomicLong();
   private final AtomicLong numSeries = new AtomicLong();
@@ -121,6 +133,19 @@ public final class Head implements Appendable, Queryable {
   @Override
   public Appender appender() {
     return new HeadAppender(this, minValidTimeMs());
+  }
+
+  /** Sample buffers for a new transaction: a pooled one if any, else small new ones. */
+  HeadAppender.Buffers takeAppendBuffers() {
+    HeadAppender.Buffers b = appendBuffers.poll();
+    return b != null ? b : new HeadAppender.Buffers(16);
+  }
+
+  /** Keeps an emptied buffer for the next transaction, if it is worth it and there is room. */
+  void returnAppendBuffers(HeadAppender.Buffers b) {
+    if (b.capacity() >= HeadAppender.Buffers.MIN_POOLED_CAPACITY) {
+      appendBuffers.offer(b);
+    }
   }
 
   /**
@@ -241,7 +266,8 @@ public final class Head implements Appendable, Queryable {
     return series.getByRef(ref);
   }
 
-  Labels labelsOf(long ref) {
+  /** The labels of the series with this reference, or null when there is none (any more). */
+  public Labels labelsOf(long ref) {
     MemSeries s = series.getByRef(ref);
     return s == null ? null : s.labels;
   }

@@ -18,6 +18,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxSeries the most series the head holds; further new series are rejected and counted
  *     (0 = unlimited)
  * @param gcInterval how often chunks older than the retention are dropped
+ * @param storagePath where the write-ahead log and its checkpoints live ({@code --storage.path});
+ *     empty keeps everything in memory only, so a restart starts empty
+ * @param checkpointInterval how often the head is checkpointed and older log segments deleted
+ * @param queryTimeout the longest a PromQL query may run (Prometheus's --query.timeout)
+ * @param queryMaxSamples the most samples one query may hold in memory (--query.max-samples);
+ *     a query over it fails with Prometheus's "too many samples" error instead of exhausting heap
  * @param scrapeConcurrency the most scrapes (leaves' /federate) in flight at once
  */
 @ConfigurationProperties("master")
@@ -27,6 +33,10 @@ public record MasterProperties(
     @DefaultValue("5m") Duration lookbackDelta,
     @DefaultValue("0") long maxSeries,
     @DefaultValue("1m") Duration gcInterval,
+    @DefaultValue("") String storagePath,
+    @DefaultValue("30m") Duration checkpointInterval,
+    @DefaultValue("2m") Duration queryTimeout,
+    @DefaultValue("50000000") int queryMaxSamples,
     @DefaultValue("16") int scrapeConcurrency) {
 
   public MasterProperties {
@@ -43,6 +53,18 @@ public record MasterProperties(
     if (scrapeConcurrency < 1) {
       throw new IllegalArgumentException(
           "master.scrape-concurrency must be >= 1, got " + scrapeConcurrency);
+    }
+    if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "master.checkpoint-interval must be positive, got " + checkpointInterval);
+    }
+    if (queryTimeout.isNegative() || queryTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "master.query-timeout must be positive, got " + queryTimeout);
+    }
+    if (queryMaxSamples < 1) {
+      throw new IllegalArgumentException(
+          "master.query-max-samples must be >= 1, got " + queryMaxSamples);
     }
     if (gcInterval.isNegative() || gcInterval.isZero()) {
       throw new IllegalArgumentException("master.gc-interval must be positive, got " + gcInterval);

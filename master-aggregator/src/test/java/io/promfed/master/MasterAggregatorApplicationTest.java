@@ -161,7 +161,7 @@ class MasterAggregatorApplicationTest {
   @Test
   void aDeadLeafIsDownAndDoesNotStallTheLiveOne() throws Exception {
     String up = eventually(querying("up{job=\"federate\"} == 0"), "127.0.0.1:" + deadLeafPort);
-    assertThat(up).doesNotContain("127.0.0.1:" + leaf.getAddress().getPort());
+    assertThat(up).doesNotContain("\"instance\":\"127.0.0.1:" + leaf.getAddress().getPort());
     eventually(
         querying("up{job=\"federate\"} == 1"), "127.0.0.1:" + leaf.getAddress().getPort());
     // The live leaf keeps being scraped every second while the other one fails.

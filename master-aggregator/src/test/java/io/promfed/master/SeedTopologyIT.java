@@ -43,6 +43,7 @@ class SeedTopologyIT {
   final List<Process> processes = new ArrayList<>();
   ConfigurableApplicationContext master;
   ConfigurableApplicationContext aggregatedMaster;
+  Process leaf;
   final HttpClient http = HttpClient.newHttpClient();
 
   @AfterEach
@@ -96,7 +97,7 @@ class SeedTopologyIT {
         write(
             "our-leaf.yml",
             global("leaf: promfed") + "rule_files: ['" + rules + "']\n" + leafJob);
-    startJava(
+    leaf = startJava(
         "leaf",
         leafJar,
         "--config.file=" + ourLeafConfig,
@@ -182,17 +183,33 @@ class SeedTopologyIT {
     eventuallyValue(global, "sum(http_request_total{leaf=\"promfed\"})", N);
     eventuallyValue(global, "sum(http_request_total{leaf=\"prometheus\"})", N);
 
-    // The aggregated master holds the job-level series only: five per job, whatever the pods.
+    // The aggregated master stores the job-level series only: five per job, whatever the pods
+    // (its /federate serves its head alone) ...
     eventuallyValue(aggregatedPort, "job:http_request_total:sum", N);
     eventuallyValue(aggregatedPort, "job:http_request_fail_total:sum", POSTS_B);
     eventuallyValue(aggregatedPort, "count({__name__=~\"job:.*\"})", 5);
-    assertThat(get(query(aggregatedPort, "{__name__=~\".+\",__name__!~\"job:.*|up|scrape_.*\"}")).body())
-        .contains("\"result\":[]");
+    assertThat(get("http://127.0.0.1:" + aggregatedPort + "/federate?match[]=" + enc("{__name__=~\"http_request.*\"}")).body())
+        .isEmpty();
+    // ... and still answers for the raw series, by fanning out to the leaf (weakness 1).
+    eventuallyValue(aggregatedPort, "sum(http_request_total)", N);
 
     // Both leaves are up at the master, each its own target with its own health.
     String targets = get("http://127.0.0.1:" + masterPort + "/api/v1/targets").body();
     assertThat(targets).doesNotContain("\"health\":\"down\"");
     assertThat(Files.readString(dir.resolve("prometheus-global.log"))).doesNotContain("level=error");
+
+    // Our leaf dies: the fan-out answer still comes, from what is left, with a warning naming it.
+    leaf.destroy();
+    leaf.waitFor();
+    String partial = get(query(aggregatedPort, "sum(http_request_total)")).body();
+    assertThat(partial)
+        .contains("\"status\":\"success\"")
+        .contains("\"warnings\":[")
+        .contains("127.0.0.1:" + ourLeaf + "/api/v1/read");
+  }
+
+  static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
   static String global(String externalLabel) {
@@ -231,14 +248,14 @@ class SeedTopologyIT {
     return file;
   }
 
-  void startJava(String name, Path jar, String... args) throws IOException {
+  Process startJava(String name, Path jar, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
     command.add("-jar");
     command.add(jar.toString());
     command.addAll(List.of(args));
-    start(name, command);
+    return start(name, command);
   }
 
   void startPrometheus(Path binary, String name, int port, String config) throws IOException {
@@ -252,12 +269,14 @@ class SeedTopologyIT {
             "--web.listen-address=127.0.0.1:" + port));
   }
 
-  void start(String name, List<String> command) throws IOException {
-    processes.add(
+  Process start(String name, List<String> command) throws IOException {
+    Process p =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve(name + ".log").toFile())
-            .start());
+            .start();
+    processes.add(p);
+    return p;
   }
 
   static int freePort() throws IOException {

@@ -34,18 +34,22 @@ public final class KubernetesDiscovery {
 
   /**
    * A discoverer for {@code config}'s role ({@link EndpointsDiscoverer}, {@link
-   * EndpointSliceDiscoverer}, {@link PodDiscoverer} or {@link ServiceDiscoverer}), not started.
+   * EndpointSliceDiscoverer}, {@link PodDiscoverer}, {@link ServiceDiscoverer} or {@link
+   * NodeDiscoverer}), not started.
    *
    * @param client the client to list and watch with; not closed by the discoverer
    * @param config the {@code kubernetes_sd_configs} entry
    * @param ownNamespace the namespace this process runs in, used when {@code
    *     namespaces.own_namespace} is true; {@code null} reads {@link
    *     #SERVICE_ACCOUNT_NAMESPACE_FILE} then (as Prometheus does), failing if it cannot
-   * @throws IllegalArgumentException for the {@code node} role, which promfed does not implement,
-   *     or when the own namespace is needed but unknown
+   * @throws IllegalArgumentException when the own namespace is needed but unknown
    */
   public static InformerDiscoverer<?> create(
       KubernetesClient client, KubernetesSdConfig config, String ownNamespace) {
+    if (config.role().equals(KubernetesSdConfig.ROLE_NODE)) {
+      // Nodes are cluster-scoped: upstream's Run never looks at the namespaces for this role.
+      return new NodeDiscoverer(client, config.selectors());
+    }
     List<String> namespaces = namespaces(config, ownNamespace);
     return switch (config.role()) {
       case KubernetesSdConfig.ROLE_ENDPOINTS ->
