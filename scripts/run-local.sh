@@ -42,7 +42,8 @@ promfed is starting; logs in $run_dir
   demo-server   http://127.0.0.1:8080/hello   http://127.0.0.1:8081/hello
   leaf-agent    http://127.0.0.1:9091/federate?match[]={job="golang-server"}
                 http://127.0.0.1:9091/api/v1/targets   http://127.0.0.1:9091/metrics
-  master        http://127.0.0.1:9090/api/v1/query?query=http_request_total
+  master        http://127.0.0.1:9090/   (the built-in UI: graph, targets, overview, status)
+                http://127.0.0.1:9090/api/v1/query?query=http_request_total
                 http://127.0.0.1:9090/api/v1/targets   (Grafana: Prometheus data source at :9090)
 Ctrl-C stops everything.
 MSG

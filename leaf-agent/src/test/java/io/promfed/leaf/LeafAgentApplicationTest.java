@@ -20,6 +20,7 @@ import io.promfed.model.labels.Labels;
 import io.promfed.storage.remote.WriteRequestEncoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import io.promfed.testing.BuiltInUiCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -266,5 +267,16 @@ class LeafAgentApplicationTest {
     eventually(() -> federateQuietly("up{job=\"renamed\"}"), "job=\"renamed\"");
     Files.writeString(configFile, config("golang-server"));
     assertThat(post("/-/reload").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void servesTheBuiltInUiBesideItsOtherEndpoints() throws Exception {
+    new BuiltInUiCheck(port).assertServed();
+    // The UI's paths take nothing from the API, Prometheus's endpoints and the actuator.
+    assertThat(get("/api/v1/query?query=1").body()).contains("\"status\":\"success\"");
+    assertThat(get("/-/healthy").statusCode()).isEqualTo(200);
+    assertThat(get("/metrics").body()).contains("promfed_head_series");
+    assertThat(get("/health/liveness").statusCode()).isEqualTo(200);
+    assertThat(get("/federate?match%5B%5D=up").statusCode()).isEqualTo(200);
   }
 }

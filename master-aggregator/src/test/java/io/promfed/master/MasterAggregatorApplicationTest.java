@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import io.promfed.testing.BuiltInUiCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -195,5 +196,16 @@ class MasterAggregatorApplicationTest {
         "Ready");
     assertThat(get("/api/v1/status/buildinfo").body()).contains("\"status\":\"success\"");
     assertThat(get("/health/readiness").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void servesTheBuiltInUiBesideItsOtherEndpoints() throws Exception {
+    new BuiltInUiCheck(port).assertServed();
+    // The UI's paths take nothing from the API, Prometheus's endpoints and the actuator.
+    assertThat(get("/api/v1/query?query=1").body()).contains("\"status\":\"success\"");
+    assertThat(get("/-/healthy").statusCode()).isEqualTo(200);
+    assertThat(get("/metrics").body()).contains("promfed_head_series");
+    assertThat(get("/health/liveness").statusCode()).isEqualTo(200);
+    assertThat(get("/federate?match%5B%5D=up").statusCode()).isEqualTo(200);
   }
 }

@@ -64,6 +64,8 @@ class ManifestsTest {
 
   static final String NAMESPACE = "monitoring";
   static final List<String> APPS = List.of("demo-server", "leaf-agent", "master-aggregator");
+  /** Workloads that are not our apps (no Actuator, no Jib image): Grafana. */
+  static final List<String> THIRD_PARTY = List.of("grafana");
 
   static Manifests k8s;
 
@@ -320,7 +322,8 @@ class ManifestsTest {
             .contains(m.getName());
       }
       for (Volume v : pod.getVolumes()) {
-        if (v.getConfigMap() != null) {
+        if (v.getConfigMap() != null
+            && !generatedConfigMaps().contains(v.getConfigMap().getName())) {
           assertThat(k8s.find(ConfigMap.class, w.namespace(), v.getConfigMap().getName()))
               .as("ConfigMap %s of %s", v.getConfigMap().getName(), w.name())
               .isPresent();
@@ -418,7 +421,8 @@ class ManifestsTest {
   void everyPodRunsAsTheSeedsNonRootUserOnAReadOnlyRootWithoutCapabilities() {
     assertThat(k8s.workloads())
         .extracting(Workload::name)
-        .containsExactlyInAnyOrderElementsOf(APPS);
+        .containsExactlyInAnyOrderElementsOf(
+            java.util.stream.Stream.concat(APPS.stream(), THIRD_PARTY.stream()).toList());
     for (Workload w : k8s.workloads()) {
       PodSecurityContext psc = w.template().getSpec().getSecurityContext();
       assertThat(psc).as("pod securityContext of %s", w.name()).isNotNull();
@@ -455,7 +459,7 @@ class ManifestsTest {
 
   @Test
   void probesHitActuatorsProbeGroupsOnTheAppsPort() throws Exception {
-    for (Workload w : k8s.workloads()) {
+    for (Workload w : apps()) {
       Properties app = applicationProperties(w.name());
       String base = app.getProperty("management.endpoints.web.base-path", "/actuator");
       String prefix = base.equals("/") ? "" : base;
@@ -509,7 +513,7 @@ class ManifestsTest {
       }
     }
     assertThat(template).as("jib-maven-plugin <to><image> in pom.xml").isNotNull();
-    for (Workload w : k8s.workloads()) {
+    for (Workload w : apps()) {
       org.w3c.dom.Document modulePom = xml(Path.of("..", w.name(), "pom.xml"));
       String artifactId = text(modulePom.getDocumentElement(), "artifactId");
       assertThat(artifactId)
@@ -642,6 +646,66 @@ class ManifestsTest {
 
   static String portText(IntOrString p) {
     return p.getStrVal() != null ? p.getStrVal() : String.valueOf(p.getIntVal());
+  }
+
+  // --- Grafana -----------------------------------------------------------------------------------
+
+  @Test
+  void grafanaReadsTheMasterAndLoadsEveryDashboardFile() throws IOException {
+    ConfigMap datasources = k8s.one(ConfigMap.class, "grafana-datasources");
+    Map<String, Object> provisioning =
+        map(new org.yaml.snakeyaml.Yaml().load(datasources.getData().get("promfed.yaml")));
+    Map<String, Object> ds = map(list(provisioning.get("datasources")).get(0));
+    assertThat(ds).containsEntry("type", "prometheus").containsEntry("uid", "promfed");
+    // The master's Service and port, as master-aggregator.yaml defines them.
+    Service master = k8s.one(Service.class, "master-aggregator");
+    assertThat(ds)
+        .containsEntry(
+            "url",
+            "http://master-aggregator."
+                + NAMESPACE
+                + ".svc:"
+                + master.getSpec().getPorts().get(0).getPort());
+
+    Map<String, Object> generator = map(list(baseKustomization().get("configMapGenerator")).get(0));
+    assertThat(generator).containsEntry("name", "grafana-dashboards");
+    List<String> onDisk;
+    try (java.util.stream.Stream<Path> files =
+        Files.list(Manifests.K8S.resolve("base/grafana-dashboards"))) {
+      onDisk = files.map(f -> "grafana-dashboards/" + f.getFileName()).sorted().toList();
+    }
+    assertThat(strings(generator.get("files"))).containsExactlyInAnyOrderElementsOf(onDisk);
+
+    Workload grafana = k8s.workload("grafana");
+    assertThat(grafana.container().getImage()).matches("grafana/grafana:\\d+\\.\\d+\\.\\d+");
+    assertThat(grafana.container().getVolumeMounts())
+        .extracting(VolumeMount::getMountPath)
+        .contains(
+            "/etc/grafana/provisioning/datasources",
+            "/etc/grafana/provisioning/dashboards",
+            "/var/lib/grafana");
+    assertThat(grafana.container().getReadinessProbe().getHttpGet().getPath())
+        .isEqualTo("/api/health");
+  }
+
+  /** Our own apps' workloads, built by this reactor. */
+  static List<Workload> apps() {
+    return k8s.workloads().stream().filter(w -> APPS.contains(w.name())).toList();
+  }
+
+  static Map<String, Object> baseKustomization() {
+    return k8s.generic("Kustomization").stream()
+        .filter(d -> d.where().startsWith("base/"))
+        .map(d -> ((GenericKubernetesResource) d.object()).getAdditionalProperties())
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /** ConfigMaps that kustomize's configMapGenerator makes from files: no YAML of their own. */
+  static Set<String> generatedConfigMaps() {
+    return list(baseKustomization().get("configMapGenerator")).stream()
+        .map(g -> (String) map(g).get("name"))
+        .collect(Collectors.toSet());
   }
 
   static Properties applicationProperties(String module) throws IOException {
