@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What leaf-agent and master-aggregator both promise about the built-in UI (the web-ui module):
+ * What leaf-agent and master-aggregator both promise about the built-in UI (the UI in core's resources):
  * {@code /} redirects to {@code /graph}; every page is HTML revalidated on each use; every script
  * and stylesheet a page loads is served, ours revalidated (with Last-Modified for a cheap 304) and
  * the versioned WebJar cached for a year as immutable.

@@ -8,7 +8,7 @@ import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * The built-in UI from the {@code web-ui} jar: {@code /graph}, {@code /targets}, {@code /overview}
+ * The built-in UI from core's resources ({@code META-INF/resources/ui}): {@code /graph}, {@code /targets}, {@code /overview}
  * and {@code /status} (with {@code /} redirecting to {@code /graph}, as Prometheus's own UI does),
  * its scripts under {@code /ui/**} and uPlot under {@code /webjars/**}. Every other path ({@code
  * /federate}, {@code /api/v1/*}, {@code /-/*}, {@code /metrics}, {@code /health/*}) keeps its
