@@ -187,7 +187,13 @@ class SeedTopologyIT {
     // (its /federate serves its head alone) ...
     eventuallyValue(aggregatedPort, "job:http_request_total:sum", N);
     eventuallyValue(aggregatedPort, "job:http_request_fail_total:sum", POSTS_B);
-    eventuallyValue(aggregatedPort, "count({__name__=~\"job:.*\"})", 5);
+    // Its head (what its /federate serves) holds the five job: series and no raw series.
+    eventually(
+        "http://127.0.0.1:" + aggregatedPort + "/federate?match[]=" + enc("{__name__=~\"job:.*\"}"),
+        "job:http_request_success_total:rate1m{");
+    String heldJobSeries =
+        get("http://127.0.0.1:" + aggregatedPort + "/federate?match[]=" + enc("{__name__=~\"job:.*\"}")).body();
+    assertThat(heldJobSeries.lines().filter(l -> !l.startsWith("#"))).hasSize(5);
     assertThat(get("http://127.0.0.1:" + aggregatedPort + "/federate?match[]=" + enc("{__name__=~\"http_request.*\"}")).body())
         .isEmpty();
     // ... and still answers for the raw series, by fanning out to the leaf (weakness 1).

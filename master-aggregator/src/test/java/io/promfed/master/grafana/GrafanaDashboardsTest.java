@@ -212,8 +212,10 @@ class GrafanaDashboardsTest {
 
   @TestFactory
   Stream<DynamicTest> everyPanelQueryParsesAndReturnsData() throws Exception {
-    // rate() needs two samples in its window and the lag panel a federated up: wait for both.
-    waitForData("rate(http_request_total[1m])");
+    // rate() needs two samples in its window and the lag panel a federated up: wait for both. The
+    // range queries below end at the current whole second, up to 1 s before now: the window
+    // ending a second ago must already hold two samples.
+    waitForData("rate(http_request_total[1m] offset 1s)");
     waitForData("timestamp(up{job=\"golang-server\"})");
     List<PanelQuery> queries = panelQueries();
     assertThat(queries).hasSizeGreaterThan(10);
