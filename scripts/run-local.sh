@@ -15,6 +15,9 @@ if [ ! -f "$demo_jar" ] || [ ! -f "$leaf_jar" ] || [ ! -f "$master_jar" ] || [ "
   ./mvnw -q -B -DskipTests package
 fi
 
+# The leaf's JVM flags as shipped (README, "JVM settings"); LEAF_JAVA_OPTS overrides them.
+LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms64m -XX:MaxNewSize=32m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
+
 run_dir=${RUN_DIR:-$(mktemp -d -t promfed-local.XXXXXX)}
 pids=()
 stop() {
@@ -30,7 +33,8 @@ for port in 8080 8081; do
     --demo.access-log.path="$run_dir/access_log.$port" >"$run_dir/demo-$port.log" 2>&1 &
   pids+=($!)
 done
-java -jar "$leaf_jar" --config.file=examples/leaf-prometheus.yml --server.port=9091 \
+# shellcheck disable=SC2086
+MALLOC_ARENA_MAX=2 java $LEAF_JAVA_OPTS -jar "$leaf_jar" --config.file=examples/leaf-prometheus.yml --server.port=9091 \
   >"$run_dir/leaf.log" 2>&1 &
 pids+=($!)
 java -jar "$master_jar" --config.file=examples/master-prometheus.yml --server.port=9090 \

@@ -20,7 +20,7 @@
 #   LOAD_WAIT [600] ...but at most this many seconds; then go on and flag the figure
 #   SCRAPERS ["leaf prometheus vmagent"]
 #   LEAF_JAR [leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar; built with ./mvnw if missing]
-#   LEAF_JAVA_OPTS [-Xmx1g]
+#   LEAF_JAVA_OPTS [the flags we ship, as scripts/run-local.sh; started with MALLOC_ARENA_MAX=2]
 #   LEAF_JFR        a .jfr path: record the leaf with JFR (settings=profile) over its measured
 #                   window and /federate requests. Profiling perturbs the figures: use a separate run.
 #   RESULTS [/tmp/leaf-vs-prometheus-<date>]  raw figures, logs and the report are kept here
@@ -52,7 +52,9 @@ MAX_LOAD=${MAX_LOAD:-1.5}
 LOAD_WAIT=${LOAD_WAIT:-600}
 SCRAPERS=${SCRAPERS:-"leaf prometheus vmagent"}
 LEAF_JAR=${LEAF_JAR:-$ROOT/leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar}
-LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:--Xmx1g}
+# The leaf runs with the JVM flags we ship (README, "JVM settings"; same as scripts/run-local.sh
+# and k8s/base/leaf-agent.yaml), not flags tuned for this benchmark.
+LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms64m -XX:MaxNewSize=32m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
 LEAF_JFR=${LEAF_JFR:-}
 RESULTS=${RESULTS:-/tmp/leaf-vs-prometheus-$(date +%Y%m%d-%H%M%S)}
 
@@ -194,7 +196,7 @@ start_scraper() { # name -> sets SCRAPER_PID, writes the version
   case "$name" in
     leaf)
       # shellcheck disable=SC2086
-      java $LEAF_JAVA_OPTS -jar "$LEAF_JAR" --config.file="$WORK/prometheus.yml" \
+      MALLOC_ARENA_MAX=2 java $LEAF_JAVA_OPTS -jar "$LEAF_JAR" --config.file="$WORK/prometheus.yml" \
         --server.port="$port" --server.address="$HOST" >"$RESULTS/leaf.log" 2>&1 &
       SCRAPER_PID=$!
       READY_URL="http://$HOST:$port/-/ready"
@@ -354,7 +356,9 @@ run_scraper() {
     leaf)
       jcmd "$pid" GC.run >/dev/null
       jcmd "$pid" GC.heap_info >"$RESULTS/leaf-heap-info.txt"
-      put heap_live_kb "$(awk '/garbage-first heap|[Hh]eap.*total/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); print v; exit } }' "$RESULTS/leaf-heap-info.txt")"
+      # G1 prints one "garbage-first heap ... used" line; Serial and Parallel one per generation.
+      put heap_live_kb "$(awk '/garbage-first heap|generation +total|PSYoungGen|ParOldGen/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); s += v } }
+        END { if (s != "") print s; else print "NA" }' "$RESULTS/leaf-heap-info.txt")"
       jcmd "$pid" VM.flags >"$RESULTS/leaf-vm-flags.txt"
       put jvm_flags "$(tail -n +2 "$RESULTS/leaf-vm-flags.txt" | tr '\n' ' ')"
       curl -s "$(self_metrics_url leaf)" >"$RESULTS/leaf-metrics.txt" || true
