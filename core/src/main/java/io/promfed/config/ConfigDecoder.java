@@ -35,6 +35,7 @@ final class ConfigDecoder {
   private static final String T_GLOBAL = "config.GlobalConfig";
   private static final String T_SCRAPE = "config.ScrapeConfig";
   private static final String T_REMOTE_WRITE = "config.RemoteWriteConfig";
+  private static final String T_REMOTE_READ = "config.RemoteReadConfig";
   private static final String T_QUEUE = "config.QueueConfig";
   private static final String T_RELABEL = "relabel.Config";
   private static final String T_GROUP = "targetgroup.Group";
@@ -45,7 +46,7 @@ final class ConfigDecoder {
   private static final String T_TLS = "config.TLSConfig";
 
   private static final Set<String> CONFIG_KEYS =
-      Set.of("global", "rule_files", "scrape_configs", "remote_write");
+      Set.of("global", "rule_files", "scrape_configs", "remote_write", "remote_read");
   private static final Set<String> CONFIG_UNSUPPORTED =
       Set.of(
           "alerting",
@@ -53,7 +54,6 @@ final class ConfigDecoder {
           "scrape_config_files",
           "storage",
           "tracing",
-          "remote_read",
           "otlp");
 
   private static final Set<String> GLOBAL_KEYS =
@@ -111,6 +111,8 @@ final class ConfigDecoder {
           "label_limit",
           "label_name_length_limit",
           "label_value_length_limit",
+          // vmagent's per-target cardinality limit (issue #6: the master's memory stays bounded).
+          "series_limit",
           "static_configs",
           "kubernetes_sd_configs",
           "relabel_configs",
@@ -205,14 +207,14 @@ final class ConfigDecoder {
           "bearer_token",
           "bearer_token_file",
           "queue_config",
+          "name",
+          "headers",
           "follow_redirects",
           "enable_http2");
   private static final Set<String> REMOTE_WRITE_UNSUPPORTED =
       union(
           HTTP_UNSUPPORTED,
           Set.of(
-              "headers",
-              "name",
               "send_exemplars",
               "send_native_histograms",
               "round_robin_dns",
@@ -223,6 +225,22 @@ final class ConfigDecoder {
               "azuread",
               "google_iam",
               "tls_config"));
+  private static final Set<String> REMOTE_READ_KEYS =
+      Set.of(
+          "url",
+          "name",
+          "remote_timeout",
+          "headers",
+          "read_recent",
+          "required_matchers",
+          "filter_external_labels",
+          "basic_auth",
+          "bearer_token",
+          "bearer_token_file",
+          "follow_redirects",
+          "enable_http2");
+  private static final Set<String> REMOTE_READ_UNSUPPORTED =
+      union(HTTP_UNSUPPORTED, Set.of("tls_config"));
   private static final Set<String> QUEUE_KEYS =
       Set.of(
           "capacity",
@@ -304,7 +322,12 @@ final class ConfigDecoder {
       BasicAuth basicAuth,
       String bearerToken,
       String bearerTokenFile,
-      QueueConfig queue) {}
+      QueueConfig queue,
+      String name,
+      Map<String, String> headers) {}
+
+  /** A decoded remote read config with its node, for errors found across entries. */
+  private record RemoteReadDraft(Struct node, RemoteReadConfig config) {}
 
   PrometheusConfig decode(Node root) throws ConfigException {
     if (NodeReader.isNull(root)) {
@@ -328,6 +351,11 @@ final class ConfigDecoder {
     List<RemoteWriteDraft> remoteWrites = new ArrayList<>();
     for (Node n : rwNodes) {
       remoteWrites.add(NodeReader.isNull(n) ? null : decodeRemoteWrite(n));
+    }
+    List<Node> rrNodes = r.sequence(top.value("remote_read"), "[]*config.RemoteReadConfig");
+    List<RemoteReadDraft> remoteReads = new ArrayList<>();
+    for (Node n : rrNodes) {
+      remoteReads.add(NodeReader.isNull(n) ? null : decodeRemoteRead(n));
     }
 
     // Phase 2: Config.UnmarshalYAML's checks across sections.
@@ -354,15 +382,38 @@ final class ConfigDecoder {
       scrapeConfigs.add(sc);
     }
     List<RemoteWriteConfig> rwConfigs = new ArrayList<>();
+    Set<String> rwNames = new HashSet<>();
     for (int i = 0; i < remoteWrites.size(); i++) {
       RemoteWriteDraft d = remoteWrites.get(i);
       if (d == null) {
         throw r.error(rwNodes.get(i), "empty or null remote write config section");
       }
+      // Unnamed queues are told apart by a hash of their config (RemoteStorage), not by name.
+      if (!d.name.isEmpty() && !rwNames.add(d.name)) {
+        throw r.error(
+            d.node.value("name"),
+            "found multiple remote write configs with job name " + GoQuote.quote(d.name));
+      }
       rwConfigs.add(finishRemoteWrite(d));
     }
+    List<RemoteReadConfig> rrConfigs = new ArrayList<>();
+    Set<String> readNames = new HashSet<>();
+    for (int i = 0; i < remoteReads.size(); i++) {
+      RemoteReadDraft d = remoteReads.get(i);
+      if (d == null) {
+        throw r.error(rrNodes.get(i), "empty or null remote read config section");
+      }
+      // Unnamed entries are told apart by their URL, as Prometheus does by config hash.
+      String name = d.config.name();
+      if (!name.isEmpty() && !readNames.add(name)) {
+        throw r.error(
+            d.node.value("name"), PrometheusConfig.duplicateRemoteRead(name).getMessage());
+      }
+      rrConfigs.add(d.config);
+    }
     try {
-      return new PrometheusConfig(global.config, ruleFiles, scrapeConfigs, rwConfigs);
+      return new PrometheusConfig(
+          global.config, ruleFiles, scrapeConfigs, rwConfigs, rrConfigs);
     } catch (IllegalArgumentException e) {
       throw r.error(root, e.getMessage()); // unreachable: the checks above come first
     }
@@ -545,6 +596,16 @@ final class ConfigDecoder {
       b.enableCompression(r.bool(s.value("enable_compression")));
     }
     Limits limits = decodeLimits(s);
+    if (s.has("series_limit")) {
+      int seriesLimit = r.int32(s.value("series_limit"));
+      if (seriesLimit < 0) {
+        // vmagent reads a negative limit as "none"; we ask for the 0 that says so plainly.
+        throw r.error(
+            s.value("series_limit"),
+            "series_limit must not be negative, got " + seriesLimit + " (0 means no limit)");
+      }
+      b.seriesLimit(seriesLimit);
+    }
 
     List<StaticConfig> statics = new ArrayList<>();
     List<Node> targetNodes = new ArrayList<>();
@@ -820,10 +881,21 @@ final class ConfigDecoder {
     requireDefault(s, "follow_redirects", true);
     requireDefault(s, "enable_http2", false); // DefaultRemoteWriteHTTPClientConfig
     QueueConfig queue = decodeQueue(s);
+    String name = r.string(s.value("name"));
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (Map.Entry<String, NodeTuple> e :
+        r.map(s.value("headers"), "map[string]string").entrySet()) {
+      headers.put(e.getKey(), r.string(e.getValue().getValueNode()));
+    }
 
     // RemoteWriteConfig.UnmarshalYAML's checks, in its order.
     if (url == null) {
       throw r.error(s.at("url"), "url for remote_write is empty");
+    }
+    try {
+      RemoteWriteConfig.checkHeaders(headers);
+    } catch (IllegalArgumentException e) {
+      throw r.error(s.at("headers"), e.getMessage());
     }
     try {
       HttpClientChecks.validate(basicAuth, bearerToken, bearerTokenFile);
@@ -831,7 +903,16 @@ final class ConfigDecoder {
       throw r.error(n, e.getMessage());
     }
     return new RemoteWriteDraft(
-        s, url, remoteTimeout, relabel, basicAuth, bearerToken, bearerTokenFile, queue);
+        s,
+        url,
+        remoteTimeout,
+        relabel,
+        basicAuth,
+        bearerToken,
+        bearerTokenFile,
+        queue,
+        name,
+        headers);
   }
 
   private QueueConfig decodeQueue(Struct rw) throws ConfigException {
@@ -880,10 +961,90 @@ final class ConfigDecoder {
     List<RelabelConfig> relabel = finishRelabel(d.relabel);
     try {
       return new RemoteWriteConfig(
-          d.url, d.remoteTimeout, relabel, d.basicAuth, d.bearerToken, d.bearerTokenFile, d.queue);
+          d.url,
+          d.remoteTimeout,
+          relabel,
+          d.basicAuth,
+          d.bearerToken,
+          d.bearerTokenFile,
+          d.queue,
+          d.name,
+          d.headers);
     } catch (IllegalArgumentException e) {
       throw r.error(d.node.value("url"), e.getMessage()); // the URL scheme check
     }
+  }
+
+  // ---- remote read --------------------------------------------------------------------------
+
+  private RemoteReadDraft decodeRemoteRead(Node n) throws ConfigException {
+    Struct s = r.struct(n, T_REMOTE_READ, REMOTE_READ_KEYS, REMOTE_READ_UNSUPPORTED);
+    URI url = null;
+    if (!NodeReader.isNull(s.value("url"))) {
+      String text = r.string(s.value("url"));
+      try {
+        url = new URI(text);
+      } catch (URISyntaxException e) {
+        throw r.error(s.value("url"), "parse " + GoQuote.quote(text) + ": " + e.getReason());
+      }
+    }
+    Duration remoteTimeout =
+        s.has("remote_timeout")
+            ? r.duration(s.value("remote_timeout"))
+            : RemoteReadConfig.DEFAULT_REMOTE_TIMEOUT;
+    Map<String, String> headers = stringMap(s.value("headers"));
+    Map<String, String> required = new LinkedHashMap<>();
+    for (Map.Entry<String, NodeTuple> e :
+        r.map(s.value("required_matchers"), "model.LabelSet").entrySet()) {
+      // model.LabelSet's UnmarshalYAML validates the names.
+      if (!Names.isValidLabelName(e.getKey())) {
+        throw r.error(
+            e.getValue().getKeyNode(), GoQuote.quote(e.getKey()) + " is not a valid label name");
+      }
+      required.put(e.getKey(), r.string(e.getValue().getValueNode()));
+    }
+    boolean readRecent = s.has("read_recent") && r.bool(s.value("read_recent"));
+    boolean filterExternalLabels =
+        !s.has("filter_external_labels") || r.bool(s.value("filter_external_labels"));
+    BasicAuth basicAuth = decodeBasicAuth(s.value("basic_auth"));
+    String bearerToken = r.string(s.value("bearer_token"));
+    String bearerTokenFile = joinDir(r.string(s.value("bearer_token_file")));
+    requireDefault(s, "follow_redirects", true);
+    requireDefault(s, "enable_http2", true); // DefaultRemoteReadConfig's HTTP client default
+
+    if (url == null) {
+      throw r.error(s.at("url"), "url for remote_read is empty");
+    }
+    try {
+      return new RemoteReadDraft(
+          s,
+          new RemoteReadConfig(
+          url,
+          r.string(s.value("name")),
+          remoteTimeout,
+          headers,
+          readRecent,
+          required,
+          filterExternalLabels,
+          basicAuth,
+          bearerToken,
+          bearerTokenFile));
+    } catch (IllegalArgumentException e) {
+      Node at = e.getMessage().startsWith("URL scheme") ? s.value("url") : n;
+      if (s.has("headers") && e.getMessage().contains("header")) {
+        at = s.value("headers");
+      }
+      throw r.error(at, e.getMessage());
+    }
+  }
+
+  /** A {@code map[string]string}; absent or null is empty. */
+  private Map<String, String> stringMap(Node n) throws ConfigException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, NodeTuple> e : r.map(n, "map[string]string").entrySet()) {
+      out.put(e.getKey(), r.string(e.getValue().getValueNode()));
+    }
+    return out;
   }
 
   // ---- HTTP client pieces -------------------------------------------------------------------

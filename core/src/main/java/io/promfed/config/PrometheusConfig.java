@@ -16,19 +16,25 @@ import java.util.Set;
  *     directory by {@link ConfigLoader#load}
  * @param scrapeConfigs {@code scrape_configs} in file order, with globals already inherited
  * @param remoteWriteConfigs {@code remote_write} entries in file order
+ * @param remoteReadConfigs {@code remote_read} entries in file order
  */
 public record PrometheusConfig(
     GlobalConfig global,
     List<String> ruleFiles,
     List<ScrapeConfig> scrapeConfigs,
-    List<RemoteWriteConfig> remoteWriteConfigs) {
+    List<RemoteWriteConfig> remoteWriteConfigs,
+    List<RemoteReadConfig> remoteReadConfigs) {
 
-  /** The checks of {@code Config.UnmarshalYAML}: rule file globs and unique job names. */
+  /**
+   * The checks of {@code Config.UnmarshalYAML}: rule file globs, unique job names, unique remote
+   * read names.
+   */
   public PrometheusConfig {
     Objects.requireNonNull(global, "global");
     ruleFiles = List.copyOf(ruleFiles);
     scrapeConfigs = List.copyOf(scrapeConfigs);
     remoteWriteConfigs = List.copyOf(remoteWriteConfigs);
+    remoteReadConfigs = List.copyOf(remoteReadConfigs);
     for (String rf : ruleFiles) {
       checkRuleFilePath(rf);
     }
@@ -38,11 +44,31 @@ public record PrometheusConfig(
         throw duplicateJob(sc.jobName());
       }
     }
+    Set<String> readNames = new HashSet<>();
+    for (RemoteReadConfig rr : remoteReadConfigs) {
+      if (!rr.name().isEmpty() && !readNames.add(rr.name())) {
+        throw duplicateRemoteRead(rr.name());
+      }
+    }
+  }
+
+  /** A config without {@code remote_read} entries. */
+  public PrometheusConfig(
+      GlobalConfig global,
+      List<String> ruleFiles,
+      List<ScrapeConfig> scrapeConfigs,
+      List<RemoteWriteConfig> remoteWriteConfigs) {
+    this(global, ruleFiles, scrapeConfigs, remoteWriteConfigs, List.of());
   }
 
   /** An empty file: default globals, nothing to scrape. */
   public static PrometheusConfig empty() {
-    return new PrometheusConfig(GlobalConfig.DEFAULT, List.of(), List.of(), List.of());
+    return new PrometheusConfig(GlobalConfig.DEFAULT, List.of(), List.of(), List.of(), List.of());
+  }
+
+  /** This config with {@code scrapeConfigs} in place of its own; the rest is unchanged. */
+  public PrometheusConfig withScrapeConfigs(List<ScrapeConfig> scrapeConfigs) {
+    return new PrometheusConfig(global, ruleFiles, scrapeConfigs, remoteWriteConfigs);
   }
 
   /** The scrape config for {@code jobName}, or {@code null}. */
@@ -58,6 +84,11 @@ public record PrometheusConfig(
   static IllegalArgumentException duplicateJob(String jobName) {
     return new IllegalArgumentException(
         "found multiple scrape configs with job name " + GoQuote.quote(jobName));
+  }
+
+  static IllegalArgumentException duplicateRemoteRead(String name) {
+    return new IllegalArgumentException(
+        "found multiple remote read configs with job name " + GoQuote.quote(name));
   }
 
   /**

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * One {@code scrape_configs} entry: the subset of Prometheus's {@code ScrapeConfig}
@@ -20,6 +21,11 @@ import java.util.Objects;
  * zero {@code scrape_interval} or limit in the file means "inherit from global"; a zero {@code
  * scrape_timeout} becomes {@code min(global timeout, interval)}.
  *
+ * <p>Two settings remember whether the file set them, because the apps default them differently
+ * from Prometheus: {@code track_timestamps_staleness} (the master turns it on for {@code /federate}
+ * jobs, see {@link FederationDefaults}) and vmagent's {@code series_limit} (absent: the scrape
+ * manager's per-target default applies).
+ *
  * @param jobName the job name, unique in the file; the default {@code job} label
  * @param scrapeInterval how often targets are scraped
  * @param scrapeTimeout per-scrape timeout, never above the interval
@@ -29,6 +35,8 @@ import java.util.Objects;
  * @param honorLabels whether scraped labels win over target labels
  * @param honorTimestamps whether exposed timestamps are used
  * @param trackTimestampsStaleness whether series with explicit timestamps get stale markers
+ * @param trackTimestampsStalenessSet whether the file (or builder) set {@code
+ *     track_timestamps_staleness}, rather than leaving the default
  * @param staticConfigs {@code static_configs} target groups
  * @param kubernetesSdConfigs {@code kubernetes_sd_configs}
  * @param relabelConfigs target relabeling, applied to discovered targets
@@ -39,6 +47,8 @@ import java.util.Objects;
  * @param labelValueLengthLimit per-label value length limit, 0 = none
  * @param bodySizeLimitBytes uncompressed body size limit, 0 (or less) = none
  * @param targetLimit limit on targets after relabeling, 0 = none
+ * @param seriesLimit vmagent's {@code series_limit}: unique series per target, 0 = none; empty
+ *     when not set, so that the scrape manager's {@code seriesLimitPerTarget} applies
  * @param basicAuth basic authentication, or {@code null}
  * @param bearerToken a bearer token, or ""
  * @param bearerTokenFile a file holding the bearer token, or ""
@@ -55,6 +65,7 @@ public record ScrapeConfig(
     boolean honorLabels,
     boolean honorTimestamps,
     boolean trackTimestampsStaleness,
+    boolean trackTimestampsStalenessSet,
     List<StaticConfig> staticConfigs,
     List<KubernetesSdConfig> kubernetesSdConfigs,
     List<RelabelConfig> relabelConfigs,
@@ -65,6 +76,7 @@ public record ScrapeConfig(
     long labelValueLengthLimit,
     long bodySizeLimitBytes,
     long targetLimit,
+    OptionalLong seriesLimit,
     BasicAuth basicAuth,
     String bearerToken,
     String bearerTokenFile,
@@ -95,6 +107,7 @@ public record ScrapeConfig(
     Objects.requireNonNull(bearerToken, "bearerToken");
     Objects.requireNonNull(bearerTokenFile, "bearerTokenFile");
     Objects.requireNonNull(tlsConfig, "tlsConfig");
+    Objects.requireNonNull(seriesLimit, "seriesLimit");
 
     if (jobName.isEmpty()) {
       throw new IllegalArgumentException("job_name is empty");
@@ -135,7 +148,8 @@ public record ScrapeConfig(
         || labelLimit < 0
         || labelNameLengthLimit < 0
         || labelValueLengthLimit < 0
-        || targetLimit < 0) {
+        || targetLimit < 0
+        || seriesLimit.orElse(0) < 0) {
       throw new IllegalArgumentException(
           "limits must not be negative for scrape config with job name " + GoQuote.quote(jobName));
     }
@@ -195,6 +209,7 @@ public record ScrapeConfig(
         + honorTimestamps
         + ", trackTimestampsStaleness="
         + trackTimestampsStaleness
+        + (trackTimestampsStalenessSet ? "" : " (default)")
         + ", staticConfigs="
         + staticConfigs
         + ", kubernetesSdConfigs="
@@ -215,6 +230,8 @@ public record ScrapeConfig(
         + bodySizeLimitBytes
         + ", targetLimit="
         + targetLimit
+        + ", seriesLimit="
+        + (seriesLimit.isPresent() ? seriesLimit.getAsLong() : "default")
         + ", basicAuth="
         + basicAuth
         + ", bearerToken="
@@ -243,6 +260,7 @@ public record ScrapeConfig(
     private boolean honorLabels;
     private boolean honorTimestamps = true;
     private boolean trackTimestampsStaleness;
+    private boolean trackTimestampsStalenessSet;
     private List<StaticConfig> staticConfigs = List.of();
     private List<KubernetesSdConfig> kubernetesSdConfigs = List.of();
     private List<RelabelConfig> relabelConfigs = List.of();
@@ -253,6 +271,7 @@ public record ScrapeConfig(
     private long labelValueLengthLimit;
     private long bodySizeLimitBytes;
     private long targetLimit;
+    private OptionalLong seriesLimit = OptionalLong.empty();
     private BasicAuth basicAuth;
     private String bearerToken = "";
     private String bearerTokenFile = "";
@@ -273,6 +292,7 @@ public record ScrapeConfig(
       honorLabels = c.honorLabels;
       honorTimestamps = c.honorTimestamps;
       trackTimestampsStaleness = c.trackTimestampsStaleness;
+      trackTimestampsStalenessSet = c.trackTimestampsStalenessSet;
       staticConfigs = c.staticConfigs;
       kubernetesSdConfigs = c.kubernetesSdConfigs;
       relabelConfigs = c.relabelConfigs;
@@ -283,6 +303,7 @@ public record ScrapeConfig(
       labelValueLengthLimit = c.labelValueLengthLimit;
       bodySizeLimitBytes = c.bodySizeLimitBytes;
       targetLimit = c.targetLimit;
+      seriesLimit = c.seriesLimit;
       basicAuth = c.basicAuth;
       bearerToken = c.bearerToken;
       bearerTokenFile = c.bearerTokenFile;
@@ -337,8 +358,10 @@ public record ScrapeConfig(
       return this;
     }
 
+    /** Sets {@code track_timestamps_staleness} and records that it was set explicitly. */
     public Builder trackTimestampsStaleness(boolean v) {
       trackTimestampsStaleness = v;
+      trackTimestampsStalenessSet = true;
       return this;
     }
 
@@ -392,6 +415,12 @@ public record ScrapeConfig(
       return this;
     }
 
+    /** Sets {@code series_limit} (0 = none, whatever the scrape manager's default). */
+    public Builder seriesLimit(long v) {
+      seriesLimit = OptionalLong.of(v);
+      return this;
+    }
+
     public Builder basicAuth(BasicAuth v) {
       basicAuth = v;
       return this;
@@ -431,6 +460,7 @@ public record ScrapeConfig(
           honorLabels,
           honorTimestamps,
           trackTimestampsStaleness,
+          trackTimestampsStalenessSet,
           staticConfigs,
           kubernetesSdConfigs,
           relabelConfigs,
@@ -441,6 +471,7 @@ public record ScrapeConfig(
           labelValueLengthLimit,
           bodySizeLimitBytes,
           targetLimit,
+          seriesLimit,
           basicAuth,
           bearerToken,
           bearerTokenFile,

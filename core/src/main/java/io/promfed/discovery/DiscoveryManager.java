@@ -26,10 +26,23 @@ public final class DiscoveryManager {
     Discoverer create(String jobName, KubernetesSdConfig config);
   }
 
+  /**
+   * Providers an app adds to a job beyond what its config file names, such as the master's
+   * leaves from Spring Cloud's DiscoveryClient. Called whenever the job's discoverers are (re)built;
+   * returns new, unstarted discoverers, or an empty list.
+   */
+  @FunctionalInterface
+  public interface JobDiscoverers {
+    JobDiscoverers NONE = jobName -> List.of();
+
+    List<Discoverer> forJob(String jobName);
+  }
+
   private static final System.Logger LOG = System.getLogger(DiscoveryManager.class.getName());
 
   private final BiConsumer<String, List<TargetGroup>> sink;
   private final KubernetesDiscovererFactory kubernetes;
+  private final JobDiscoverers extra;
 
   private final Map<String, Job> jobs = new LinkedHashMap<>();
   private boolean stopped;
@@ -79,8 +92,17 @@ public final class DiscoveryManager {
    */
   public DiscoveryManager(
       BiConsumer<String, List<TargetGroup>> sink, KubernetesDiscovererFactory kubernetes) {
+    this(sink, kubernetes, JobDiscoverers.NONE);
+  }
+
+  /** As above, plus the app's own providers for some jobs (see {@link JobDiscoverers}). */
+  public DiscoveryManager(
+      BiConsumer<String, List<TargetGroup>> sink,
+      KubernetesDiscovererFactory kubernetes,
+      JobDiscoverers extra) {
     this.sink = sink;
     this.kubernetes = kubernetes;
+    this.extra = extra;
   }
 
   /** Starts, keeps or stops discoverers so that they match {@code config}'s scrape jobs. */
@@ -145,6 +167,7 @@ public final class DiscoveryManager {
         }
       }
     }
+    providers.addAll(extra.forJob(sc.jobName()));
     return providers;
   }
 

@@ -49,6 +49,9 @@ public final class EngineMetrics implements MeterBinder {
     counter(registry, "promfed.scrape.samples.appended", "Scraped samples appended.", scrapeStats, ScrapeStats::samplesAppended);
     counter(registry, "promfed.scrape.sample.limit.exceeded", "Scrapes failed by sample_limit.", scrapeStats, ScrapeStats::sampleLimitExceeded);
     counter(registry, "promfed.scrape.parse.errors", "Scrapes failed by a malformed body.", scrapeStats, ScrapeStats::parseErrors);
+    counter(registry, "promfed.scrape.gap.samples.filled", "Samples backfilled after failed scrapes.", scrapeStats, ScrapeStats::gapSamplesFilled);
+    counter(registry, "promfed.scrape.gap.fill.failures", "Gaps left unhealed because reading them failed.", scrapeStats, ScrapeStats::gapFillFailures);
+    counter(registry, "promfed.scrape.series.limit.samples.dropped", "Samples of new series dropped by a target's series_limit.", scrapeStats, ScrapeStats::seriesLimitSamplesDropped);
 
     gauge(registry, "promfed.config.last.reload.successful", "Whether the last config reload succeeded (1) or not (0).", configReloader, r -> r.lastSuccessful() ? 1 : 0);
     Gauge.builder("promfed.config.last.reload.success.timestamp", configReloader, ConfigReloader::lastSuccessEpochSeconds)

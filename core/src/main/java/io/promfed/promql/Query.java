@@ -76,7 +76,17 @@ public final class Query {
       Evaluator ev = new Evaluator(ctx, startMs, endMs, instant ? 1 : stepMs, 0);
       Object v = ev.eval(expr);
       Value value = instant ? instantValue(v) : rangeValue(v, ctx);
-      return new Result(value, ctx.annotations.warnings(), ctx.annotations.infos());
+      List<String> warnings = ctx.annotations.warnings();
+      if (querier != null) {
+        // Storage warnings (a remote source that failed) come first, as Prometheus merges them.
+        List<String> storage = querier.warnings();
+        if (!storage.isEmpty()) {
+          List<String> all = new ArrayList<>(storage);
+          all.addAll(warnings);
+          warnings = all;
+        }
+      }
+      return new Result(value, warnings, ctx.annotations.infos());
     } catch (PromQLException e) {
       throw e;
     } catch (StackOverflowError e) {

@@ -46,6 +46,12 @@ final class ScrapeCache {
   /** Iteration in which the entry was last seen, -1 for never. */
   private int[] lastIterations = new int[INITIAL_ENTRIES];
 
+  /** Iteration in which the entry was last tracked for staleness, -1 for never. */
+  private int[] trackedIterations = new int[INITIAL_ENTRIES];
+
+  /** {@link SeriesLimiter#generation()} in which the series limit admitted the entry, or -1. */
+  private int[] admittedGenerations = new int[INITIAL_ENTRIES];
+
   private int[] keyOffsets = new int[INITIAL_ENTRIES];
   private int[] keyLengths = new int[INITIAL_ENTRIES];
   private int[] keyHashes = new int[INITIAL_ENTRIES];
@@ -100,6 +106,8 @@ final class ScrapeCache {
     refs[id] = 0;
     labels[id] = lset;
     lastIterations[id] = -1;
+    trackedIterations[id] = -1;
+    admittedGenerations[id] = -1;
     keyOffsets[id] = arenaUsed;
     keyLengths[id] = len;
     keyHashes[id] = hash(buf, start, end);
@@ -139,32 +147,57 @@ final class ScrapeCache {
   }
 
   /**
-   * Marks a series as seen in this scrape, which keeps its entry from eviction (dropped series
-   * too, so metric relabeling is not redone for them), and with {@code trackStaleness} also for
-   * staleness tracking. Returns false if it was already seen in this scrape (a duplicate series in
-   * one exposition).
+   * Marks a series as present in this scrape's body, which keeps its entry from eviction (dropped
+   * series too, so metric relabeling is not redone for them). Returns false if it was already seen
+   * in this scrape (a duplicate series in one exposition).
    */
-  boolean markSeen(int id, boolean trackStaleness) {
+  boolean markSeen(int id) {
     if (lastIterations[id] == iteration) {
       return false;
     }
     lastIterations[id] = iteration;
     touchedThis++;
-    if (trackStaleness) {
-      seenThis.add(id);
-    }
     return true;
   }
 
+  /** {@link #markSeen(int)}, then {@link #trackStaleness(int)} when {@code trackStaleness}. */
+  boolean markSeen(int id, boolean trackStaleness) {
+    boolean first = markSeen(id);
+    if (first && trackStaleness) {
+      trackStaleness(id);
+    }
+    return first;
+  }
+
   /**
-   * Series seen last scrape but not in this one: they need a stale marker. The list is reused by
-   * the next call.
+   * Tracks a series for staleness in this scrape (Prometheus's {@code trackStaleness}): it gets a
+   * stale marker when a later scrape does not track it again.
+   */
+  void trackStaleness(int id) {
+    if (trackedIterations[id] != iteration) {
+      trackedIterations[id] = iteration;
+      seenThis.add(id);
+    }
+  }
+
+  /** The series limiter generation that admitted this entry, or -1. */
+  int admittedGeneration(int id) {
+    return admittedGenerations[id];
+  }
+
+  void setAdmittedGeneration(int id, int generation) {
+    admittedGenerations[id] = generation;
+  }
+
+  /**
+   * Series tracked last scrape but not in this one: they need a stale marker. The list is reused
+   * by the next call.
    */
   IntArrayList disappeared() {
     disappeared.clear();
     for (int i = 0, n = seenPrevious.size(); i < n; i++) {
       int id = seenPrevious.getInt(i);
-      if (lastIterations[id] != iteration) {
+      if (trackedIterations[id] != iteration) {
         disappeared.add(id);
       }
     }
@@ -209,10 +242,11 @@ final class ScrapeCache {
    * store's.
    */
   long ramBytesUsed() {
-    long perEntry = 8L + 4 + 4 + 4 + 4 + 4; // refs, labels, lastIterations, offsets, lengths, hashes
+    // refs, labels, last/tracked iterations, admitted generations, offsets, lengths, hashes
+    long perEntry = 8L + 4 + 4 + 4 + 4 + 4 + 4 + 4;
     return 128
         + perEntry * refs.length
-        + 6 * 16
+        + 8 * 16
         + align(16 + arena.length)
         + align(16 + 4L * table.length)
         + listBytes(seenThis)
@@ -250,6 +284,8 @@ final class ScrapeCache {
       refs[to] = refs[id];
       labels[to] = labels[id];
       lastIterations[to] = lastIterations[id];
+      trackedIterations[to] = trackedIterations[id];
+      admittedGenerations[to] = admittedGenerations[id];
       keyOffsets[to] = off;
       keyLengths[to] = keyLengths[id];
       keyHashes[to] = keyHashes[id];
@@ -278,6 +314,8 @@ final class ScrapeCache {
     refs = Arrays.copyOf(refs, n);
     labels = Arrays.copyOf(labels, n);
     lastIterations = Arrays.copyOf(lastIterations, n);
+    trackedIterations = Arrays.copyOf(trackedIterations, n);
+    admittedGenerations = Arrays.copyOf(admittedGenerations, n);
     keyOffsets = Arrays.copyOf(keyOffsets, n);
     keyLengths = Arrays.copyOf(keyLengths, n);
     keyHashes = Arrays.copyOf(keyHashes, n);

@@ -12,8 +12,13 @@ import io.promfed.model.value.StaleNaN;
 import io.promfed.storage.Appendable;
 import io.promfed.storage.Appender;
 import io.promfed.storage.MetricMetadata;
+import io.promfed.storage.Series;
+import io.promfed.storage.SeriesCursor;
+import io.promfed.storage.SeriesSet;
 import io.promfed.storage.StorageException;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,6 +31,9 @@ import java.util.Objects;
  * series ({@code up}, {@code scrape_duration_seconds}, …) or, when it fails, only stale markers
  * for the series seen last time plus a report with {@code up 0}: a failed scrape is data, not an
  * exception.
+ *
+ * <p>With a series limit (vmagent's {@code series_limit}) the loop also owns a {@link
+ * SeriesLimiter} and writes vmagent's three extra report series for it.
  *
  * <p>The loop owns its buffers, its parser state and its {@link ScrapeCache}; it is driven by
  * {@link #scrapeAndReport(long)}, which its pool calls on schedule and tests call directly with an
@@ -46,6 +54,11 @@ public final class ScrapeLoop {
     "scrape_series_added"
   };
 
+  /** vmagent's report series of the series limit, written only when a limit is in force. */
+  static final String[] SERIES_LIMIT_REPORT_NAMES = {
+    "scrape_series_limit", "scrape_series_current", "scrape_series_limit_samples_dropped"
+  };
+
   private final Target target;
   private final ScrapeConfig config;
   private final TargetScraper scraper;
@@ -54,25 +67,81 @@ public final class ScrapeLoop {
 
   private final ScrapeCache cache = new ScrapeCache();
   private final LabelsBuilder builder = new LabelsBuilder();
-  private final Labels[] reportLabels = new Labels[REPORT_NAMES.length];
-  private final long[] reportRefs = new long[REPORT_NAMES.length];
+  private final SeriesLimiter seriesLimiter; // null: no series limit
+  private final Labels[] reportLabels;
+  private final long[] reportRefs;
   private final Map<String, MetricMetadata> publishedMetadata = new HashMap<>();
   private final List<RelabelConfig> metricRelabelConfigs;
+  private final GapFiller gapFiller;
 
+  /** Scrape time of the last successful scrape, or MIN_VALUE. */
+  private long lastSuccessMs = Long.MIN_VALUE;
+
+  /** Scrape time of the first failed scrape of the current failure streak, or MIN_VALUE. */
+  private long gapStartMs = Long.MIN_VALUE;
+
+  /** A loop with the series limit of {@code config} alone (none when the config sets none). */
   ScrapeLoop(
       Target target,
       ScrapeConfig config,
       TargetScraper scraper,
       Appendable appendable,
       ScrapeStats stats) {
+    this(target, config, scraper, appendable, stats, GapFiller.NONE, config.seriesLimit().orElse(0));
+  }
+
+  /** A loop whose gaps {@code gapFiller} heals when it applies to {@code config}. */
+  ScrapeLoop(
+      Target target,
+      ScrapeConfig config,
+      TargetScraper scraper,
+      Appendable appendable,
+      ScrapeStats stats,
+      GapFiller gapFiller) {
+    this(target, config, scraper, appendable, stats, gapFiller, config.seriesLimit().orElse(0));
+  }
+
+  /** A loop with a series limit and no gap healing. */
+  ScrapeLoop(
+      Target target,
+      ScrapeConfig config,
+      TargetScraper scraper,
+      Appendable appendable,
+      ScrapeStats stats,
+      long seriesLimit) {
+    this(target, config, scraper, appendable, stats, GapFiller.NONE, seriesLimit);
+  }
+
+  /**
+   * @param gapFiller heals the gaps of failed scrapes when it applies to {@code config}
+   * @param seriesLimit unique series admitted per target and 24 hours, 0 for none: the config's
+   *     {@code series_limit}, or the scrape manager's default when the config sets none
+   */
+  ScrapeLoop(
+      Target target,
+      ScrapeConfig config,
+      TargetScraper scraper,
+      Appendable appendable,
+      ScrapeStats stats,
+      GapFiller gapFiller,
+      long seriesLimit) {
+    this.gapFiller = gapFiller.appliesTo(config) ? gapFiller : GapFiller.NONE;
     this.target = target;
     this.config = config;
     this.scraper = scraper;
     this.appendable = appendable;
     this.stats = stats;
     this.metricRelabelConfigs = config.metricRelabelConfigs();
-    for (int i = 0; i < REPORT_NAMES.length; i++) {
-      reportLabels[i] = target.labels().toBuilder().set(Labels.METRIC_NAME, REPORT_NAMES[i]).build();
+    this.seriesLimiter = seriesLimit > 0 ? new SeriesLimiter(seriesLimit) : null;
+    int n = REPORT_NAMES.length + (seriesLimiter == null ? 0 : SERIES_LIMIT_REPORT_NAMES.length);
+    reportLabels = new Labels[n];
+    reportRefs = new long[n];
+    for (int i = 0; i < n; i++) {
+      String name =
+          i < REPORT_NAMES.length
+              ? REPORT_NAMES[i]
+              : SERIES_LIMIT_REPORT_NAMES[i - REPORT_NAMES.length];
+      reportLabels[i] = target.labels().toBuilder().set(Labels.METRIC_NAME, name).build();
     }
   }
 
@@ -90,6 +159,8 @@ public final class ScrapeLoop {
     int scraped;
     int postRelabel;
     int seriesAdded;
+    /** Samples of series the series limit did not admit. */
+    int seriesLimitDropped;
     String error;
   }
 
@@ -101,9 +172,17 @@ public final class ScrapeLoop {
     long startNanos = System.nanoTime();
     stats.scrapes.increment();
     AppendResult result = new AppendResult();
+    if (seriesLimiter != null) {
+      seriesLimiter.startScrape(scrapeTimeMs);
+    }
     Appender app = appendable.appender();
+    long filled = 0;
     try {
       TargetScraper.Body body = scraper.scrape();
+      if (gapStartMs != Long.MIN_VALUE) {
+        // Before the body's samples: the head takes each series' samples in time order only.
+        filled = fillGap(app, scrapeTimeMs);
+      }
       appendBody(app, body, scrapeTimeMs, result);
     } catch (ScrapeException e) {
       result.error = e.getMessage();
@@ -114,7 +193,12 @@ public final class ScrapeLoop {
       app.rollback();
       app = appendable.appender();
       stats.scrapesFailed.increment();
-      appendStaleMarkers(app, cache.seenPrevious(), scrapeTimeMs);
+      if (gapFiller == GapFiller.NONE) {
+        appendStaleMarkers(app, cache.seenPrevious(), scrapeTimeMs);
+      } else if (gapStartMs == Long.MIN_VALUE) {
+        // Stale markers now would be newer than the samples the gap filler will bring back.
+        gapStartMs = scrapeTimeMs;
+      }
       cache.iterationDone(false);
       LOG.log(System.Logger.Level.DEBUG, "scrape of {0} failed: {1}", target, result.error);
     } else {
@@ -124,6 +208,11 @@ public final class ScrapeLoop {
     double durationSeconds = (System.nanoTime() - startNanos) / 1e9;
     appendReport(app, scrapeTimeMs, durationSeconds, result);
     app.commit();
+    if (result.error == null) {
+      lastSuccessMs = scrapeTimeMs;
+      gapStartMs = Long.MIN_VALUE;
+      stats.gapSamplesFilled.add(filled);
+    }
     scraper.trimBuffers();
     target.report(scrapeTimeMs, durationSeconds, result.scraped, result.error);
   }
@@ -141,6 +230,52 @@ public final class ScrapeLoop {
     }
     app.commit();
     cache.iterationDone(false);
+  }
+
+  /**
+   * Appends what the target held during the open gap: samples after the last successful scrape
+   * (or, if there was none, one interval before the first failure) up to this scrape. Samples the
+   * store already holds are rejected by it as old or duplicate and skipped without counting.
+   *
+   * @return the samples appended
+   */
+  private long fillGap(Appender app, long scrapeTimeMs) {
+    long afterMs =
+        lastSuccessMs != Long.MIN_VALUE ? lastSuccessMs : gapStartMs - target.interval().toMillis();
+    long filled = 0;
+    try {
+      SeriesSet missed = gapFiller.missed(config, target, afterMs, scrapeTimeMs);
+      while (missed.next()) {
+        Series s = missed.at();
+        Labels lset = mutateSampleLabels(s.labels());
+        if (lset == null || checkLabels(lset) != null) {
+          continue; // dropped by metric relabeling, or one a scrape would refuse
+        }
+        long ref = 0;
+        SeriesCursor c = s.cursor();
+        for (boolean ok = c.seek(afterMs + 1); ok && c.atT() <= scrapeTimeMs; ok = c.next()) {
+          try {
+            ref = app.append(ref, lset, c.atT(), c.atV());
+            filled++;
+          } catch (StorageException ex) {
+            if (ex.reason() == StorageException.Reason.TOO_MANY_SERIES) {
+              countRejected(ex);
+              break;
+            }
+            // Out of order, duplicate or out of bounds: the store has this span already.
+          }
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      stats.gapFillFailures.increment();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "cannot fill the gap of {0} since {1}: {2}",
+          target,
+          afterMs,
+          e.getMessage());
+    }
+    return filled;
   }
 
   void appendBody(Appender app, TargetScraper.Body body, long ts, AppendResult r)
@@ -173,7 +308,7 @@ public final class ScrapeLoop {
               added = true;
             }
             if (cache.dropped(e)) {
-              cache.markSeen(e, false); // keeps the drop decision cached
+              cache.markSeen(e); // keeps the drop decision cached
               continue;
             }
             r.postRelabel++;
@@ -184,15 +319,24 @@ public final class ScrapeLoop {
             }
             boolean explicitTs = honorTimestamps && p.hasTimestamp();
             long t = explicitTs ? p.timestampMs() : ts;
-            // Samples carrying their own timestamps are not tracked for staleness (federated
-            // data), unless track_timestamps_staleness asks for it.
-            cache.markSeen(e, !explicitTs || trackTimestampStaleness);
+            cache.markSeen(e);
             if (t > ts + MAX_FUTURE_MS) {
               stats.outOfBounds.increment();
               continue;
             }
+            if (seriesLimiter != null && !admittedBySeriesLimit(e)) {
+              r.seriesLimitDropped++;
+              stats.seriesLimitSamplesDropped.increment();
+              continue;
+            }
             try {
               appendCached(app, e, t, p.value());
+              // As in Prometheus's scrapeLoopAppender.append: a series is tracked for staleness
+              // only once its sample was accepted, and samples carrying their own timestamps
+              // (federated data) only with track_timestamps_staleness.
+              if (!explicitTs || trackTimestampStaleness) {
+                cache.trackStaleness(e);
+              }
               stats.samplesAppended.increment();
               if (added) {
                 r.seriesAdded++;
@@ -220,6 +364,23 @@ public final class ScrapeLoop {
     }
   }
 
+  /**
+   * Asks the series limiter once per series and window; later samples of an admitted series pass
+   * on the cache entry alone.
+   */
+  private boolean admittedBySeriesLimit(int e) {
+    int generation = seriesLimiter.generation();
+    if (cache.admittedGeneration(e) == generation) {
+      return true;
+    }
+    if (!seriesLimiter.admit(cache.labels(e))) {
+      return false;
+    }
+    cache.setAdmittedGeneration(e, generation);
+    return true;
+  }
+
+
   private void countRejected(StorageException ex) {
     switch (ex.reason()) {
       case OUT_OF_ORDER_SAMPLE -> stats.outOfOrder.increment();
@@ -241,6 +402,15 @@ public final class ScrapeLoop {
   Labels mutateSampleLabels(Parser p) {
     LabelsBuilder lb = builder.reset();
     p.labels(lb);
+    return mutateSampleLabels(lb);
+  }
+
+  /** {@link #mutateSampleLabels(Parser)} for labels read from elsewhere (gap filling). */
+  Labels mutateSampleLabels(Labels scraped) {
+    return mutateSampleLabels(builder.reset(scraped));
+  }
+
+  private Labels mutateSampleLabels(LabelsBuilder lb) {
     Labels tl = target.labels();
     if (config.honorLabels()) {
       for (int i = 0; i < tl.size(); i++) {
@@ -344,7 +514,11 @@ public final class ScrapeLoop {
     MetricMetadata old = acc.getOrDefault(family, new MetricMetadata("unknown", "", ""));
     MetricMetadata updated =
         switch (kind) {
-          case TYPE -> new MetricMetadata(p.type(), old.help(), old.unit());
+          // Prometheus's text parser reads "untyped" as model.MetricTypeUnknown, and that is
+          // what its /api/v1/metadata shows.
+          case TYPE ->
+              new MetricMetadata(
+                  p.type().equals("untyped") ? "unknown" : p.type(), old.help(), old.unit());
           case HELP -> new MetricMetadata(old.type(), p.text(), old.unit());
           default -> new MetricMetadata(old.type(), old.help(), p.text());
         };
@@ -400,6 +574,12 @@ public final class ScrapeLoop {
     appendReportSample(app, 2, ts, r.scraped);
     appendReportSample(app, 3, ts, up ? r.postRelabel : 0);
     appendReportSample(app, 4, ts, up ? r.seriesAdded : 0);
+    if (seriesLimiter != null) {
+      // vmagent's addAutoMetrics, written only when a limit is in force.
+      appendReportSample(app, 5, ts, seriesLimiter.maxSeries());
+      appendReportSample(app, 6, ts, seriesLimiter.currentSeries());
+      appendReportSample(app, 7, ts, up ? r.seriesLimitDropped : 0);
+    }
   }
 
   private void appendReportSample(Appender app, int i, long ts, double v) {

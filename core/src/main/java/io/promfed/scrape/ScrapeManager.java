@@ -3,6 +3,7 @@ package io.promfed.scrape;
 import io.promfed.config.PrometheusConfig;
 import io.promfed.config.ScrapeConfig;
 import io.promfed.discovery.TargetGroup;
+import io.promfed.config.TlsContexts;
 import io.promfed.storage.Appendable;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
@@ -13,13 +14,18 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
- * Owns one {@link ScrapePool} per job (Prometheus's {@code scrape.Manager}): applies config
- * reloads and routes discovery updates to the pools. A job whose config did not change keeps its
- * pool, loops and caches across a reload. Thread-safe.
+ * Owns one {@link ScrapePool} per job (Prometheus's {@code scrape.Manager}): applies config reloads
+ * and routes discovery updates to the pools. A job whose config did not change keeps its pool,
+ * loops and caches across a reload. Thread-safe.
  */
 public final class ScrapeManager {
+
+  private static final System.Logger LOG = System.getLogger(ScrapeManager.class.getName());
 
   private final Appendable appendable;
   private final ScheduledExecutorService ticker;
@@ -27,6 +33,8 @@ public final class ScrapeManager {
   private final ScrapeStats stats;
   private final LongSupplier clockMs;
   private final long offsetSeed;
+  private final GapFiller gapFiller;
+  private final long seriesLimitPerTarget;
 
   private final Map<String, ScrapePool> pools = new LinkedHashMap<>();
   private final Map<String, List<TargetGroup>> lastGroups = new HashMap<>();
@@ -45,6 +53,45 @@ public final class ScrapeManager {
       ScrapeStats stats,
       LongSupplier clockMs,
       long offsetSeed) {
+    this(appendable, ticker, scrapers, stats, clockMs, offsetSeed, GapFiller.NONE, 0);
+  }
+
+  /** A manager whose loops heal gaps with {@code gapFiller} (the master's federate jobs). */
+  public ScrapeManager(
+      Appendable appendable,
+      ScheduledExecutorService ticker,
+      ExecutorService scrapers,
+      ScrapeStats stats,
+      LongSupplier clockMs,
+      long offsetSeed,
+      GapFiller gapFiller) {
+    this(appendable, ticker, scrapers, stats, clockMs, offsetSeed, gapFiller, 0);
+  }
+
+  /**
+   * A manager whose loops heal the gaps of failed scrapes with {@code gapFiller} where it applies
+   * (the master's federate jobs) and whose targets have a series limit by default (the master's
+   * per-leaf limit).
+   *
+   * @param seriesLimitPerTarget vmagent's {@code -promscrape.seriesLimitPerTarget}: unique series
+   *     admitted per target and 24 hours unless a job sets {@code series_limit} (where 0 turns
+   *     the limit off); 0 for no default limit
+   */
+  public ScrapeManager(
+      Appendable appendable,
+      ScheduledExecutorService ticker,
+      ExecutorService scrapers,
+      ScrapeStats stats,
+      LongSupplier clockMs,
+      long offsetSeed,
+      GapFiller gapFiller,
+      long seriesLimitPerTarget) {
+    this.gapFiller = java.util.Objects.requireNonNull(gapFiller, "gapFiller");
+    if (seriesLimitPerTarget < 0) {
+      throw new IllegalArgumentException(
+          "seriesLimitPerTarget must not be negative, got " + seriesLimitPerTarget);
+    }
+    this.seriesLimitPerTarget = seriesLimitPerTarget;
     this.appendable = appendable;
     this.ticker = ticker;
     this.scrapers = scrapers;
@@ -66,6 +113,7 @@ public final class ScrapeManager {
     for (ScrapeConfig sc : config.scrapeConfigs()) {
       wanted.put(sc.jobName(), sc);
     }
+    Map<String, ScrapePool> replaced = new LinkedHashMap<>();
     for (String job : new ArrayList<>(pools.keySet())) {
       ScrapePool pool = pools.get(job);
       ScrapeConfig next = wanted.get(job);
@@ -73,33 +121,66 @@ public final class ScrapeManager {
         pools.remove(job).stop(true);
         lastGroups.remove(job);
       } else if (!next.equals(pool.config())) {
-        // The new loops write no stale markers for the old ones' series: the same targets are
-        // scraped again right away.
-        pool.stop(false);
-        pools.remove(job);
+        replaced.put(job, pools.remove(job));
       }
     }
     for (ScrapeConfig sc : wanted.values()) {
       if (!pools.containsKey(sc.jobName())) {
-        ScrapePool pool = newPool(sc);
+        ScrapePool pool;
+        try {
+          pool = newPool(sc);
+        } catch (IllegalArgumentException e) {
+          // As Prometheus: one job whose HTTP client cannot be built is skipped, loudly.
+          LOG.log(
+              System.Logger.Level.ERROR,
+              "job {0}: error creating new scrape pool: {1}",
+              sc.jobName(),
+              e.getMessage());
+          continue;
+        }
         pools.put(sc.jobName(), pool);
         List<TargetGroup> groups = lastGroups.get(sc.jobName());
         if (groups != null) {
           pool.sync(groups);
+        }
+        ScrapePool old = replaced.get(sc.jobName());
+        if (old != null) {
+          // Prometheus reloads the pool and then re-syncs the last target groups under the new
+          // config: targets that survive are scraped on by new loops, the others (relabeling or
+          // selectors changed) end with stale markers.
+          old.handOver(pool);
         }
       }
     }
   }
 
   private ScrapePool newPool(ScrapeConfig sc) {
-    HttpClient client =
+    HttpClient.Builder client =
         HttpClient.newBuilder()
             // Targets speak HTTP/1.1; an h2c upgrade attempt only costs a round trip.
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(sc.scrapeTimeout())
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
-    return new ScrapePool(sc, appendable, client, ticker, scrapers, stats, clockMs, offsetSeed);
+            .followRedirects(HttpClient.Redirect.NORMAL);
+    SSLContext tls = TlsContexts.create(sc.tlsConfig());
+    if (tls != null) {
+      client.sslContext(tls);
+    }
+    if (!sc.tlsConfig().serverName().isEmpty()) {
+      SSLParameters params = new SSLParameters();
+      params.setServerNames(List.of(new SNIHostName(sc.tlsConfig().serverName())));
+      client.sslParameters(params);
+    }
+    return new ScrapePool(
+        sc,
+        appendable,
+        client.build(),
+        ticker,
+        scrapers,
+        stats,
+        clockMs,
+        offsetSeed,
+        gapFiller,
+        seriesLimitPerTarget);
   }
 
   /** The full, current target groups of one job, as discovery produced them. */

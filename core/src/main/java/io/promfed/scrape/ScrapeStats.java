@@ -17,6 +17,9 @@ public final class ScrapeStats {
   final LongAdder sampleLimitExceeded = new LongAdder();
   final LongAdder parseErrors = new LongAdder();
   final LongAdder seriesLimitRejected = new LongAdder();
+  final LongAdder gapSamplesFilled = new LongAdder();
+  final LongAdder gapFillFailures = new LongAdder();
+  final LongAdder seriesLimitSamplesDropped = new LongAdder();
 
   public long scrapes() {
     return scrapes.sum();
@@ -52,5 +55,20 @@ public final class ScrapeStats {
 
   public long seriesLimitRejected() {
     return seriesLimitRejected.sum();
+  }
+
+  /** Samples appended by {@link GapFiller}s after failed scrapes. */
+  public long gapSamplesFilled() {
+    return gapSamplesFilled.sum();
+  }
+
+  /** Gaps that could not be healed because the filler failed. */
+  public long gapFillFailures() {
+    return gapFillFailures.sum();
+  }
+
+  /** Samples dropped because their target's {@code series_limit} was reached (vmagent's limit). */
+  public long seriesLimitSamplesDropped() {
+    return seriesLimitSamplesDropped.sum();
   }
 }

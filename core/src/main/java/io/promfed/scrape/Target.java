@@ -5,9 +5,10 @@ import java.net.URI;
 import java.time.Duration;
 
 /**
- * One scrape target: its final labels (what every sample gets), the labels discovery gave it
- * before relabeling, its URL, and its last scrape's health for the targets API. The identity
- * fields are immutable; the health fields are written by the target's loop and read by the API.
+ * One scrape target: its final labels (what every sample gets), the labels discovery gave it before
+ * relabeling, its URL, and its last scrape's health for the targets API. The identity fields are
+ * immutable; the discovered labels are replaced by the pool when discovery re-sends the target, and
+ * the health fields are written by the target's loop; the API reads both.
  */
 public final class Target {
 
@@ -30,7 +31,7 @@ public final class Target {
 
   private final String jobName;
   private final Labels labels;
-  private final Labels discoveredLabels;
+  private volatile Labels discoveredLabels;
   private final URI url;
   private final Duration interval;
   private final Duration timeout;
@@ -69,6 +70,14 @@ public final class Target {
     return discoveredLabels;
   }
 
+  /**
+   * Replaces the discovered labels of a target that discovery re-sent with different meta labels
+   * but the same identity; the scrape pool calls it, readers see it at once.
+   */
+  void discoveredLabels(Labels discovered) {
+    this.discoveredLabels = discovered;
+  }
+
   public URI url() {
     return url;
   }
@@ -90,8 +99,8 @@ public final class Target {
   }
 
   /**
-   * The target's scrape offset within the interval: a stable hash spreads targets evenly over
-   * the interval instead of scraping all of them at once (scrape/target.go {@code offset}).
+   * The target's scrape offset within the interval: a stable hash spreads targets evenly over the
+   * interval instead of scraping all of them at once (scrape/target.go {@code offset}).
    */
   public long offsetMs(long nowMs, long seed) {
     long intervalMs = interval.toMillis();

@@ -14,10 +14,14 @@ public interface Appender {
    *
    * @param ref a series reference returned by an earlier append (cached per target), or 0 when
    *     unknown; a stale or unknown ref falls back to {@code labels}
-   * @param labels the series labels; only read when {@code ref} does not resolve
+   * @param labels the series labels; only read when {@code ref} does not resolve. May be null when
+   *     {@code ref} is non-zero, for a caller that would have to build the labels (a decorator
+   *     that rewrites them); if the ref then does not resolve, {@link
+   *     StorageException#UNKNOWN_SERIES_REF} is thrown and the caller retries with labels
    * @return the series reference to cache for the next append of the same series
    * @throws StorageException for a rejected sample (out of order, duplicate timestamp with another
-   *     value, out of bounds); only this sample is dropped, the transaction stays usable
+   *     value, out of bounds, unknown ref without labels); only this sample is dropped, the
+   *     transaction stays usable
    */
   long append(long ref, Labels labels, long timestampMs, double value) throws StorageException;
 

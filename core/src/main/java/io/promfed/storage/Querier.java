@@ -25,6 +25,16 @@ public interface Querier extends AutoCloseable {
   /** Metadata by metric family name; {@code metric} null for all. */
   Map<String, List<MetricMetadata>> metadata(String metric);
 
+  /**
+   * Problems met so far that did not fail the read but make its answer partial, such as a remote
+   * source that could not be reached (Prometheus's storage warnings, which its API reports in the
+   * {@code "warnings"} field). Call it after the series sets have been iterated: sources may fail
+   * lazily. A local store has none.
+   */
+  default List<String> warnings() {
+    return List.of();
+  }
+
   @Override
   void close();
 }

@@ -11,7 +11,12 @@ public final class StorageException extends Exception {
     OUT_OF_ORDER_SAMPLE("out of order sample"),
     DUPLICATE_SAMPLE_FOR_TIMESTAMP("duplicate sample for timestamp"),
     OUT_OF_BOUNDS("out of bounds"),
-    TOO_MANY_SERIES("series limit exceeded");
+    TOO_MANY_SERIES("series limit exceeded"),
+    /**
+     * An append that carried only a series reference ({@code labels == null}) whose series the
+     * store no longer has (removed by retention): the caller retries with the labels.
+     */
+    UNKNOWN_SERIES_REF("series reference not found");
 
     private final String message;
 
@@ -31,6 +36,8 @@ public final class StorageException extends Exception {
   public static final StorageException OUT_OF_BOUNDS = new StorageException(Reason.OUT_OF_BOUNDS);
   public static final StorageException TOO_MANY_SERIES =
       new StorageException(Reason.TOO_MANY_SERIES);
+  public static final StorageException UNKNOWN_SERIES_REF =
+      new StorageException(Reason.UNKNOWN_SERIES_REF);
 
   private final Reason reason;
 

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -58,7 +59,28 @@ public final class Head implements Appendable, Queryable {
   final MemPostings postings = new MemPostings();
   final SymbolTable symbols = new SymbolTable();
   final Isolation isolation = new Isolation();
-  final Map<String, MetricMetadata> metadata = new ConcurrentHashMap<>();
+  /**
+   * Metadata per metric family: every distinct value reported, most recent last, at most {@link
+   * #MAX_METADATA_PER_FAMILY}. Distinct values are kept, not only the last, because targets may
+   * disagree about a family (Prometheus's {@code /api/v1/metadata} lists each variant, and
+   * federation must not claim one type for series of another). A variant nobody reports any more
+   * stays until the family has no series left.
+   */
+  final Map<String, List<MetricMetadata>> metadata = new ConcurrentHashMap<>();
+
+  /** Bound on the variants kept per family, so a help text that embeds a host name stays small. */
+  static final int MAX_METADATA_PER_FAMILY = 8;
+
+  /**
+   * How many finished appenders' sample buffers are kept for the next ones. Enough for the large
+   * scrapes running at once; more concurrent appenders allocate their own. Not counted in {@link
+   * #ramBytesUsed()}, which measures what the stored series cost: the pool holds at most this many
+   * times 20 bytes per sample of the largest transactions.
+   */
+  static final int APPEND_BUFFER_POOL_SIZE = 4;
+
+  private final ArrayBlockingQueue<HeadAppender.Buffers> appendBuffers =
+      new ArrayBlockingQueue<>(APPEND_BUFFER_POOL_SIZE);
 
   private final AtomicLong lastRef = new AtomicLong();
   private final AtomicLong numSeries = new AtomicLong();
@@ -121,6 +143,19 @@ public final class Head implements Appendable, Queryable {
   @Override
   public Appender appender() {
     return new HeadAppender(this, minValidTimeMs());
+  }
+
+  /** Sample buffers for a new transaction: a pooled one if any, else small new ones. */
+  HeadAppender.Buffers takeAppendBuffers() {
+    HeadAppender.Buffers b = appendBuffers.poll();
+    return b != null ? b : new HeadAppender.Buffers(16);
+  }
+
+  /** Keeps an emptied buffer for the next transaction, if it is worth it and there is room. */
+  void returnAppendBuffers(HeadAppender.Buffers b) {
+    if (b.capacity() >= HeadAppender.Buffers.MIN_POOLED_CAPACITY) {
+      appendBuffers.offer(b);
+    }
   }
 
   /**
@@ -218,6 +253,29 @@ public final class Head implements Appendable, Queryable {
     return start > now ? Long.MIN_VALUE : start; // saturate on underflow
   }
 
+  /** Records that some source reported {@code md} for {@code family}; see {@link #metadata}. */
+  void recordMetadata(String family, MetricMetadata md) {
+    metadata.compute(family, (f, known) -> withVariant(known, md));
+  }
+
+  private static List<MetricMetadata> withVariant(List<MetricMetadata> known, MetricMetadata md) {
+    if (known == null) {
+      return List.of(md);
+    }
+    if (known.get(known.size() - 1).equals(md)) {
+      return known;
+    }
+    List<MetricMetadata> next = new ArrayList<>(known.size() + 1);
+    for (MetricMetadata k : known) {
+      if (!k.equals(md)) {
+        next.add(k);
+      }
+    }
+    next.add(md);
+    int from = Math.max(0, next.size() - MAX_METADATA_PER_FAMILY);
+    return List.copyOf(next.subList(from, next.size()));
+  }
+
   /**
    * Metadata is kept per family; drop it when no series of the family is left, i.e. no {@code
    * __name__} equal to the family name or starting with {@code <family>_} (suffixes such as {@code
@@ -241,7 +299,8 @@ public final class Head implements Appendable, Queryable {
     return series.getByRef(ref);
   }
 
-  Labels labelsOf(long ref) {
+  /** The labels of the series with this reference, or null when there is none (any more). */
+  public Labels labelsOf(long ref) {
     MemSeries s = series.getByRef(ref);
     return s == null ? null : s.labels;
   }
@@ -319,7 +378,7 @@ public final class Head implements Appendable, Queryable {
         + series.ramBytesUsed()
         + postings.ramBytesUsed()
         + symbols.ramBytesUsed()
-        + metadata.size() * 160L;
+        + metadata.values().stream().mapToLong(List::size).sum() * 160L;
   }
 
   /**

@@ -22,9 +22,38 @@ final class HeadAppender implements Appender {
   private final Head head;
   private final long minValidTimeMs;
 
-  private MemSeries[] series = new MemSeries[16];
-  private long[] timestamps = new long[16];
-  private long[] valueBits = new long[16];
+  /**
+   * The parallel sample arrays of one transaction. Taken from the head's pool at the first append
+   * and given back, emptied, on commit or rollback, so a large scrape does not regrow them from
+   * scratch every time (Prometheus's head {@code appendPool}).
+   */
+  static final class Buffers {
+    /** Smaller buffers are not worth pooling: allocating them costs less than contention. */
+    static final int MIN_POOLED_CAPACITY = 1024;
+
+    MemSeries[] series;
+    long[] timestamps;
+    long[] valueBits;
+
+    Buffers(int capacity) {
+      series = new MemSeries[capacity];
+      timestamps = new long[capacity];
+      valueBits = new long[capacity];
+    }
+
+    int capacity() {
+      return series.length;
+    }
+
+    void grow() {
+      int cap = series.length * 2;
+      series = Arrays.copyOf(series, cap);
+      timestamps = Arrays.copyOf(timestamps, cap);
+      valueBits = Arrays.copyOf(valueBits, cap);
+    }
+  }
+
+  private Buffers buf; // null until the first append of a transaction
   private int size;
   private Map<String, MetricMetadata> metadata; // null until used
 
@@ -45,6 +74,9 @@ final class HeadAppender implements Appender {
     boolean pinned = false;
     while (true) {
       if (s == null) {
+        if (labels == null) {
+          throw StorageException.UNKNOWN_SERIES_REF;
+        }
         s = head.getOrCreateAndPin(labels);
         pinned = true;
       }
@@ -79,15 +111,14 @@ final class HeadAppender implements Appender {
       }
       break;
     }
-    if (size == series.length) {
-      int cap = size * 2;
-      series = Arrays.copyOf(series, cap);
-      timestamps = Arrays.copyOf(timestamps, cap);
-      valueBits = Arrays.copyOf(valueBits, cap);
+    if (buf == null) {
+      buf = head.takeAppendBuffers();
+    } else if (size == buf.capacity()) {
+      buf.grow();
     }
-    series[size] = s;
-    timestamps[size] = timestampMs;
-    valueBits[size] = vBits;
+    buf.series[size] = s;
+    buf.timestamps[size] = timestampMs;
+    buf.valueBits[size] = vBits;
     size++;
     return s.ref;
   }
@@ -125,6 +156,9 @@ final class HeadAppender implements Appender {
     long minValid = head.truncatedBeforeMs();
     long written = 0;
     try {
+      MemSeries[] series = buf.series;
+      long[] timestamps = buf.timestamps;
+      long[] valueBits = buf.valueBits;
       for (int i = 0; i < size; i++) {
         MemSeries s = series[i];
         long t = timestamps[i];
@@ -159,14 +193,14 @@ final class HeadAppender implements Appender {
 
   private void applyMetadata() {
     if (metadata != null) {
-      head.metadata.putAll(metadata);
+      metadata.forEach(head::recordMetadata);
     }
   }
 
   @Override
   public void rollback() {
     for (int i = 0; i < size; i++) {
-      MemSeries s = series[i];
+      MemSeries s = buf.series[i];
       synchronized (s) {
         s.pendingSamples--;
         if (s.pendingOwner == this) {
@@ -178,7 +212,11 @@ final class HeadAppender implements Appender {
   }
 
   private void reset() {
-    Arrays.fill(series, 0, size, null);
+    if (buf != null) {
+      Arrays.fill(buf.series, 0, size, null); // a pooled buffer must not pin removed series
+      head.returnAppendBuffers(buf);
+      buf = null;
+    }
     size = 0;
     metadata = null;
   }

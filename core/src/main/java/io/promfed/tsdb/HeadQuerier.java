@@ -109,11 +109,11 @@ final class HeadQuerier implements Querier {
     ensureOpen();
     Map<String, List<MetricMetadata>> out = new TreeMap<>();
     if (metric == null) {
-      head.metadata.forEach((k, v) -> out.put(k, List.of(v)));
+      out.putAll(head.metadata);
     } else {
-      MetricMetadata md = head.metadata.get(metric);
+      List<MetricMetadata> md = head.metadata.get(metric);
       if (md != null) {
-        out.put(metric, List.of(md));
+        out.put(metric, md);
       }
     }
     return out;

@@ -50,7 +50,7 @@ class ConfigLoaderTest {
       unsupported_default_only.bad.yml:6: field follow_redirects in type config.ScrapeConfig is supported by promfed only with its default value true
       tls_unsupported.bad.yml:4: field min_version is not supported by promfed in type config.TLSConfig
       kubernetes_bearertoken.bad.yml:6: field bearer_token is not supported by promfed in type kubernetes.SDConfig
-      remote_write_unsupported.bad.yml:3: field headers is not supported by promfed in type config.RemoteWriteConfig
+      remote_write_unsupported.bad.yml:3: field send_exemplars is not supported by promfed in type config.RemoteWriteConfig
       validation_scheme.bad.yml:2: metric_name_validation_scheme "utf8" is not supported by promfed, only "legacy"
       section_key_dup.bad.yml:4: field scrape_configs already set in type config.Config
       map_key_dup.bad.yml:4: key "foo" already set in map
@@ -108,6 +108,10 @@ class ConfigLoaderTest {
       uppercase.bad.yml:4: relabel configuration for uppercase action requires 'target_label' value
       labelmap.bad.yml:4: "meta-$1" is invalid 'replacement' for labelmap action
       write_relabel.bad.yml:4: relabel configuration for hashmod requires non-zero modulus
+      # Federation options of the master (issue #6).
+      series_limit_negative.bad.yml:4: series_limit must not be negative, got -5 (0 means no limit)
+      series_limit_type.bad.yml:3: cannot unmarshal !!str `lots` into int
+      track_timestamps_staleness_type.bad.yml:4: cannot unmarshal !!str `sometimes` into bool
       # Kubernetes SD (kubernetes.SDConfig.UnmarshalYAML).
       kubernetes_role_missing.bad.yml:4: role missing (one of: pod, service, endpoints, endpointslice, node)
       kubernetes_role.bad.yml:4: unknown Kubernetes SD role "pods"
@@ -124,8 +128,22 @@ class ConfigLoaderTest {
       remote_write_queue_min_shards_greater_than_max.bad.yml:3: remote write queue min_shards must not be greater than max_shards
       remote_write_queue_max_backoff_less_than_min.bad.yml:3: remote write queue max_backoff must not be less than min_backoff
       remote_write_queue_null.bad.yml:3: remote write queue max_shards must be positive
+      remote_write_header.bad.yml:3: x-prometheus-remote-write-version is a reserved header. It must not be changed
+      remote_write_authorization_header.bad.yml:3: authorization header must be changed via the basic_auth, authorization, oauth2, sigv4, azuread or google_iam parameter
+      remote_write_dup.bad.yml:5: found multiple remote write configs with job name "queue1"
       empty_rw_config.bad.yml:3: empty or null remote write config section
       empty_rw_relabel_config.bad.yml:4: empty or null relabeling rule in remote write config
+      # Remote read.
+      remote_read_url_missing.bad.yml:2: url for remote_read is empty
+      remote_read_url_scheme.bad.yml:2: URL scheme must be 'http' or 'https' in remote_read url "ftp://remote/read"
+      remote_read_name_dup.bad.yml:5: found multiple remote read configs with job name "x"
+      empty_rr_config.bad.yml:3: empty or null remote read config section
+      remote_read_authorization_header.bad.yml:4: authorization header must be changed via the basic_auth, authorization, oauth2, sigv4, or azuread parameter
+      remote_read_reserved_header.bad.yml:4: User-Agent is a reserved header. It must not be changed
+      remote_read_required_matchers.bad.yml:4: "not-a-name" is not a valid label name
+      remote_read_unsupported.bad.yml:3: field tls_config is not supported by promfed in type config.RemoteReadConfig
+      remote_read_bearer.bad.yml:2: at most one of bearer_token & bearer_token_file must be configured
+      remote_read_bool.bad.yml:3: cannot unmarshal !!str `sometimes` into bool
       """;
 
   static final Map<String, String> BAD =
@@ -208,6 +226,30 @@ class ConfigLoaderTest {
     assertThat(job.basicAuth()).isNull();
     assertThat(job.bodySizeLimitBytes()).isZero();
     assertThat(cfg.remoteWriteConfigs()).isEmpty();
+  }
+
+  @Test
+  void federationJobsRememberWhichOptionsTheFileSet() throws Exception {
+    PrometheusConfig cfg = loadFixture("federate_limits.good.yml");
+    ScrapeConfig leaves = cfg.scrapeConfig("leaves");
+    assertThat(leaves.trackTimestampsStaleness()).isFalse();
+    assertThat(leaves.trackTimestampsStalenessSet()).isFalse();
+    assertThat(leaves.seriesLimit()).isEmpty();
+    ScrapeConfig big = cfg.scrapeConfig("big-leaf");
+    assertThat(big.trackTimestampsStaleness()).isFalse();
+    assertThat(big.trackTimestampsStalenessSet()).isTrue();
+    assertThat(big.seriesLimit()).hasValue(50000);
+
+    // The master's defaults: staleness tracked for /federate jobs that left it unset, only.
+    PrometheusConfig master = FederationDefaults.apply(cfg);
+    assertThat(master.scrapeConfig("leaves").trackTimestampsStaleness()).isTrue();
+    assertThat(master.scrapeConfig("leaves").trackTimestampsStalenessSet()).isTrue();
+    assertThat(master.scrapeConfig("big-leaf")).isSameAs(big);
+    assertThat(master.scrapeConfig("pods")).isSameAs(cfg.scrapeConfig("pods"));
+    assertThat(master.scrapeConfig("leaves").params()).isEqualTo(leaves.params());
+    assertThat(FederationDefaults.apply(master)).isSameAs(master);
+    assertThat(FederationDefaults.apply(loadFixture("full.good.yml")))
+        .isEqualTo(loadFixture("full.good.yml"));
   }
 
   @Test
@@ -334,6 +376,39 @@ class ConfigLoaderTest {
     assertThat(thanos.bearerToken()).isEqualTo("abc.def");
     assertThat(thanos.toString()).doesNotContain("abc.def");
     assertThat(thanos.queueConfig()).isEqualTo(QueueConfig.DEFAULT);
+  }
+
+  @Test
+  void remoteReadEntries() throws Exception {
+    PrometheusConfig cfg = ConfigLoader.load(TESTDATA.resolve("remote_read.good.yml"));
+    assertThat(cfg.remoteReadConfigs()).hasSize(2);
+    RemoteReadConfig leaf = cfg.remoteReadConfigs().get(0);
+    assertThat(leaf)
+        .isEqualTo(
+            new RemoteReadConfig(
+                URI.create("http://leaf-1:9091/api/v1/read"),
+                "leaf-1",
+                Duration.ofSeconds(10),
+                Map.of(),
+                true,
+                Map.of(),
+                false,
+                null,
+                "",
+                ""));
+    assertThat(leaf.displayName()).isEqualTo("leaf-1");
+    RemoteReadConfig thanos = cfg.remoteReadConfigs().get(1);
+    assertThat(thanos.displayName()).isEqualTo("https://thanos.example.com/api/v1/read");
+    assertThat(thanos.remoteTimeout()).isEqualTo(RemoteReadConfig.DEFAULT_REMOTE_TIMEOUT);
+    assertThat(thanos.readRecent()).isFalse();
+    assertThat(thanos.filterExternalLabels()).isTrue();
+    assertThat(thanos.requiredMatchers()).isEqualTo(Map.of("tier", "archive"));
+    assertThat(thanos.headers()).isEqualTo(Map.of("X-Scope-OrgID", "tenant-1"));
+    assertThat(thanos.toString()).doesNotContain("tenant-1");
+    assertThat(thanos.basicAuth())
+        .isEqualTo(
+            new BasicAuth("reader", "", TESTDATA.resolve("secrets/reader.pass").toString()));
+    assertThat(ConfigLoader.loadString("remote_read: []\n", "x").remoteReadConfigs()).isEmpty();
   }
 
   @Test
@@ -488,6 +563,25 @@ class ConfigLoaderTest {
             """,
             "defaults.yml");
     assertThat(cfg.scrapeConfigs()).hasSize(1);
+  }
+
+  @Test
+  void remoteWriteNameAndHeadersAreRead() throws Exception {
+    PrometheusConfig cfg =
+        ConfigLoader.loadString(
+            """
+            remote_write:
+              - url: http://mimir/api/v1/push
+                name: mimir
+                headers: {X-Scope-OrgID: team-a}
+              - url: http://vm/api/v1/write
+            """,
+            "rw.yml");
+    RemoteWriteConfig mimir = cfg.remoteWriteConfigs().get(0);
+    assertThat(mimir.name()).isEqualTo("mimir");
+    assertThat(mimir.headers()).containsExactly(Map.entry("X-Scope-OrgID", "team-a"));
+    assertThat(cfg.remoteWriteConfigs().get(1).name()).isEmpty();
+    assertThat(cfg.remoteWriteConfigs().get(1).headers()).isEmpty();
   }
 
   /** Go's {@code os.Expand} with Prometheus's mapping; expected values printed by real Go. */

@@ -25,6 +25,8 @@ class RecordsTest {
     assertThat(c.honorLabels()).isFalse();
     assertThat(c.honorTimestamps()).isTrue();
     assertThat(c.trackTimestampsStaleness()).isFalse();
+    assertThat(c.trackTimestampsStalenessSet()).isFalse();
+    assertThat(c.seriesLimit()).isEmpty();
     assertThat(c.enableCompression()).isTrue();
     assertThat(c.tlsConfig()).isEqualTo(TlsConfig.DEFAULT);
     assertThat(c.toBuilder().build()).isEqualTo(c);
@@ -32,6 +34,8 @@ class RecordsTest {
 
   @Test
   void scrapeConfigChecks() {
+    assertThatThrownBy(() -> ScrapeConfig.builder("j").seriesLimit(-1).build())
+        .hasMessage("limits must not be negative for scrape config with job name \"j\"");
     assertThatThrownBy(() -> ScrapeConfig.builder("").build()).hasMessage("job_name is empty");
     assertThatThrownBy(() -> ScrapeConfig.builder("j").scrapeTimeout(Duration.ofMinutes(2)).build())
         .hasMessage(

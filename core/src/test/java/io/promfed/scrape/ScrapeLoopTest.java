@@ -219,6 +219,28 @@ class ScrapeLoopTest {
   }
 
   @Test
+  void aTargetDyingMidBodyFailsTheScrapeAndAppendsNoneOfIt() {
+    StringBuilder first = new StringBuilder();
+    StringBuilder second = new StringBuilder();
+    for (int i = 0; i < 2000; i++) {
+      first.append("m{i=\"").append(i).append("\"} 1\n");
+      second.append("m{i=\"").append(i).append("\"} 2\n");
+    }
+    server.body(first.toString());
+    ScrapeLoop l = loop();
+    l.scrapeAndReport(T0);
+    server.body(second.toString());
+    server.cutAfterBytes = second.length() / 2; // a leaf killed in the middle of /federate
+    l.scrapeAndReport(T0 + 15_000);
+    assertThat(l.target().health()).isEqualTo(Target.Health.DOWN);
+    assertThat(l.target().lastError()).isNotBlank();
+    assertThat(series("up")).isEqualTo("0=1.0 15=0.0");
+    // Not one of the ~1,000 complete lines that did arrive was stored.
+    assertThat(dump().values()).noneMatch(v -> v.contains("15=2.0"));
+    assertThat(series("m", "i", "7")).isEqualTo("0=1.0 15=stale");
+  }
+
+  @Test
   void hugeBodyIsCutOffWithoutBeingHeld() {
     StringBuilder sb = new StringBuilder();
     while (sb.length() < 5_000_000) {

@@ -18,6 +18,8 @@ final class TestTargetServer implements AutoCloseable {
   volatile String contentType = "text/plain; version=0.0.4; charset=utf-8";
   volatile long delayMs;
   volatile boolean gzip;
+  /** When >= 0: announce the whole body but send only this many bytes, then drop the connection. */
+  volatile int cutAfterBytes = -1;
   volatile String lastAccept;
   volatile String lastTimeoutHeader;
   volatile String lastAuthorization;
@@ -45,6 +47,14 @@ final class TestTargetServer implements AutoCloseable {
             }
             ex.getResponseHeaders().set("Content-Type", contentType);
             ex.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
+            if (cutAfterBytes >= 0) {
+              // A server killed mid-response: part of the body, then the connection is gone.
+              OutputStream os = ex.getResponseBody();
+              os.write(out, 0, Math.min(cutAfterBytes, out.length));
+              os.flush();
+              ex.close();
+              return;
+            }
             try (OutputStream os = ex.getResponseBody()) {
               os.write(out);
             }

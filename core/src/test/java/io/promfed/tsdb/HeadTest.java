@@ -90,6 +90,38 @@ class HeadTest {
   }
 
   @Test
+  void unknownRefWithoutLabelsIsRefusedSoTheCallerCanRetryWithLabels() throws Exception {
+    Appender app = head.appender();
+    assertThatThrownBy(() -> app.append(999_999, null, T0, 1))
+        .isSameAs(StorageException.UNKNOWN_SERIES_REF);
+    long ref = app.append(999_999, UP, T0, 1); // the transaction is still usable
+    app.commit();
+    assertThat(ref).isPositive();
+    assertThat(readAll(head).get(UP)).containsExactly(S.of(T0, 1));
+  }
+
+  @Test
+  void aLargeTransactionsBuffersAreReusedEmptiedByTheNextOne() throws Exception {
+    for (int round = 0; round < 2; round++) {
+      Appender app = head.appender();
+      for (int i = 0; i < 5_000; i++) {
+        app.append(0, Labels.of("__name__", "m", "i", Integer.toString(i)), T0 + round, i);
+      }
+      if (round == 0) {
+        app.commit();
+      } else {
+        app.rollback();
+      }
+      HeadAppender.Buffers pooled = head.takeAppendBuffers();
+      assertThat(pooled.capacity()).isGreaterThanOrEqualTo(5_000);
+      assertThat(pooled.series).containsOnlyNulls(); // removed series must not stay reachable
+      head.returnAppendBuffers(pooled);
+    }
+    assertThat(head.samplesAppended()).isEqualTo(5_000);
+    assertThat(head.appender()).isNotNull();
+  }
+
+  @Test
   void nothingIsVisibleBeforeCommitAndRollbackDiscards() throws Exception {
     Appender app = head.appender();
     app.append(0, UP, T0, 1);

@@ -4,28 +4,39 @@ import io.promfed.config.ConfigReloader;
 import io.promfed.config.ScrapeJobSources;
 import io.promfed.discovery.DiscoveryManager;
 import io.promfed.metrics.EngineMetrics;
+import io.promfed.metrics.RemoteStorageMetrics;
+import io.promfed.metrics.WalMetrics;
 import io.promfed.promql.Engine;
 import io.promfed.rules.RuleManager;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.ScrapeStats;
+import io.promfed.server.DaemonThreads;
+import io.promfed.storage.remote.QueueManager;
+import io.promfed.storage.remote.RemoteStorage;
+import io.promfed.storage.remote.RemoteWriteAppendable;
+import io.promfed.storage.remote.RemoteReadHandler;
 import io.promfed.storage.remote.RemoteWriteHandler;
+import io.promfed.storage.Appendable;
 import io.promfed.tsdb.Head;
+import io.promfed.tsdb.wal.WalStorage;
 import io.promfed.web.api.QueryApi;
+import io.promfed.web.api.RuleManagerRules;
 import io.promfed.web.api.RulesRetriever;
 import io.promfed.web.api.StatusRetriever;
 import io.promfed.web.api.TargetRetriever;
 import io.promfed.web.federate.FederateHandler;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 
 /** Wires the leaf's pipeline: discover → scrape → head → /federate. Each bean is one constructor. */
 @Configuration(proxyBeanMethods = false)
@@ -42,14 +53,49 @@ class LeafConfiguration {
     return new Head(clock::millis, props.retention(), props.maxSeries());
   }
 
+  /**
+   * With {@code --storage.path}, the head behind its write-ahead log, replayed here (before any
+   * scrape starts); without, the head itself. Everything that ingests appends through this.
+   */
+  @Bean(destroyMethod = "close")
+  WalStorage walStorage(Head head, LeafProperties props, ScheduledExecutorService scrapeTicker, Clock clock)
+      throws IOException {
+    if (props.storagePath().isEmpty()) {
+      return null;
+    }
+    WalStorage wal = WalStorage.open(Path.of(props.storagePath()), head);
+    wal.startCheckpoints(
+        scrapeTicker,
+        props.checkpointInterval(),
+        () -> clock.millis() - props.retention().toMillis());
+    return wal;
+  }
+
+  /**
+   * What scraping, rules and the remote-write receiver append to: the head (through its log when
+   * there is one), and after each commit every remote_write queue (Prometheus's fanout storage).
+   */
+  @Bean
+  @Primary
+  Appendable ingest(Head head, ObjectProvider<WalStorage> wal, RemoteStorage remoteStorage) {
+    WalStorage w = wal.getIfAvailable();
+    return new RemoteWriteAppendable(w != null ? w : head, remoteStorage);
+  }
+
+  @Bean
+  WalMetrics walMetrics(ObjectProvider<WalStorage> wal) {
+    WalStorage w = wal.getIfAvailable();
+    return w == null ? null : new WalMetrics(w);
+  }
+
   @Bean(destroyMethod = "shutdownNow")
   ScheduledExecutorService scrapeTicker() {
-    return Executors.newScheduledThreadPool(2, daemonThreads("scrape-tick-"));
+    return Executors.newScheduledThreadPool(2, DaemonThreads.named("scrape-tick-"));
   }
 
   @Bean(destroyMethod = "shutdownNow")
   ExecutorService scrapeWorkers(LeafProperties props) {
-    return Executors.newFixedThreadPool(props.scrapeConcurrency(), daemonThreads("scrape-"));
+    return Executors.newFixedThreadPool(props.scrapeConcurrency(), DaemonThreads.named("scrape-"));
   }
 
   @Bean
@@ -57,14 +103,29 @@ class LeafConfiguration {
     return new ScrapeStats();
   }
 
+  // ---- remote write (issue #6): the config's remote_write queues, fed from every commit ------
+
+  /** The remote_write queues; closed after everything that appends, draining within 1m. */
+  @Bean(destroyMethod = "close")
+  RemoteStorage remoteStorage() {
+    return new RemoteStorage(QueueManager.DEFAULT_FLUSH_DEADLINE);
+  }
+
+  @Bean
+  RemoteStorageMetrics remoteStorageMetrics(RemoteStorage remoteStorage) {
+    return new RemoteStorageMetrics(remoteStorage);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
   @Bean
   ScrapeManager scrapeManager(
-      Head head,
+      Appendable ingest,
       ScheduledExecutorService scrapeTicker,
       ExecutorService scrapeWorkers,
       ScrapeStats scrapeStats,
       Clock clock) {
-    return new ScrapeManager(head, scrapeTicker, scrapeWorkers, scrapeStats, clock::millis, 0);
+    return new ScrapeManager(ingest, scrapeTicker, scrapeWorkers, scrapeStats, clock::millis, 0);
   }
 
   @Bean
@@ -84,14 +145,21 @@ class LeafConfiguration {
 
   @Bean(destroyMethod = "shutdownNow")
   ScheduledExecutorService ruleEvaluator() {
-    return Executors.newScheduledThreadPool(2, daemonThreads("rule-eval-"));
+    return Executors.newScheduledThreadPool(2, DaemonThreads.named("rule-eval-"));
   }
 
-  /** Rules read and write the head itself, so chained rules see earlier rules' output. */
+  /**
+   * Rules read the head and append like scrapes (log, head, remote write), so chained rules see
+   * earlier rules' output.
+   */
   @Bean
   RuleManager ruleManager(
-      Engine engine, Head head, ScheduledExecutorService ruleEvaluator, Clock clock) {
-    return new RuleManager(engine, head, head, ruleEvaluator, clock);
+      Engine engine,
+      Head head,
+      Appendable ingest,
+      ScheduledExecutorService ruleEvaluator,
+      Clock clock) {
+    return new RuleManager(engine, head, ingest, ruleEvaluator, clock);
   }
 
   @Bean
@@ -101,10 +169,18 @@ class LeafConfiguration {
 
   @Bean
   ConfigReloader configReloader(
-      LeafProperties props, Clock clock, ScrapeJobSources jobs, RuleManager ruleManager) {
-    // Rules last: a bad rule file fails the reload but the scrape side keeps the new config.
+      LeafProperties props,
+      Clock clock,
+      RemoteStorage remoteStorage,
+      ScrapeJobSources jobs,
+      RuleManager ruleManager) {
+    // Remote storage first, as in Prometheus's reloaders, so queues run before new targets are
+    // scraped. Rules last: a bad rule file fails the reload but the scrape side keeps the new
+    // config.
     return new ConfigReloader(
-        props.configFile(), clock, List.of(jobs::fileConfig, ruleManager::applyConfig));
+        props.configFile(),
+        clock,
+        List.of(remoteStorage::applyConfig, jobs::fileConfig, ruleManager::applyConfig));
   }
 
   @Bean
@@ -135,9 +211,16 @@ class LeafConfiguration {
         clock::millis);
   }
 
+  /** Samples pushed to /api/v1/write are stored and, like scraped ones, remote-written on. */
   @Bean
-  RemoteWriteHandler remoteWriteHandler(Head head, Clock clock) {
-    return new RemoteWriteHandler(head, clock::millis);
+  RemoteWriteHandler remoteWriteHandler(Appendable ingest, Clock clock) {
+    return new RemoteWriteHandler(ingest, clock::millis);
+  }
+
+  /** Remote read of the head's raw series, labelled with the current external labels. */
+  @Bean
+  RemoteReadHandler remoteReadHandler(Head head, ConfigReloader configReloader) {
+    return new RemoteReadHandler(head, () -> configReloader.current().global().externalLabels());
   }
 
   @Bean
@@ -156,14 +239,5 @@ class LeafConfiguration {
       LeafProperties props) {
     return new LeafLifecycle(
         configReloader, ruleManager, scrapeManager, discoveryManager, head, scrapeTicker, props.gcInterval());
-  }
-
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

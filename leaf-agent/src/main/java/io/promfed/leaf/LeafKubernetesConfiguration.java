@@ -28,15 +28,7 @@ class LeafKubernetesConfiguration {
   @Bean
   DiscoveryManager.KubernetesDiscovererFactory kubernetesDiscovererFactory(
       ObjectProvider<KubernetesClient> client, LeafKubernetesProperties props) {
-    // Resolved when a config is applied, not at wiring time: the client is optional.
-    return (job, sd) -> {
-      KubernetesClient c = client.getIfAvailable();
-      if (c == null) {
-        throw new IllegalStateException(
-            "job " + job + ": kubernetes_sd_configs need a Kubernetes client (not in a cluster?)");
-      }
-      return KubernetesDiscovery.create(c, sd, emptyToNull(props.podNamespace()));
-    };
+    return KubernetesDiscovery.factory(client::getIfAvailable, props.podNamespace());
   }
 
   @Bean
@@ -52,10 +44,6 @@ class LeafKubernetesConfiguration {
             "",
             new ServiceMonitorCompiler(GlobalConfig.DEFAULT, props.serviceMonitorRole(), sharding)),
         jobs);
-  }
-
-  private static String emptyToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
   }
 
   /** Runs the ServiceMonitor watch for the app's lifetime, feeding its jobs to the scrape side. */

@@ -20,6 +20,7 @@ import io.promfed.model.labels.Labels;
 import io.promfed.storage.remote.WriteRequestEncoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import io.promfed.testing.BuiltInUiCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -144,7 +145,8 @@ class LeafAgentApplicationTest {
             () -> federateQuietly("{__name__=~\"http_request_total|up\"}"),
             "http_request_total{");
     assertThat(body)
-        .contains("# TYPE http_request_total untyped\n")
+        // Unlike Prometheus, the scraped HELP and TYPE travel along (issue #6).
+        .contains("# HELP http_request_total access count total\n# TYPE http_request_total counter\n")
         .contains(
             "http_request_total{instance=\""
                 + addr
@@ -198,7 +200,11 @@ class LeafAgentApplicationTest {
 
   @Test
   void recordingRulesProduceJobSeriesThatFederate() throws Exception {
-    String body = eventually(() -> federateQuietly("{__name__=~\"job:.*\"}"), "job:http_request_total:sum{");
+    // Wait for the golang-server job: the reload test renames it for a while.
+    String body =
+        eventually(
+            () -> federateQuietly("{__name__=~\"job:.*\"}"),
+            "job:http_request_total:sum{job=\"golang-server\"");
     assertThat(body)
         .contains("job:http_request_total:sum{job=\"golang-server\",cluster=\"test\",instance=\"\"} 42 ");
     String rules = get("/api/v1/rules").body();
@@ -228,7 +234,7 @@ class LeafAgentApplicationTest {
             new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(zipped.body()))
                 .readAllBytes(),
             StandardCharsets.UTF_8);
-    assertThat(unzipped).startsWith("# TYPE ").contains("# TYPE up untyped\n");
+    assertThat(unzipped).startsWith("# HELP ").contains("# TYPE up untyped\n");
     assertThat(zipped.body().length).isLessThan(unzipped.length());
   }
 
@@ -261,5 +267,16 @@ class LeafAgentApplicationTest {
     eventually(() -> federateQuietly("up{job=\"renamed\"}"), "job=\"renamed\"");
     Files.writeString(configFile, config("golang-server"));
     assertThat(post("/-/reload").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void servesTheBuiltInUiBesideItsOtherEndpoints() throws Exception {
+    new BuiltInUiCheck(port).assertServed();
+    // The UI's paths take nothing from the API, Prometheus's endpoints and the actuator.
+    assertThat(get("/api/v1/query?query=1").body()).contains("\"status\":\"success\"");
+    assertThat(get("/-/healthy").statusCode()).isEqualTo(200);
+    assertThat(get("/metrics").body()).contains("promfed_head_series");
+    assertThat(get("/health/liveness").statusCode()).isEqualTo(200);
+    assertThat(get("/federate?match%5B%5D=up").statusCode()).isEqualTo(200);
   }
 }

@@ -27,7 +27,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * A real Prometheus (Debian's 2.42) federates from our leaf with the seed's federate job: it must
  * not be able to tell our leaf from one of its own. The leaf scrapes a target exposing the demo
- * server's counters and a histogram; Prometheus then holds the same series, values and labels.
+ * server's counters, a histogram, a summary and a gauge, and a second target that disagrees about
+ * one metric's type; Prometheus then holds the same series, values and labels, and, unlike when
+ * it federates from another Prometheus, their HELP and TYPE (issue #6). promtool's strict parser
+ * checks the leaf's /federate body on the way.
  */
 class RealPrometheusFederatesFromLeafIT {
 
@@ -60,7 +63,15 @@ class RealPrometheusFederatesFromLeafIT {
   @Test
   void prometheusFederatesOurLeafWithTheSeedsJob() throws Exception {
     Path binary = ExternalBinary.require("prometheus");
+    Path promtool = ExternalBinary.require("promtool");
     target = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    serve(
+        "/other",
+        """
+        # HELP queue_length Items queued, counted.
+        # TYPE queue_length counter
+        queue_length 5
+        """);
     target.createContext(
         "/metrics",
         ex -> {
@@ -78,6 +89,21 @@ class RealPrometheusFederatesFromLeafIT {
               latency_seconds_bucket{le="+Inf"} 6
               latency_seconds_sum 2.5
               latency_seconds_count 6
+              # HELP latency_seconds_bucket_limit Sorts between the histogram's names.
+              # TYPE latency_seconds_bucket_limit gauge
+              latency_seconds_bucket_limit 10
+              # HELP rpc_duration_seconds RPC latency.
+              # TYPE rpc_duration_seconds summary
+              rpc_duration_seconds{quantile="0.5"} 0.02
+              rpc_duration_seconds{quantile="0.9"} 0.05
+              rpc_duration_seconds_sum 1.5
+              rpc_duration_seconds_count 60
+              # HELP temperature_celsius Room "temperature" \\\\ in C.
+              # TYPE temperature_celsius gauge
+              temperature_celsius 21.5
+              # HELP queue_length Items queued.
+              # TYPE queue_length gauge
+              queue_length 3
               """
                   .getBytes(StandardCharsets.UTF_8);
           ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
@@ -101,8 +127,12 @@ class RealPrometheusFederatesFromLeafIT {
           - job_name: golang-server
             static_configs:
               - targets: ['%s']
+          - job_name: other-server
+            metrics_path: /other
+            static_configs:
+              - targets: ['%s']
         """
-            .formatted(targetAddr));
+            .formatted(targetAddr, targetAddr));
     leaf =
         SpringApplication.run(
             LeafAgentApplication.class,
@@ -177,6 +207,80 @@ class RealPrometheusFederatesFromLeafIT {
         .contains("prometheus_target_scrapes_sample_out_of_bounds_total 0\n")
         .contains("prometheus_target_scrapes_exceeded_sample_limit_total 0\n");
     assertThat(Files.readString(dir.resolve("prometheus.log"))).doesNotContain("level=error");
+
+    // HELP and TYPE crossed: Prometheus's own metadata API knows them; the type the two targets
+    // disagree on arrives untyped, which Prometheus lists as unknown.
+    String metadata = eventuallyMetadata(base, "queue_length");
+    assertThat(metadata)
+        .contains(
+            "\"http_request_success_total\":[{\"type\":\"counter\",\"help\":\"access success count\"",
+            "\"latency_seconds\":[{\"type\":\"histogram\"",
+            "\"latency_seconds_bucket_limit\":[{\"type\":\"gauge\",\"help\":\"Sorts between",
+            "\"rpc_duration_seconds\":[{\"type\":\"summary\",\"help\":\"RPC latency.\"",
+            "\"temperature_celsius\":[{\"type\":\"gauge\",\"help\":\"Room \\\"temperature\\\" \\\\ in C.\"",
+            "\"queue_length\":[{\"type\":\"unknown\",\"help\":\"\"");
+    eventually(base, "rpc_duration_seconds{quantile=\"0.9\"}", "\"0.05\"");
+    eventually(base, "queue_length{job=\"other-server\"}", "\"5\"");
+
+    // The strict text parser (expfmt, as in promtool and client libraries) accepts the body too:
+    // each family declared once, its lines together.
+    String federate =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + leafPort
+                                + "/federate?match[]="
+                                + URLEncoder.encode("{__name__=~\".+\"}", StandardCharsets.UTF_8)))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(federate)
+        .contains(
+            "# HELP rpc_duration_seconds RPC latency.\n# TYPE rpc_duration_seconds summary\n",
+            "# TYPE queue_length untyped\n");
+    Path body = dir.resolve("federate.txt");
+    Files.writeString(body, federate);
+    Process check =
+        new ProcessBuilder(promtool.toString(), "check", "metrics")
+            .redirectInput(body.toFile())
+            .redirectErrorStream(true)
+            .start();
+    String checkOutput = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    check.waitFor();
+    // Lint findings (no HELP on untyped names) are fine; a parse error would end the lint.
+    assertThat(checkOutput).doesNotContain("error while linting").doesNotContain("parsing error");
+  }
+
+  void serve(String path, String exposition) {
+    byte[] body = exposition.getBytes(StandardCharsets.UTF_8);
+    target.createContext(
+        path,
+        ex -> {
+          ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream os = ex.getResponseBody()) {
+            os.write(body);
+          }
+        });
+  }
+
+  /** Prometheus's /api/v1/metadata once it lists {@code metric}. */
+  String eventuallyMetadata(String base, String metric) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      last =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(base + "/api/v1/metadata")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      if (last.contains("\"" + metric + "\"")) {
+        return last;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("Prometheus never listed metadata of " + metric + "; last: " + last);
   }
 
   String query(String base, String promql) throws Exception {

@@ -28,13 +28,13 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * The base of the four role discoverers ({@link PodDiscoverer}, {@link ServiceDiscoverer}, {@link
- * EndpointsDiscoverer}, {@link EndpointSliceDiscoverer}); built by {@link KubernetesDiscovery}.
- * What they share: per-namespace informers, a de-duplicating work queue of object keys ({@code
- * <namespace>/<name>}) drained by one worker thread, and error handling. This is the shape of
- * prometheus/prometheus {@code discovery/kubernetes}: informer event handlers only enqueue keys,
- * and {@code process} looks each key up in the informer stores and sends the rebuilt group, or an
- * empty group when the object is gone.
+ * The base of the role discoverers ({@link PodDiscoverer}, {@link ServiceDiscoverer}, {@link
+ * EndpointsDiscoverer}, {@link EndpointSliceDiscoverer}, {@link NodeDiscoverer}); built by {@link
+ * KubernetesDiscovery}. What they share: per-namespace informers, a de-duplicating work queue of
+ * object keys ({@code <namespace>/<name>}) drained by one worker thread, and error handling. This
+ * is the shape of prometheus/prometheus {@code discovery/kubernetes}: informer event handlers only
+ * enqueue keys, and {@code process} looks each key up in the informer stores and sends the rebuilt
+ * group, or an empty group when the object is gone.
  *
  * <p>A namespace's keys are processed only once all of its informers have listed (upstream {@code
  * cache.WaitForCacheSync}), so the first update holds every group of that namespace. Each drain
@@ -117,7 +117,8 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
   /**
    * Rebuilds the group of one queued key from the stores of {@code unit}: upstream's {@code
    * process}. Returns the group with source {@code <role>/<namespace>/<name>}, empty when the
-   * object is gone.
+   * object is gone, or {@code null} to send nothing (the consumer keeps the last group), as
+   * upstream's {@code send} ignores a nil group.
    */
   abstract TargetGroup build(U unit, String namespace, String name);
 
@@ -259,6 +260,9 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
       int slash = key.indexOf('/');
       try {
         TargetGroup g = build(keyUnits.get(i), key.substring(0, slash), key.substring(slash + 1));
+        if (g == null) {
+          continue; // the builder has nothing to say (upstream sends no group either)
+        }
         // Re-sending an unchanged group (a late duplicate event) or the removal of a group that
         // was never sent changes nothing for the consumer; skip it.
         TargetGroup last =
@@ -297,8 +301,30 @@ public abstract class InformerDiscoverer<U extends InformerDiscoverer.Unit> impl
           String apiGroup,
           Map<String, Function<T, List<String>>> indexers,
           ResourceEventHandler<T> handler) {
-    FilterWatchListDeletable<T, L, R> filtered =
-        unit.namespace.isEmpty() ? op.inAnyNamespace() : op.inNamespace(unit.namespace);
+    return informer(
+        unit,
+        unit.namespace.isEmpty() ? op.inAnyNamespace() : op.inNamespace(unit.namespace),
+        selectorRole,
+        resource,
+        apiGroup,
+        indexers,
+        handler);
+  }
+
+  /**
+   * {@link #informer(Unit, MixedOperation, String, String, String, Map, ResourceEventHandler)} for
+   * an operation already scoped, e.g. to a cluster-scoped resource such as nodes.
+   */
+  final <T extends HasMetadata, L extends KubernetesResourceList<T>, R extends Resource<T>>
+      SharedIndexInformer<T> informer(
+          U unit,
+          FilterWatchListDeletable<T, L, R> scoped,
+          String selectorRole,
+          String resource,
+          String apiGroup,
+          Map<String, Function<T, List<String>>> indexers,
+          ResourceEventHandler<T> handler) {
+    FilterWatchListDeletable<T, L, R> filtered = scoped;
     KubernetesSdConfig.Selector sel = selector(selectorRole);
     if (sel != null && !sel.label().isEmpty()) {
       filtered = filtered.withLabelSelector(sel.label());

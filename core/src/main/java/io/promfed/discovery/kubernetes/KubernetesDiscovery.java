@@ -2,12 +2,14 @@ package io.promfed.discovery.kubernetes;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.promfed.config.KubernetesSdConfig;
+import io.promfed.discovery.DiscoveryManager;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Builds the discoverer for one {@code kubernetes_sd_configs} entry: prometheus/prometheus {@code
@@ -32,18 +34,22 @@ public final class KubernetesDiscovery {
 
   /**
    * A discoverer for {@code config}'s role ({@link EndpointsDiscoverer}, {@link
-   * EndpointSliceDiscoverer}, {@link PodDiscoverer} or {@link ServiceDiscoverer}), not started.
+   * EndpointSliceDiscoverer}, {@link PodDiscoverer}, {@link ServiceDiscoverer} or {@link
+   * NodeDiscoverer}), not started.
    *
    * @param client the client to list and watch with; not closed by the discoverer
    * @param config the {@code kubernetes_sd_configs} entry
    * @param ownNamespace the namespace this process runs in, used when {@code
    *     namespaces.own_namespace} is true; {@code null} reads {@link
    *     #SERVICE_ACCOUNT_NAMESPACE_FILE} then (as Prometheus does), failing if it cannot
-   * @throws IllegalArgumentException for the {@code node} role, which promfed does not implement,
-   *     or when the own namespace is needed but unknown
+   * @throws IllegalArgumentException when the own namespace is needed but unknown
    */
   public static InformerDiscoverer<?> create(
       KubernetesClient client, KubernetesSdConfig config, String ownNamespace) {
+    if (config.role().equals(KubernetesSdConfig.ROLE_NODE)) {
+      // Nodes are cluster-scoped: upstream's Run never looks at the namespaces for this role.
+      return new NodeDiscoverer(client, config.selectors());
+    }
     List<String> namespaces = namespaces(config, ownNamespace);
     return switch (config.role()) {
       case KubernetesSdConfig.ROLE_ENDPOINTS ->
@@ -56,6 +62,27 @@ public final class KubernetesDiscovery {
       default ->
           throw new IllegalArgumentException(
               "Kubernetes SD role \"" + config.role() + "\" is not supported by promfed");
+    };
+  }
+
+  /**
+   * The {@link DiscoveryManager}'s factory for {@code kubernetes_sd_configs}, over a client that
+   * may be absent (outside a cluster the apps have no client bean): it is looked up when a config
+   * is applied, and a job that needs it then fails with a message saying why.
+   *
+   * @param client supplies the client, or null when there is none
+   * @param ownNamespace as for {@link #create}; empty counts as unknown
+   */
+  public static DiscoveryManager.KubernetesDiscovererFactory factory(
+      Supplier<KubernetesClient> client, String ownNamespace) {
+    String own = ownNamespace == null || ownNamespace.isEmpty() ? null : ownNamespace;
+    return (job, sd) -> {
+      KubernetesClient c = client.get();
+      if (c == null) {
+        throw new IllegalStateException(
+            "job " + job + ": kubernetes_sd_configs need a Kubernetes client (not in a cluster?)");
+      }
+      return create(c, sd, own);
     };
   }
 

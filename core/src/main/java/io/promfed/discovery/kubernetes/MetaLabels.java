@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.Service;
+import io.promfed.model.relabel.Names;
 import java.util.Locale;
 import java.util.Map;
 
@@ -75,33 +76,9 @@ final class MetaLabels {
 
   private MetaLabels() {}
 
-  /**
-   * {@code strutil.SanitizeLabelName}: every character outside {@code [a-zA-Z0-9_]} becomes {@code
-   * _}, one per code point as Go's regexp replaces per rune.
-   */
+  /** {@code strutil.SanitizeLabelName}, see {@link Names#sanitizeLabelName}. */
   static String sanitize(String name) {
-    StringBuilder sb = null;
-    for (int i = 0; i < name.length(); ) {
-      int cp = name.codePointAt(i);
-      int n = Character.charCount(cp);
-      boolean ok =
-          (cp >= 'a' && cp <= 'z')
-              || (cp >= 'A' && cp <= 'Z')
-              || (cp >= '0' && cp <= '9')
-              || cp == '_';
-      if (!ok && sb == null) {
-        sb = new StringBuilder(name.length()).append(name, 0, i);
-      }
-      if (sb != null) {
-        if (ok) {
-          sb.appendCodePoint(cp);
-        } else {
-          sb.append('_');
-        }
-      }
-      i += n;
-    }
-    return sb == null ? name : sb.toString();
+    return Names.sanitizeLabelName(name);
   }
 
   /**

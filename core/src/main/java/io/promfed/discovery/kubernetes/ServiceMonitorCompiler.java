@@ -159,7 +159,6 @@ public final class ServiceMonitorCompiler {
             .scrapeTimeout(timeout)
             .honorLabels(ep.honorLabels())
             .honorTimestamps(ep.honorTimestamps() == null || ep.honorTimestamps())
-            .trackTimestampsStaleness(Boolean.TRUE.equals(ep.trackTimestampsStaleness()))
             .relabelConfigs(relabelings(sm, ep, role, roleSelector))
             .metricRelabelConfigs(ep.metricRelabelings())
             .sampleLimit(orZero(spec.sampleLimit()))
@@ -175,6 +174,10 @@ public final class ServiceMonitorCompiler {
                     ep.tlsConfig().keyFile(),
                     ep.tlsConfig().serverName(),
                     ep.tlsConfig().insecureSkipVerify()));
+    if (ep.trackTimestampsStaleness() != null) {
+      // Only when the endpoint sets it, so that the app's default (FederationDefaults) applies.
+      b.trackTimestampsStaleness(ep.trackTimestampsStaleness());
+    }
     if (!ep.path().isEmpty()) {
       b.metricsPath(ep.path());
     }

@@ -4,9 +4,10 @@
  * <p>{@link io.promfed.discovery.kubernetes.KubernetesDiscovery} builds the discoverer of one
  * {@code kubernetes_sd_configs} entry: {@link io.promfed.discovery.kubernetes.PodDiscoverer},
  * {@link io.promfed.discovery.kubernetes.ServiceDiscoverer}, {@link
- * io.promfed.discovery.kubernetes.EndpointsDiscoverer} or {@link
- * io.promfed.discovery.kubernetes.EndpointSliceDiscoverer}, which mirror prometheus/prometheus
- * {@code discovery/kubernetes/{pod,service,endpoints,endpointslice}.go} label for label and are
+ * io.promfed.discovery.kubernetes.EndpointsDiscoverer}, {@link
+ * io.promfed.discovery.kubernetes.EndpointSliceDiscoverer} or {@link
+ * io.promfed.discovery.kubernetes.NodeDiscoverer}, which mirror prometheus/prometheus {@code
+ * discovery/kubernetes/{pod,service,endpoints,endpointslice,node}.go} label for label and are
  * driven by shared informers (list + watch), never by polling.
  *
  * <p>{@link io.promfed.discovery.kubernetes.ServiceMonitorWatcher} watches prometheus-operator

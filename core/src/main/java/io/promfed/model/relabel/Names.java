@@ -69,4 +69,34 @@ public final class Names {
     }
     return true;
   }
+
+  /**
+   * {@code strutil.SanitizeLabelName}, as service discovery uses it for meta label names built
+   * from user keys (Kubernetes labels, annotations, metadata): every character outside {@code
+   * [a-zA-Z0-9_]} becomes {@code _}, one per code point as Go's regexp replaces per rune.
+   */
+  public static String sanitizeLabelName(String name) {
+    StringBuilder sb = null;
+    for (int i = 0; i < name.length(); ) {
+      int cp = name.codePointAt(i);
+      int n = Character.charCount(cp);
+      boolean ok =
+          (cp >= 'a' && cp <= 'z')
+              || (cp >= 'A' && cp <= 'Z')
+              || (cp >= '0' && cp <= '9')
+              || cp == '_';
+      if (!ok && sb == null) {
+        sb = new StringBuilder(name.length()).append(name, 0, i);
+      }
+      if (sb != null) {
+        if (ok) {
+          sb.appendCodePoint(cp);
+        } else {
+          sb.append('_');
+        }
+      }
+      i += n;
+    }
+    return sb == null ? name : sb.toString();
+  }
 }

@@ -3,6 +3,7 @@ package io.promfed.storage.remote;
 import io.promfed.config.QueueConfig;
 import io.promfed.config.RemoteWriteConfig;
 import io.promfed.model.labels.Labels;
+import io.promfed.model.labels.LabelsBuilder;
 import io.promfed.model.relabel.RelabelConfig;
 import io.promfed.model.relabel.Relabeler;
 import java.net.http.HttpClient;
@@ -25,7 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * (prometheus/prometheus storage/remote/queue_manager.go), fed from commits instead of a WAL.
  *
  * <p><b>Flow.</b> {@link #append} (called by {@link RemoteWriteAppendable} after a local commit)
- * applies {@code write_relabel_configs} once per distinct series (cached), then puts each sample in
+ * adds the external labels a series lacks and then applies {@code write_relabel_configs}, in that
+ * order as queue_manager.go {@code StoreSeries} does, once per distinct series (cached); it then
+ * puts each sample in
  * the bounded queue of the shard its series hashes to. Each shard thread takes up to {@code
  * max_samples_per_send} samples (or fewer once {@code batch_send_deadline} has passed since its
  * last send), groups them by series into one {@code WriteRequest}, Snappy-compresses it and POSTs
@@ -38,18 +41,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * doubling up to {@code max_backoff}; a {@code Retry-After} delay replaces the backoff for that
  * wait and the next backoff is twice the delay, capped. Other statuses (4xx) drop the batch,
  * counted as {@link #samplesFailed()}. With {@code sample_age_limit} set, samples older than it are
- * removed before each attempt, counted as {@link #samplesDropped()}.
+ * removed before each attempt, counted as {@link #samplesDropped(DropReason)} {@code too_old}.
  *
  * <p><b>Never blocks the commit path.</b> Prometheus can block because it re-reads its WAL; we have
  * no WAL, so {@link #append} only takes a shard lock for an array copy. When a shard's queue (of
  * {@code capacity} samples) is full, the <em>oldest</em> queued sample is dropped to make room and
- * counted in {@link #samplesDropped()}: after an outage the receiver gets the most recent data
+ * counted as {@link DropReason#QUEUE_FULL}: after an outage the receiver gets the most recent data
  * instead of a stale prefix, and the in-flight batch, already older, is still retried. Samples
  * appended after {@link #stop} are dropped and counted too.
  *
- * <p><b>Shards.</b> {@code min_shards} shard threads run for the queue's lifetime; resharding up to
- * {@code max_shards} from the measured throughput (queue_manager.go {@code calculateDesiredShards})
- * is not implemented yet (issue #6).
+ * <p><b>Shards.</b> The queue starts with {@code min_shards} shard threads. Every {@value
+ * #SHARD_UPDATE_SECONDS}s it computes the shards it needs from the measured rates
+ * (queue_manager.go {@code calculateDesiredShards}: time per sample sent times samples coming in,
+ * plus 5% of the backlog per second) and, when that differs by more than 30% and a send succeeded
+ * recently, reshards within {@code min_shards..max_shards}: the old shards finish the batch they
+ * are sending, what they still hold moves in order to the front of the new shards, and only then
+ * do the new shards start, so every series' samples still arrive in order. New samples go to the
+ * new shards at once; the append path never waits for a reshard.
  *
  * <p><b>Shutdown</b> ({@link #stop}): new samples are refused, each shard sends what it holds,
  * without waiting for the batch deadline, and retrying as usual; after the flush deadline the
@@ -64,6 +72,12 @@ public final class QueueManager implements AutoCloseable {
 
   /** Prometheus's {@code --storage.remote.flush-deadline} default. */
   public static final Duration DEFAULT_FLUSH_DEADLINE = Duration.ofMinutes(1);
+
+  /** queue_manager.go {@code shardUpdateDuration}. */
+  static final int SHARD_UPDATE_SECONDS = 10;
+
+  /** queue_manager.go {@code shardToleranceFraction}: smaller changes are not worth a reshard. */
+  static final double SHARD_TOLERANCE_FRACTION = 0.3;
 
   /** Distinct input series remembered with their relabeled form, per cache generation. */
   static final int SERIES_CACHE_GENERATION_SIZE = 1 << 17;
@@ -80,6 +94,33 @@ public final class QueueManager implements AutoCloseable {
     void sleep(Duration duration) throws InterruptedException;
   }
 
+  /**
+   * Why samples were dropped unsent: the {@code reason} label of {@code samples_dropped_total}, a
+   * fixed set (Prometheus uses {@code too_old} and {@code dropped_series}; the others exist because
+   * we drop where Prometheus would block its WAL reader).
+   */
+  public enum DropReason {
+    /** {@code write_relabel_configs} dropped the series. */
+    DROPPED_SERIES("dropped_series"),
+    /** Older than {@code sample_age_limit} when (re)sent. */
+    TOO_OLD("too_old"),
+    /** The shard's queue held {@code capacity} samples; the oldest made room. */
+    QUEUE_FULL("queue_full"),
+    /** Appended after the queue began to stop, or failed to enqueue (logged). */
+    SHUTDOWN("shutdown");
+
+    private final String label;
+
+    DropReason(String label) {
+      this.label = label;
+    }
+
+    /** The metric label value. */
+    public String label() {
+      return label;
+    }
+  }
+
   private enum State {
     NEW,
     RUNNING,
@@ -88,14 +129,25 @@ public final class QueueManager implements AutoCloseable {
 
   private final String name;
   private final RemoteWriteConfig config;
+  private final Labels externalLabels;
   private final QueueConfig queueConfig;
   private final List<RelabelConfig> relabelConfigs;
   private final RemoteWriteClient client;
   private final Clock clock;
   private final Sleeper sleeper;
   private final ThreadFactory threadFactory;
-  private final Shard[] shards;
-  private final Thread[] threads;
+
+  /** The shards that take new samples; replaced whole by a reshard. */
+  private volatile Generation current;
+
+  /** Old shards finishing their batch in flight during a reshard, or null; guarded by stateLock. */
+  private Generation retiring;
+
+  private Thread reshardThread;
+  private final ShardRates rates = new ShardRates();
+  private volatile double desiredShards;
+  private final AtomicLong highestInTimestampMs = new AtomicLong();
+  private volatile long lastSendMs;
 
   private final Object stateLock = new Object();
   private volatile State state = State.NEW;
@@ -111,21 +163,24 @@ public final class QueueManager implements AutoCloseable {
   private final LongAdder samplesSent = new LongAdder();
   private final LongAdder samplesFailed = new LongAdder();
   private final LongAdder samplesRetried = new LongAdder();
-  private final LongAdder samplesDropped = new LongAdder();
-  private final LongAdder samplesDroppedByRelabeling = new LongAdder();
+  private final LongAdder[] samplesDropped = new LongAdder[DropReason.values().length];
   private final LongAdder requestsSent = new LongAdder();
+  private final LongAdder bytesSent = new LongAdder();
   private final AtomicLong pending = new AtomicLong();
+  private final AtomicLong highestSentTimestampMs = new AtomicLong();
   private volatile String lastError = "";
 
   /**
    * A queue with a default {@link HttpClient}, the system clock, real sleeps and daemon threads.
    *
    * @param name names the shard threads (Prometheus's {@code remote_name}, or a hash of the URL)
+   * @param externalLabels {@code global.external_labels}, added to every series that lacks them
    */
-  public QueueManager(String name, RemoteWriteConfig config) {
+  public QueueManager(String name, RemoteWriteConfig config, Labels externalLabels) {
     this(
         name,
         config,
+        externalLabels,
         defaultHttpClient(config),
         Clock.systemUTC(),
         Sleeper.THREAD_SLEEP,
@@ -135,6 +190,8 @@ public final class QueueManager implements AutoCloseable {
   /**
    * @param name names the queue in threads and logs
    * @param config the {@code remote_write} entry: URL, credentials, timeout, relabeling, queue
+   * @param externalLabels {@code global.external_labels}, added to every series that lacks them
+   *     before {@code write_relabel_configs} run
    * @param http the client that sends; its own timeouts and TLS settings apply, plus {@code
    *     remote_timeout} per request
    * @param clock wall time for {@code sample_age_limit} and {@code Retry-After} dates
@@ -144,12 +201,17 @@ public final class QueueManager implements AutoCloseable {
   public QueueManager(
       String name,
       RemoteWriteConfig config,
+      Labels externalLabels,
       HttpClient http,
       Clock clock,
       Sleeper sleeper,
       ThreadFactory threadFactory) {
     this.name = Objects.requireNonNull(name, "name");
     this.config = Objects.requireNonNull(config, "config");
+    this.externalLabels = Objects.requireNonNull(externalLabels, "externalLabels");
+    for (int i = 0; i < samplesDropped.length; i++) {
+      samplesDropped[i] = new LongAdder();
+    }
     this.queueConfig = config.queueConfig();
     this.relabelConfigs = config.writeRelabelConfigs();
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -157,16 +219,20 @@ public final class QueueManager implements AutoCloseable {
     this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
     this.client =
         new RemoteWriteClient(config, Objects.requireNonNull(http, "http"), clock, userAgent());
-    int n = queueConfig.minShards();
-    this.shards = new Shard[n];
-    this.threads = new Thread[n];
-    for (int i = 0; i < n; i++) {
-      shards[i] = new Shard(i);
-    }
+    this.current = new Generation(queueConfig.minShards());
+    this.desiredShards = queueConfig.minShards();
   }
 
-  private static HttpClient defaultHttpClient(RemoteWriteConfig config) {
-    HttpClient.Builder b = HttpClient.newBuilder();
+  /**
+   * HTTP/1.1 ({@code enable_http2: false} is remote write's default, and only the default is
+   * accepted), redirects followed ({@code follow_redirects: true}), connect timeout bounded by
+   * {@code remote_timeout}.
+   */
+  static HttpClient defaultHttpClient(RemoteWriteConfig config) {
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NORMAL);
     if (RemoteWriteClient.isPositive(config.remoteTimeout())) {
       b.connectTimeout(config.remoteTimeout());
     }
@@ -194,9 +260,12 @@ public final class QueueManager implements AutoCloseable {
       if (state != State.NEW) {
         throw new IllegalStateException("queue " + name + " is " + state);
       }
-      for (int i = 0; i < shards.length; i++) {
-        threads[i] = threadFactory.newThread(shards[i]);
-        threads[i].start();
+      current.start();
+      lastSendMs = clock.millis();
+      if (queueConfig.maxShards() > queueConfig.minShards()) {
+        reshardThread = threadFactory.newThread(this::updateShardsLoop);
+        reshardThread.setName("remote-write-" + name + "-reshard");
+        reshardThread.start();
       }
       state = State.RUNNING;
     }
@@ -217,15 +286,21 @@ public final class QueueManager implements AutoCloseable {
       return;
     }
     samplesIn.add(count);
+    rates.in.add(count);
+    long max = Long.MIN_VALUE;
+    for (int i = 0; i < count; i++) {
+      max = Math.max(max, timestampsMs[i]);
+    }
+    highestInTimestampMs.accumulateAndGet(max, Math::max);
     if (state == State.STOPPED) {
-      samplesDropped.add(count);
+      drop(DropReason.SHUTDOWN, count);
       return;
     }
     try {
       enqueue(labels, timestampsMs, valueBits, count);
     } catch (RuntimeException e) {
       // A relabel rule or a bug must not fail the scrape that committed: count and report.
-      samplesDropped.add(count);
+      drop(DropReason.SHUTDOWN, count);
       lastError = "enqueue failed: " + e;
       LOG.log(System.Logger.Level.ERROR, "remote write queue " + name + ": enqueue failed", e);
     }
@@ -233,7 +308,6 @@ public final class QueueManager implements AutoCloseable {
 
   private void enqueue(Labels[] labels, long[] timestampsMs, long[] valueBits, int count) {
     RemoteSeries[] resolved = new RemoteSeries[count];
-    int[] perShard = new int[shards.length + 1];
     int dropped = 0;
     for (int i = 0; i < count; i++) {
       RemoteSeries s = series(labels[i]);
@@ -241,17 +315,63 @@ public final class QueueManager implements AutoCloseable {
         dropped++;
       } else {
         resolved[i] = s;
-        perShard[s.shard + 1]++;
       }
     }
     if (dropped > 0) {
-      samplesDroppedByRelabeling.add(dropped);
+      drop(DropReason.DROPPED_SERIES, dropped);
+      rates.dropped.add(dropped);
     }
+    // A shard retired by a concurrent reshard refuses; its samples go to the new generation. The
+    // caller's arrays are shared with other queues, so the retry works on copies.
+    boolean[] refused = enqueue(current, resolved, timestampsMs, valueBits, count);
+    while (refused != null) {
+      RemoteSeries[] r = new RemoteSeries[count];
+      long[] t = new long[count];
+      long[] v = new long[count];
+      int n = 0;
+      for (int i = 0; i < count; i++) {
+        if (refused[i]) {
+          r[n] = resolved[i];
+          t[n] = timestampsMs[i];
+          v[n] = valueBits[i];
+          n++;
+        }
+      }
+      resolved = r;
+      timestampsMs = t;
+      valueBits = v;
+      count = n;
+      refused = enqueue(current, resolved, timestampsMs, valueBits, count);
+    }
+  }
+
+  /**
+   * Distributes {@code resolved[0..count)} (null entries are skipped) to the shards of {@code gen}.
+   *
+   * @return which samples a retired shard refused, or null when all were taken
+   */
+  private boolean[] enqueue(
+      Generation gen, RemoteSeries[] resolved, long[] ts, long[] vs, int count) {
+    Shard[] shards = gen.shards;
     if (shards.length == 1) {
-      shards[0].enqueue(resolved, null, 0, count, timestampsMs, valueBits);
-      return;
+      if (shards[0].enqueue(resolved, null, 0, count, ts, vs)) {
+        return null;
+      }
+      boolean[] all = new boolean[count];
+      for (int i = 0; i < count; i++) {
+        all[i] = resolved[i] != null;
+      }
+      return all;
     }
     // Counting sort by shard, so each shard lock is taken once per commit.
+    int[] perShard = new int[shards.length + 1];
+    int[] shardOf = new int[count];
+    for (int i = 0; i < count; i++) {
+      if (resolved[i] != null) {
+        shardOf[i] = shardOf(resolved[i], shards.length);
+        perShard[shardOf[i] + 1]++;
+      }
+    }
     for (int k = 1; k <= shards.length; k++) {
       perShard[k] += perShard[k - 1];
     }
@@ -259,14 +379,22 @@ public final class QueueManager implements AutoCloseable {
     int[] fill = perShard.clone();
     for (int i = 0; i < count; i++) {
       if (resolved[i] != null) {
-        order[fill[resolved[i].shard]++] = i;
+        order[fill[shardOf[i]]++] = i;
       }
     }
+    boolean[] refused = null;
     for (int k = 0; k < shards.length; k++) {
-      if (perShard[k + 1] > perShard[k]) {
-        shards[k].enqueue(resolved, order, perShard[k], perShard[k + 1], timestampsMs, valueBits);
+      if (perShard[k + 1] > perShard[k]
+          && !shards[k].enqueue(resolved, order, perShard[k], perShard[k + 1], ts, vs)) {
+        if (refused == null) {
+          refused = new boolean[count];
+        }
+        for (int j = perShard[k]; j < perShard[k + 1]; j++) {
+          refused[order[j]] = true;
+        }
       }
     }
+    return refused;
   }
 
   /** The relabeled series for {@code labels}, from the cache or computed once. */
@@ -278,9 +406,9 @@ public final class QueueManager implements AutoCloseable {
     }
     s = previousSeriesCache.get(labels);
     if (s == null) {
-      Labels out = Relabeler.process(labels, relabelConfigs);
+      Labels out = Relabeler.process(withExternalLabels(labels), relabelConfigs);
       // queue_manager.go StoreSeries: a series relabeled to nothing is dropped.
-      s = out == null || out.isEmpty() ? DROPPED : new RemoteSeries(out, shardOf(out));
+      s = out == null || out.isEmpty() ? DROPPED : new RemoteSeries(out, mix(out.hash64()));
     }
     RemoteSeries raced = cache.putIfAbsent(labels, s);
     if (raced != null) {
@@ -306,9 +434,36 @@ public final class QueueManager implements AutoCloseable {
     }
   }
 
-  private int shardOf(Labels labels) {
-    long h = labels.hash64();
-    return (int) Long.remainderUnsigned(h ^ (h >>> 29), shards.length);
+  /**
+   * queue_manager.go {@code processExternalLabels}: each external label whose name the series does
+   * not have is added; the series' own value wins.
+   */
+  private Labels withExternalLabels(Labels labels) {
+    if (externalLabels.isEmpty()) {
+      return labels;
+    }
+    LabelsBuilder b = null;
+    for (int i = 0; i < externalLabels.size(); i++) {
+      if (!labels.has(externalLabels.name(i))) {
+        if (b == null) {
+          b = new LabelsBuilder(labels);
+        }
+        b.set(externalLabels.name(i), externalLabels.value(i));
+      }
+    }
+    return b == null ? labels : b.build();
+  }
+
+  private void drop(DropReason reason, long n) {
+    samplesDropped[reason.ordinal()].add(n);
+  }
+
+  private static long mix(long h) {
+    return h ^ (h >>> 29);
+  }
+
+  private static int shardOf(RemoteSeries s, int shards) {
+    return (int) Long.remainderUnsigned(s.hash, shards);
   }
 
   /**
@@ -319,51 +474,326 @@ public final class QueueManager implements AutoCloseable {
    * @return true when everything queued was sent, or failed for good, before the deadline
    */
   public boolean stop(Duration flushDeadline) {
+    long deadline = System.nanoTime() + flushDeadline.toNanos();
+    Generation gen;
+    Generation old;
+    Thread resharder;
     synchronized (stateLock) {
       if (state == State.STOPPED) {
         return true;
       }
       boolean started = state == State.RUNNING;
       state = State.STOPPED;
+      gen = current;
+      old = retiring;
+      retiring = null;
+      resharder = reshardThread;
       if (!started) {
-        for (Shard s : shards) {
+        for (Shard s : gen.shards) {
           s.abandon();
         }
         return true;
       }
     }
-    for (Shard s : shards) {
+    if (resharder != null) {
+      resharder.interrupt(); // it finds the queue stopped and leaves the hand-over to us
+    }
+    if (old != null) {
+      // Stopped mid-reshard: the old shards finish their batch in flight, then hand over.
+      if (!join(old.threads, deadline)) {
+        hardStop(old);
+        hardStop(gen);
+        return false;
+      }
+      handOver(old, gen);
+      gen.start();
+    }
+    for (Shard s : gen.shards) {
       s.beginFlush();
     }
-    long deadline = System.nanoTime() + flushDeadline.toNanos();
-    boolean clean = true;
+    boolean clean = join(gen.threads, deadline);
+    if (!clean) {
+      hardStop(gen);
+    }
+    return clean;
+  }
+
+  /** Waits for the threads until the deadline; whether all of them ended. */
+  private static boolean join(Thread[] threads, long deadlineNanos) {
+    boolean done = true;
     for (Thread t : threads) {
+      if (t == null) {
+        continue;
+      }
       try {
-        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      clean &= !t.isAlive();
+      done &= !t.isAlive();
     }
-    if (!clean) {
-      for (Shard s : shards) {
-        s.hardStop();
-      }
-      for (Thread t : threads) {
+    return done;
+  }
+
+  /** Interrupts the shards (a batch in flight is lost) and counts what they held as failed. */
+  private static void hardStop(Generation gen) {
+    for (Shard s : gen.shards) {
+      s.hardStop();
+    }
+    for (Thread t : gen.threads) {
+      if (t != null) {
         t.interrupt();
       }
-      for (Thread t : threads) {
-        try {
-          t.join(TimeUnit.SECONDS.toMillis(5));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+    }
+    for (Thread t : gen.threads) {
+      if (t == null) {
+        continue;
       }
-      for (Shard s : shards) {
-        s.abandon();
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
-    return clean;
+    for (Shard s : gen.shards) {
+      s.abandon();
+    }
+  }
+
+  // ---- resharding ---------------------------------------------------------------------------
+
+  /** queue_manager.go {@code updateShardsLoop}: reconsiders the shard count every 10 seconds. */
+  private void updateShardsLoop() {
+    try {
+      while (true) {
+        Thread.sleep(TimeUnit.SECONDS.toMillis(SHARD_UPDATE_SECONDS));
+        if (state != State.RUNNING) {
+          return;
+        }
+        int desired = calculateDesiredShards();
+        if (shouldReshard(desired)) {
+          reshard(desired);
+        }
+      }
+    } catch (InterruptedException e) {
+      // stop(): nothing more to do here
+    }
+  }
+
+  /**
+   * queue_manager.go {@code calculateDesiredShards}: the shards needed to send what comes in (what
+   * relabeling and age keep of it) plus 5% of the backlog per second, given the time one sample
+   * took to send over the last interval; unchanged within 30% of the current count, never below
+   * the current count while more than 10s behind, and within {@code min_shards..max_shards}.
+   * Advances the rates by one interval.
+   */
+  int calculateDesiredShards() {
+    rates.tick(SHARD_UPDATE_SECONDS);
+    double delaySeconds = (highestInTimestampMs.get() - highestSentTimestampMs.get()) / 1000.0;
+    double outRate = rates.outRate.rate();
+    if (outRate > 0) {
+      desiredShards =
+          rawDesiredShards(
+              rates.inRate.rate(),
+              outRate,
+              rates.droppedRate.rate(),
+              rates.outDurationRate.rate() / 1e9,
+              delaySeconds);
+    }
+    return boundedShards(
+        current.shards.length,
+        outRate,
+        desiredShards,
+        delaySeconds,
+        queueConfig.minShards(),
+        queueConfig.maxShards());
+  }
+
+  /**
+   * The shards that would keep up: seconds of sending per sample times the samples to send per
+   * second (what comes in, less the share dropped, plus 5% of the backlog).
+   *
+   * @param outDurationSecondsRate seconds spent sending per second
+   */
+  static double rawDesiredShards(
+      double inRate,
+      double outRate,
+      double droppedRate,
+      double outDurationSecondsRate,
+      double delaySeconds) {
+    double keptRatio = outRate / (droppedRate + outRate);
+    double backlog = delaySeconds * inRate * keptRatio;
+    double timePerSample = outDurationSecondsRate / outRate;
+    return timePerSample * (inRate * keptRatio + 0.05 * backlog);
+  }
+
+  /** The hysteresis and bounds of calculateDesiredShards around {@link #rawDesiredShards}. */
+  static int boundedShards(
+      int numShards,
+      double outRate,
+      double desired,
+      double delaySeconds,
+      int minShards,
+      int maxShards) {
+    if (outRate <= 0) {
+      return numShards;
+    }
+    double lowerBound = numShards * (1 - SHARD_TOLERANCE_FRACTION);
+    double upperBound = numShards * (1 + SHARD_TOLERANCE_FRACTION);
+    desired = Math.ceil(desired); // round up to be on the safe side
+    if (lowerBound <= desired && desired <= upperBound) {
+      return numShards;
+    }
+    int n = (int) Math.min(desired, Integer.MAX_VALUE);
+    if (n < numShards && delaySeconds > 10) {
+      return numShards; // do not downshard while far behind
+    }
+    return Math.max(minShards, Math.min(maxShards, n));
+  }
+
+  /**
+   * queue_manager.go {@code shouldReshard}: only to another count, and only while sends succeed
+   * (within two batch deadlines): more shards cannot help a receiver that is down.
+   */
+  boolean shouldReshard(int desired) {
+    if (desired == current.shards.length) {
+      return false;
+    }
+    long minSendMs = clock.millis() - 2 * queueConfig.batchSendDeadline().toMillis();
+    if (lastSendMs < minSendMs) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "remote write queue {0}: skipping resharding, last successful send was beyond threshold",
+          name);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Replaces the shards by {@code n} new ones (queue_manager.go {@code reshardLoop}). New samples
+   * go to the new shards at once, but those only start sending once every old shard has finished
+   * its batch in flight and what the old shards still held has been moved, in order, to the front
+   * of the new ones: no series ever has samples in flight on two shards.
+   *
+   * @throws InterruptedException when {@link #stop} interrupts the wait; it then completes the
+   *     hand-over itself
+   */
+  void reshard(int n) throws InterruptedException {
+    Generation old;
+    Generation fresh;
+    synchronized (stateLock) {
+      if (state != State.RUNNING || retiring != null || n == current.shards.length) {
+        return;
+      }
+      old = current;
+      fresh = new Generation(n);
+      current = fresh;
+      retiring = old;
+      for (Shard s : old.shards) {
+        s.retire();
+      }
+    }
+    for (Thread t : old.threads) {
+      t.join();
+    }
+    synchronized (stateLock) {
+      if (state != State.RUNNING) {
+        return;
+      }
+      handOver(old, fresh);
+      fresh.start();
+      retiring = null;
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "remote write queue {0}: resharded from {1} to {2} shards",
+        name,
+        old.shards.length,
+        n);
+  }
+
+  /** Moves what the (stopped) old shards hold to the front of the new, unstarted ones. */
+  private void handOver(Generation old, Generation fresh) {
+    int n = fresh.shards.length;
+    Moved[] moved = new Moved[n];
+    for (int k = 0; k < n; k++) {
+      moved[k] = new Moved();
+    }
+    for (Shard s : old.shards) {
+      s.drainTo((series, t, v) -> moved[shardOf(series, n)].add(series, t, v));
+    }
+    for (int k = 0; k < n; k++) {
+      if (moved[k].size > 0) {
+        fresh.shards[k].prepend(moved[k]);
+      }
+    }
+  }
+
+  /** Receives a shard's queued samples, oldest first. */
+  @FunctionalInterface
+  private interface SampleSink {
+    void accept(RemoteSeries series, long timestampMs, long valueBits);
+  }
+
+  /** Samples in transit from old shards to one new shard during a reshard. */
+  private static final class Moved {
+    RemoteSeries[] series = new RemoteSeries[64];
+    long[] t = new long[64];
+    long[] v = new long[64];
+    int size;
+
+    void add(RemoteSeries s, long ts, long vs) {
+      if (size == series.length) {
+        series = Arrays.copyOf(series, size * 2);
+        t = Arrays.copyOf(t, size * 2);
+        v = Arrays.copyOf(v, size * 2);
+      }
+      series[size] = s;
+      t[size] = ts;
+      v[size] = vs;
+      size++;
+    }
+  }
+
+  /** One set of shards and their threads (null until {@link #start}). */
+  private final class Generation {
+    final Shard[] shards;
+    final Thread[] threads;
+
+    Generation(int n) {
+      shards = new Shard[n];
+      threads = new Thread[n];
+      for (int i = 0; i < n; i++) {
+        shards[i] = new Shard(i);
+      }
+    }
+
+    void start() {
+      for (int i = 0; i < shards.length; i++) {
+        threads[i] = threadFactory.newThread(shards[i]);
+        threads[i].start();
+      }
+    }
+  }
+
+  /** The counts behind {@link #calculateDesiredShards}, reset at every tick. */
+  private static final class ShardRates {
+    final LongAdder in = new LongAdder();
+    final LongAdder out = new LongAdder();
+    final LongAdder dropped = new LongAdder();
+    final LongAdder outDurationNanos = new LongAdder();
+    final EwmaRate inRate = new EwmaRate();
+    final EwmaRate outRate = new EwmaRate();
+    final EwmaRate droppedRate = new EwmaRate();
+    final EwmaRate outDurationRate = new EwmaRate();
+
+    synchronized void tick(double intervalSeconds) {
+      inRate.tick(in.sumThenReset(), intervalSeconds);
+      outRate.tick(out.sumThenReset(), intervalSeconds);
+      droppedRate.tick(dropped.sumThenReset(), intervalSeconds);
+      outDurationRate.tick(outDurationNanos.sumThenReset(), intervalSeconds);
+    }
   }
 
   /** {@link #stop(Duration)} with {@link #DEFAULT_FLUSH_DEADLINE}. */
@@ -380,6 +810,11 @@ public final class QueueManager implements AutoCloseable {
   /** The configuration this queue sends with. */
   public RemoteWriteConfig config() {
     return config;
+  }
+
+  /** The external labels this queue adds. */
+  public Labels externalLabels() {
+    return externalLabels;
   }
 
   /** Samples handed to {@link #append}, before relabeling. */
@@ -402,14 +837,46 @@ public final class QueueManager implements AutoCloseable {
     return samplesRetried.sum();
   }
 
-  /** Samples dropped unsent: queue full (oldest first), too old, or appended after stop. */
+  /**
+   * Samples dropped unsent for a reason other than relabeling: queue full (oldest first), too old,
+   * or appended after stop.
+   */
   public long samplesDropped() {
-    return samplesDropped.sum();
+    long n = 0;
+    for (DropReason r : DropReason.values()) {
+      if (r != DropReason.DROPPED_SERIES) {
+        n += samplesDropped(r);
+      }
+    }
+    return n;
+  }
+
+  /** Samples dropped unsent for {@code reason}. */
+  public long samplesDropped(DropReason reason) {
+    return samplesDropped[reason.ordinal()].sum();
   }
 
   /** Samples of series that {@code write_relabel_configs} dropped. */
   public long samplesDroppedByRelabeling() {
-    return samplesDroppedByRelabeling.sum();
+    return samplesDropped(DropReason.DROPPED_SERIES);
+  }
+
+  /** Compressed request bytes the receiver accepted. */
+  public long bytesSent() {
+    return bytesSent.sum();
+  }
+
+  /**
+   * The newest sample timestamp (ms) in a batch the receiver accepted, 0 before the first: with
+   * {@link RemoteStorage#highestTimestampMs()} it gives how far behind the queue is.
+   */
+  public long highestSentTimestampMs() {
+    return highestSentTimestampMs.get();
+  }
+
+  /** Samples one shard holds at most ({@code capacity}). */
+  public int shardCapacity() {
+    return queueConfig.capacity();
   }
 
   /** Samples queued or in flight. */
@@ -427,14 +894,19 @@ public final class QueueManager implements AutoCloseable {
     return lastError;
   }
 
-  /** The number of shard threads. */
+  /** The number of shards now taking samples. */
   public int shards() {
-    return shards.length;
+    return current.shards.length;
+  }
+
+  /** The shard count last computed from the rates (before rounding and bounds). */
+  public double desiredShards() {
+    return desiredShards;
   }
 
   @Override
   public String toString() {
-    return "QueueManager[" + name + " -> " + config.url() + ", shards=" + shards.length + "]";
+    return "QueueManager[" + name + " -> " + config.url() + ", shards=" + shards() + "]";
   }
 
   /**
@@ -458,6 +930,7 @@ public final class QueueManager implements AutoCloseable {
     private int size;
     private boolean flushing;
     private boolean hardStopped;
+    private boolean retired;
 
     // The batch in flight, owned by the shard thread.
     private final RemoteSeries[] batchSeries = new RemoteSeries[maxBatch];
@@ -473,12 +946,19 @@ public final class QueueManager implements AutoCloseable {
       this.index = index;
     }
 
-    /** Appends {@code resolved[order[from..to)]} (or {@code [from..to)} when order is null). */
-    void enqueue(RemoteSeries[] resolved, int[] order, int from, int to, long[] ts, long[] vs) {
+    /**
+     * Appends {@code resolved[order[from..to)]} (or {@code [from..to)} when order is null).
+     *
+     * @return false, taking nothing, when a reshard retired this shard
+     */
+    boolean enqueue(RemoteSeries[] resolved, int[] order, int from, int to, long[] ts, long[] vs) {
       int added = 0;
       int overwritten = 0;
       lock.lock();
       try {
+        if (retired) {
+          return false;
+        }
         if (flushing || hardStopped) {
           // Refused once stopping began (shards.enqueue after softShutdown); counted as dropped.
           int refused = 0;
@@ -487,8 +967,8 @@ public final class QueueManager implements AutoCloseable {
               refused++;
             }
           }
-          samplesDropped.add(refused);
-          return;
+          drop(DropReason.SHUTDOWN, refused);
+          return true;
         }
         for (int k = from; k < to; k++) {
           int i = order == null ? k : order[k];
@@ -520,7 +1000,82 @@ public final class QueueManager implements AutoCloseable {
       }
       pending.addAndGet(added - overwritten);
       if (overwritten > 0) {
-        samplesDropped.add(overwritten);
+        drop(DropReason.QUEUE_FULL, overwritten);
+      }
+      return true;
+    }
+
+    /** Refuses further samples; the thread ends after the batch it is sending, if any. */
+    void retire() {
+      lock.lock();
+      try {
+        retired = true;
+        ready.signal();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Hands over and forgets everything queued, oldest first. Only once the thread has ended. */
+    void drainTo(SampleSink sink) {
+      lock.lock();
+      try {
+        for (int i = 0, slot = head; i < size; i++) {
+          sink.accept(queueSeries[slot], queueT[slot], queueV[slot]);
+          queueSeries[slot] = null;
+          slot = slot + 1 == capacity ? 0 : slot + 1;
+        }
+        head = 0;
+        size = 0;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /**
+     * Puts samples older than everything queued in front of it; beyond the capacity the oldest are
+     * dropped, counted as a full queue.
+     */
+    void prepend(Moved moved) {
+      int overflow;
+      lock.lock();
+      try {
+        int total = moved.size + size;
+        overflow = Math.max(0, total - capacity);
+        RemoteSeries[] s = new RemoteSeries[Math.min(total, capacity)];
+        long[] t = new long[s.length];
+        long[] v = new long[s.length];
+        int n = 0;
+        for (int i = overflow; i < moved.size; i++, n++) {
+          s[n] = moved.series[i];
+          t[n] = moved.t[i];
+          v[n] = moved.v[i];
+        }
+        int skipQueued = Math.max(0, overflow - moved.size);
+        for (int i = 0, slot = head; i < size; i++) {
+          if (i >= skipQueued) {
+            s[n] = queueSeries[slot];
+            t[n] = queueT[slot];
+            v[n] = queueV[slot];
+            n++;
+          }
+          queueSeries[slot] = null;
+          slot = slot + 1 == capacity ? 0 : slot + 1;
+        }
+        System.arraycopy(s, 0, queueSeries, 0, n);
+        System.arraycopy(t, 0, queueT, 0, n);
+        System.arraycopy(v, 0, queueV, 0, n);
+        head = 0;
+        size = n;
+        if (size >= maxBatch) {
+          ready.signal();
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (overflow > 0) {
+        pending.addAndGet(-overflow);
+        drop(DropReason.QUEUE_FULL, overflow);
       }
     }
 
@@ -575,15 +1130,15 @@ public final class QueueManager implements AutoCloseable {
         while (true) {
           lock.lock();
           try {
-            while (size < maxBatch && !flushing && !hardStopped) {
+            while (size < maxBatch && !flushing && !hardStopped && !retired) {
               long wait = nextSendNanos - System.nanoTime();
               if (wait <= 0) {
                 break;
               }
               ready.awaitNanos(wait);
             }
-            if (hardStopped || (flushing && size == 0)) {
-              return;
+            if (hardStopped || retired || (flushing && size == 0)) {
+              return; // retired: what is queued moves to the new shards
             }
             batchSize = Math.min(size, maxBatch);
             for (int i = 0; i < batchSize; i++) {
@@ -599,7 +1154,12 @@ public final class QueueManager implements AutoCloseable {
           }
           if (batchSize > 0) {
             try {
+              long startNanos = System.nanoTime();
+              int n = batchSize;
               sendBatch();
+              // Rates for resharding count every batch, sent or not (queue_manager.go sendSamples).
+              rates.out.add(n);
+              rates.outDurationNanos.add(System.nanoTime() - startNanos);
             } catch (RuntimeException e) {
               // A bug or a broken client must cost this batch, not the shard: count it, go on.
               fail(batchSize, "shard " + index + ": " + e);
@@ -643,6 +1203,16 @@ public final class QueueManager implements AutoCloseable {
         SendOutcome outcome = client.store(body, attempt);
         switch (outcome.kind()) {
           case SUCCESS -> {
+            if (attempt > 0) {
+              LOG.log(
+                  System.Logger.Level.INFO,
+                  "remote write queue {0}: batch sent after {1} retries",
+                  name,
+                  attempt);
+            }
+            bytesSent.add(body.length);
+            highestSentTimestampMs.accumulateAndGet(maxTimestamp(), Math::max);
+            lastSendMs = clock.millis();
             samplesSent.add(batchSize);
             pending.addAndGet(-batchSize);
             batchSize = 0;
@@ -662,10 +1232,13 @@ public final class QueueManager implements AutoCloseable {
           case RECOVERABLE -> {
             lastError = outcome.message();
             long sleepMs = outcome.retryAfterMs() > 0 ? outcome.retryAfterMs() : backoffMs;
+            // Prometheus warns on every retry; once per batch says the same when an endpoint is
+            // down for long (one batch retried until it is back) without flooding the log.
             LOG.log(
-                System.Logger.Level.DEBUG,
-                "remote write queue {0}: retrying in {1} ms: {2}",
+                attempt == 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                "remote write queue {0}: failed to send batch of {1} samples, retrying in {2} ms: {3}",
                 name,
+                batchSize,
                 sleepMs,
                 outcome.message());
             sleeper.sleep(Duration.ofMillis(sleepMs));
@@ -674,6 +1247,14 @@ public final class QueueManager implements AutoCloseable {
           }
         }
       }
+    }
+
+    private long maxTimestamp() {
+      long max = Long.MIN_VALUE;
+      for (int i = 0; i < batchSize; i++) {
+        max = Math.max(max, batchT[i]);
+      }
+      return max;
     }
 
     /**
@@ -702,7 +1283,8 @@ public final class QueueManager implements AutoCloseable {
       }
       Arrays.fill(batchSeries, kept, batchSize, null);
       batchSize = kept;
-      samplesDropped.add(removed);
+      drop(DropReason.TOO_OLD, removed);
+      rates.dropped.add(removed);
       pending.addAndGet(-removed);
       return true;
     }

@@ -6,14 +6,15 @@ import io.promfed.storage.Appender;
 import io.promfed.storage.MetricMetadata;
 import io.promfed.storage.StorageException;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Local storage that also feeds remote write: a decorator of an {@link Appendable} (the head) whose
  * appenders remember each sample the local appender accepted and, after the local {@link
- * Appender#commit()} returns, hand them to every {@link QueueManager}. A rollback, a sample the
+ * Appender#commit()} returns, hand them to every queue of a {@link RemoteStorage}: Prometheus's
+ * fanout storage (storage/fanout.go) of local and remote. Wire scraping, rule evaluation and the
+ * remote-write receiver to this instead of the head, and every sample they store is also sent. A rollback, a sample the
  * local store rejected, or a failed local commit sends nothing. This plays the part of Prometheus's
  * WAL watcher (storage/remote/watcher.go), which sends only what was committed.
  *
@@ -35,28 +36,32 @@ public final class RemoteWriteAppendable implements Appendable {
   static final int REF_LABELS_GENERATION_SIZE = 1 << 20;
 
   private final Appendable local;
-  private final List<QueueManager> queues;
+  private final RemoteStorage remote;
   private final LongAdder samplesWithoutLabels = new LongAdder();
   private final SeriesRefLabels refLabels = new SeriesRefLabels(REF_LABELS_GENERATION_SIZE);
 
   /**
    * @param local the store that samples are appended to first
-   * @param queues the remote-write queues that receive each committed sample; may be empty
+   * @param remote the queues that receive each committed sample (those running at commit time)
    */
-  public RemoteWriteAppendable(Appendable local, List<QueueManager> queues) {
+  public RemoteWriteAppendable(Appendable local, RemoteStorage remote) {
     this.local = Objects.requireNonNull(local, "local");
-    this.queues = List.copyOf(queues);
+    this.remote = Objects.requireNonNull(remote, "remote");
   }
 
+  /**
+   * An appender of the local store; it buffers samples for remote write only when a queue runs as
+   * it is created (an appender lives for one scrape, so a new queue misses at most one).
+   */
   @Override
   public Appender appender() {
     Appender appender = local.appender();
-    return queues.isEmpty() ? appender : new ForwardingAppender(appender);
+    return remote.hasQueues() ? new ForwardingAppender(appender) : appender;
   }
 
-  /** The queues fed by this appendable. */
-  public List<QueueManager> queues() {
-    return queues;
+  /** The queues this appendable feeds. */
+  public RemoteStorage remoteStorage() {
+    return remote;
   }
 
   /**
@@ -121,9 +126,7 @@ public final class RemoteWriteAppendable implements Appendable {
     public void commit() {
       try {
         delegate.commit();
-        for (QueueManager q : queues) {
-          q.append(labels, timestamps, valueBits, size);
-        }
+        remote.append(labels, timestamps, valueBits, size);
       } finally {
         reset();
       }

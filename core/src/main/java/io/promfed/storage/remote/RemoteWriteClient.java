@@ -16,6 +16,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
+import java.util.Map;
 
 /**
  * Posts one compressed {@code WriteRequest} and classifies the answer: Prometheus's remote-write
@@ -29,6 +30,8 @@ import java.util.Base64;
  *   <li>2xx is success. 5xx, and 429 when {@code retry_on_http_429} is set, are recoverable with
  *       the {@code Retry-After} delay (seconds or an HTTP date). An I/O error or timeout is
  *       recoverable with the normal backoff. Any other status is final.
+ *   <li>Configured {@code headers} (X-Scope-OrgID for Mimir/Cortex/Thanos tenants, say) are sent
+ *       with every request.
  *   <li>Credentials: {@code basic_auth} (password or {@code password_file}) or a bearer token
  *       ({@code bearer_token} or {@code bearer_token_file}); files are read on every request, as
  *       prometheus/common's round trippers do, so rotated secrets are picked up, and trimmed.
@@ -49,11 +52,26 @@ final class RemoteWriteClient {
   private final Clock clock;
   private final String userAgent;
 
+  /**
+   * @throws IllegalArgumentException when a configured header is one Java's HTTP client refuses to
+   *     send ({@code Expect}, {@code Upgrade}), so the problem shows at config load, not per batch
+   */
   RemoteWriteClient(RemoteWriteConfig config, HttpClient http, Clock clock, String userAgent) {
     this.config = config;
     this.http = http;
     this.clock = clock;
     this.userAgent = userAgent;
+    HttpRequest.Builder probe = HttpRequest.newBuilder(config.url());
+    for (Map.Entry<String, String> h : config.headers().entrySet()) {
+      try {
+        probe.header(h.getKey(), h.getValue());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "remote_write " + config.url() + ": header " + h.getKey() + " cannot be set: "
+                + e.getMessage(),
+            e);
+      }
+    }
   }
 
   /**
@@ -64,8 +82,10 @@ final class RemoteWriteClient {
    */
   SendOutcome store(byte[] body, int attempt) throws InterruptedException {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(config.url())
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        HttpRequest.newBuilder(config.url()).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    // Configured headers first: the config forbids the reserved ones, so nothing below is replaced.
+    config.headers().forEach(request::header);
+    request
             .header("Content-Encoding", "snappy")
             .header("Content-Type", RemoteWriteHandler.PROTOBUF_MEDIA_TYPE)
             .header("User-Agent", userAgent)

@@ -7,6 +7,8 @@ import io.promfed.model.relabel.Names;
 import io.promfed.storage.Appendable;
 import io.promfed.storage.Appender;
 import io.promfed.storage.StorageException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
@@ -119,6 +121,34 @@ public final class RemoteWriteHandler {
           "maxDecodedBytes must be positive, got " + maxDecodedBytes);
     }
     this.maxDecodedBytes = maxDecodedBytes;
+  }
+
+  /** Snappy rarely compresses metrics below 1/10; 8 MiB compressed is far above real batches. */
+  public static final int MAX_COMPRESSED_BYTES = 8 << 20;
+
+  /**
+   * Handles one request read from {@code body}, refusing with 413 a body over {@link
+   * #MAX_COMPRESSED_BYTES} before reading it whole (by its declared length, or while reading).
+   *
+   * @param declaredLength the {@code Content-Length}, or -1 when unknown
+   */
+  public Result handle(
+      String contentEncoding, String contentType, long declaredLength, InputStream body)
+      throws IOException {
+    if (declaredLength > MAX_COMPRESSED_BYTES) {
+      return tooLarge(declaredLength + " bytes");
+    }
+    byte[] bytes = body.readNBytes(MAX_COMPRESSED_BYTES + 1);
+    if (bytes.length > MAX_COMPRESSED_BYTES) {
+      return tooLarge("more than " + MAX_COMPRESSED_BYTES + " bytes");
+    }
+    return handle(contentEncoding, contentType, bytes);
+  }
+
+  private Result tooLarge(String size) {
+    requests.increment();
+    badRequests.increment();
+    return new Result(413, "request body too large: " + size);
   }
 
   /**

@@ -411,6 +411,7 @@ public final class QueryApi {
       }
       List<Labels> metrics = new ArrayList<>();
       boolean truncated = false;
+      List<String> warnings = new ArrayList<>();
       try (Querier q = queryable.querier(start.toMillis(), end.toMillis())) {
         SeriesSet set;
         if (sets.size() > 1) {
@@ -431,6 +432,10 @@ public final class QueryApi {
             break;
           }
         }
+        warnings.addAll(q.warnings());
+      }
+      if (truncated) {
+        warnings.add(TRUNCATED);
       }
       return ApiResponse.success(
           w -> {
@@ -440,7 +445,7 @@ public final class QueryApi {
             }
             w.endArray();
           },
-          truncated ? List.of(TRUNCATED) : List.of(),
+          capped(warnings, "warning"),
           List.of());
     } catch (ApiError e) {
       return ApiResponse.error(e);
@@ -455,6 +460,7 @@ public final class QueryApi {
       GoTime end = timeParam(p, "end", ApiTimes.MAX_TIME);
       List<Matcher[]> sets = matchersParam(p.values("match[]"));
       List<String> names;
+      List<String> warnings;
       try (Querier q = queryable.querier(start.toMillis(), end.toMillis())) {
         if (sets.size() > 1) {
           Set<String> union = new HashSet<>();
@@ -465,8 +471,9 @@ public final class QueryApi {
         } else {
           names = new ArrayList<>(sets.isEmpty() ? q.labelNames() : q.labelNames(sets.get(0)));
         }
+        warnings = q.warnings();
       }
-      return stringList(names, limit);
+      return stringList(names, limit, warnings);
     } catch (ApiError e) {
       return ApiResponse.error(e);
     }
@@ -490,6 +497,7 @@ public final class QueryApi {
       GoTime end = timeParam(p, "end", ApiTimes.MAX_TIME);
       List<Matcher[]> sets = matchersParam(p.values("match[]"));
       List<String> values;
+      List<String> warnings;
       try (Querier q = queryable.querier(start.toMillis(), end.toMillis())) {
         if (sets.size() > 1) {
           Set<String> union = new HashSet<>();
@@ -502,18 +510,26 @@ public final class QueryApi {
               new ArrayList<>(
                   sets.isEmpty() ? q.labelValues(name) : q.labelValues(name, sets.get(0)));
         }
+        warnings = q.warnings();
       }
-      return stringList(values, limit);
+      return stringList(values, limit, warnings);
     } catch (ApiError e) {
       return ApiResponse.error(e);
     }
   }
 
-  /** Sorted like Go sorts strings (by UTF-8 bytes, i.e. by code point), then cut to the limit. */
-  private static ApiResponse stringList(List<String> values, int limit) {
+  /**
+   * Sorted like Go sorts strings (by UTF-8 bytes, i.e. by code point), then cut to the limit; with
+   * the querier's storage warnings.
+   */
+  private static ApiResponse stringList(List<String> values, int limit, List<String> warnings) {
     values.sort(CODE_POINT_ORDER);
     boolean truncated = limit > 0 && values.size() > limit;
     List<String> out = truncated ? values.subList(0, limit) : values;
+    List<String> allWarnings = new ArrayList<>(warnings);
+    if (truncated) {
+      allWarnings.add(TRUNCATED);
+    }
     return ApiResponse.success(
         w -> {
           w.beginArray();
@@ -522,7 +538,7 @@ public final class QueryApi {
           }
           w.endArray();
         },
-        truncated ? List.of(TRUNCATED) : List.of(),
+        capped(allWarnings, "warning"),
         List.of());
   }
 

@@ -22,10 +22,12 @@ import java.util.function.Supplier;
 
 /**
  * Serves {@code /federate}: the latest sample of every series matching any {@code match[]}
- * selector, in the Prometheus text format, exactly as Prometheus's web/federate.go writes it (one
- * {@code # TYPE <name> untyped} per metric name, integer millisecond timestamps, series whose
- * latest sample is a stale marker left out, external labels appended when absent, {@code
- * instance=""} for series without an instance).
+ * selector, in the Prometheus text format, as Prometheus's web/federate.go writes it (integer
+ * millisecond timestamps, series whose latest sample is a stale marker left out, external labels
+ * appended when absent, {@code instance=""} for series without an instance), with one difference:
+ * where Prometheus declares every name {@code untyped}, we write the {@code # HELP} and {@code #
+ * TYPE} scraped at this server, grouping a histogram's or summary's names into one family (see
+ * {@link FederatedFamilies} for the rules and the fallback to {@code untyped}).
  *
  * <p>Unlike Prometheus, which builds and sorts the whole matched vector in memory before writing
  * a byte (the source of prometheus#5622's OOMs), this handler walks metric names in order and
@@ -88,17 +90,53 @@ public final class FederateHandler {
       for (List<Matcher> sel : selectors) {
         names.addAll(q.labelValues(Labels.METRIC_NAME, sel.toArray(Matcher[]::new)));
       }
+      FederatedFamilies families = new FederatedFamilies(names, q.metadata(null));
       for (String name : names) {
-        written += writeName(q, name, selectors, external, w);
+        FederatedFamilies.Family family = families.familyOf(name);
+        if (!family.members().get(0).equals(name)) {
+          continue; // written with the family's first member
+        }
+        Header header = new Header(family);
+        for (String member : family.members()) {
+          written += writeName(q, member, selectors, external, w, header);
+        }
       }
     }
     w.flush();
     return written;
   }
 
+  /**
+   * A family's {@code # HELP} and {@code # TYPE} lines, written before its first series: a family
+   * whose series are all stale or outside the lookback window is left out whole.
+   */
+  private static final class Header {
+    final FederatedFamilies.Family family;
+    boolean written;
+
+    Header(FederatedFamilies.Family family) {
+      this.family = family;
+    }
+
+    void writeOnce(TextFormatWriter w) throws IOException {
+      if (!written) {
+        if (family.help() != null) {
+          w.writeHelp(family.name(), family.help());
+        }
+        w.writeType(family.name(), family.type());
+        written = true;
+      }
+    }
+  }
+
   /** Writes every series named {@code name} matched by any selector, each once, in label order. */
   private long writeName(
-      Querier q, String name, List<List<Matcher>> selectors, Labels external, TextFormatWriter w)
+      Querier q,
+      String name,
+      List<List<Matcher>> selectors,
+      Labels external,
+      TextFormatWriter w,
+      Header header)
       throws IOException {
     Matcher nameMatcher = Matcher.equal(Labels.METRIC_NAME, name);
     List<SeriesSet> sets = new ArrayList<>(selectors.size());
@@ -108,7 +146,6 @@ public final class FederateHandler {
       sets.add(q.select(true, ms));
     }
     long written = 0;
-    boolean typeWritten = false;
     MergedSeries merged = new MergedSeries(sets);
     Series s;
     while ((s = merged.next()) != null) {
@@ -124,10 +161,7 @@ public final class FederateHandler {
       if (t == Long.MIN_VALUE || StaleNaN.is(v)) {
         continue;
       }
-      if (!typeWritten) {
-        w.writeType(name, "untyped");
-        typeWritten = true;
-      }
+      header.writeOnce(w);
       writeSeries(w, name, s.labels(), external, v, t);
       written++;
     }

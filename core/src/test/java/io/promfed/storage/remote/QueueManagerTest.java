@@ -1,6 +1,8 @@
 package io.promfed.storage.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.promfed.config.BasicAuth;
@@ -24,6 +26,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
@@ -45,6 +48,7 @@ class QueueManagerTest {
   private final List<Duration> sleeps = Collections.synchronizedList(new ArrayList<>());
   private final List<QueueManager> queues = new ArrayList<>();
   private Clock clock = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
+  private Labels externalLabels = Labels.EMPTY;
 
   /** Records each backoff and returns at once: tests never wait for a real backoff. */
   private final QueueManager.Sleeper recordingSleeper = sleeps::add;
@@ -109,6 +113,7 @@ class QueueManagerTest {
         new QueueManager(
             "test",
             cfg,
+            externalLabels,
             HttpClient.newHttpClient(),
             clock,
             sleeper,
@@ -336,6 +341,7 @@ class QueueManagerTest {
       append(q, A, NOW + i, i); // not started yet: the queue fills
     }
     assertThat(q.samplesDropped()).isEqualTo(3);
+    assertThat(q.samplesDropped(QueueManager.DropReason.QUEUE_FULL)).isEqualTo(3);
     assertThat(q.samplesPending()).isEqualTo(5);
     q.start();
     assertThat(receiver.take().series())
@@ -383,7 +389,93 @@ class QueueManagerTest {
                 NOW + 1,
                 2));
     assertThat(q.samplesDroppedByRelabeling()).isEqualTo(1);
+    assertThat(q.samplesDropped(QueueManager.DropReason.DROPPED_SERIES)).isEqualTo(1);
+    assertThat(q.samplesDropped()).as("relabeling is not a loss").isZero();
     assertThat(q.samplesIn()).isEqualTo(3);
+  }
+
+  /** queue_manager.go StoreSeries: external labels first, then write_relabel_configs see them. */
+  @Test
+  void externalLabelsAreAddedBeforeWriteRelabelingAndSeriesLabelsWin() throws Exception {
+    externalLabels = Labels.of("cluster", "eu-1", "job", "ignored", "replica", "a");
+    List<RelabelConfig> relabel =
+        List.of(
+            RelabelConfig.builder().regex("replica").action(Action.LABELDROP).build(),
+            RelabelConfig.builder()
+                .sourceLabels("cluster")
+                .regex("eu-(.*)")
+                .targetLabel("zone")
+                .build());
+    QueueManager q =
+        queue(
+            config(receiver.url(), queueConfig(100, 1, 2, Duration.ofHours(1)), relabel),
+            recordingSleeper);
+    q.start();
+    append(q, A, NOW, 1);
+    append(q, A, NOW + 1, StaleNaN.VALUE);
+    assertThat(receiver.take().series())
+        .containsExactly(
+            new Series(
+                List.of("__name__", "a_total", "cluster", "eu-1", "job", "api", "zone", "1"),
+                List.of(
+                    new long[] {NOW, Double.doubleToRawLongBits(1)},
+                    new long[] {NOW + 1, StaleNaN.BITS})));
+  }
+
+  @Test
+  void configuredHeadersAreSentBesideTheProtocolOnes() throws Exception {
+    RemoteWriteConfig cfg =
+        new RemoteWriteConfig(
+            receiver.url(),
+            Duration.ofSeconds(5),
+            List.of(),
+            null,
+            "",
+            "",
+            queueConfig(100, 1, 1, Duration.ofHours(1)),
+            "tenant-a",
+            Map.of("X-Scope-OrgID", "team-a"));
+    QueueManager q = queue(cfg, recordingSleeper);
+    q.start();
+    append(q, A, NOW, 1);
+    FakeReceiver.Request r = receiver.take();
+    assertThat(r.headers())
+        .containsEntry("x-scope-orgid", "team-a")
+        .containsEntry("content-encoding", "snappy")
+        .containsEntry("x-prometheus-remote-write-version", "0.1.0");
+    awaitTrue(() -> q.samplesSent() == 1);
+    assertThat(q.bytesSent()).isPositive();
+    assertThat(q.highestSentTimestampMs()).isEqualTo(NOW);
+  }
+
+  @Test
+  void aHeaderTheHttpClientRefusesFailsAtConstruction() {
+    RemoteWriteConfig cfg =
+        new RemoteWriteConfig(
+            receiver.url(),
+            Duration.ofSeconds(5),
+            List.of(),
+            null,
+            "",
+            "",
+            QueueConfig.DEFAULT,
+            "",
+            Map.of("Upgrade", "h2c"));
+    assertThatThrownBy(() -> queue(cfg, recordingSleeper))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("header Upgrade cannot be set");
+  }
+
+  @Test
+  void theHighestSentTimestampOnlyMovesOnSuccess() throws Exception {
+    receiver.then(Response.of(400));
+    QueueManager q = started(queueConfig(100, 1, 1, Duration.ofHours(1)));
+    append(q, A, NOW + 60_000, 1); // rejected for good
+    awaitTrue(() -> q.samplesFailed() == 1);
+    assertThat(q.highestSentTimestampMs()).isZero();
+    append(q, A, NOW, 2);
+    awaitTrue(() -> q.samplesSent() == 1);
+    assertThat(q.highestSentTimestampMs()).isEqualTo(NOW);
   }
 
   @Test
@@ -423,6 +515,167 @@ class QueueManagerTest {
       assertThat(ts).hasSize(perSeries).isSorted().doesNotHaveDuplicates();
     }
     awaitTrue(() -> q.samplesSent() == seriesCount * perSeries);
+  }
+
+  static Labels[] manySeries(int n) {
+    Labels[] all = new Labels[n];
+    for (int s = 0; s < n; s++) {
+      all[s] = Labels.of("__name__", "m", "s", Integer.toString(s));
+    }
+    return all;
+  }
+
+  /** One commit per round of one sample per series, timestamp NOW + round. */
+  static void appendRound(QueueManager q, Labels[] all, int round) {
+    long[] ts = new long[all.length];
+    long[] vs = new long[all.length];
+    Arrays.fill(ts, NOW + round);
+    Arrays.fill(vs, Double.doubleToRawLongBits(round));
+    q.append(all, ts, vs, all.length);
+  }
+
+  /** Reads requests until {@code total} samples came, by series in arrival order. */
+  Map<List<String>, List<Long>> receive(int total) throws InterruptedException {
+    Map<List<String>, List<Long>> got = new HashMap<>();
+    int received = 0;
+    while (received < total) {
+      for (Series s : receiver.take().series()) {
+        for (long[] sample : s.samples()) {
+          got.computeIfAbsent(s.labels(), k -> new ArrayList<>()).add(sample[0]);
+          received++;
+        }
+      }
+    }
+    return got;
+  }
+
+  @Test
+  void reshardingUnderLoadKeepsEverySeriesInOrderAndLosesNothing() throws Exception {
+    QueueConfig qc =
+        new QueueConfig(
+            100_000, 8, 1, 7, Duration.ofMillis(5), Duration.ofMillis(30), Duration.ofMillis(100),
+            false, Duration.ZERO);
+    QueueManager q = started(qc);
+    assertThat(q.shards()).isEqualTo(1);
+    Labels[] all = manySeries(40);
+    int rounds = 120;
+    Thread committer =
+        new Thread(
+            () -> {
+              for (int i = 0; i < rounds; i++) {
+                appendRound(q, all, i);
+                if (i % 20 == 0) {
+                  Thread.onSpinWait();
+                }
+              }
+            });
+    committer.start();
+    for (int n : new int[] {4, 2, 8, 3, 1, 5}) {
+      q.reshard(n);
+      assertThat(q.shards()).isEqualTo(n);
+    }
+    committer.join();
+    Map<List<String>, List<Long>> got = receive(all.length * rounds);
+    assertThat(got).hasSize(all.length);
+    for (List<Long> ts : got.values()) {
+      assertThat(ts).hasSize(rounds).isSorted().doesNotHaveDuplicates();
+    }
+    awaitTrue(() -> q.samplesPending() == 0);
+    assertThat(q.samplesSent()).isEqualTo(all.length * rounds);
+    assertThat(q.samplesDropped() + q.samplesFailed()).isZero();
+  }
+
+  @Test
+  void aReshardWaitsForTheBatchInFlightAndMovesWhatWasQueuedInFront() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    receiver.holdRequests(gate);
+    QueueConfig qc =
+        new QueueConfig(
+            100, 4, 1, 2, Duration.ofHours(1), Duration.ofMillis(30), Duration.ofMillis(100),
+            false, Duration.ZERO);
+    QueueManager q = started(qc);
+    append(q, A, NOW + 1, 1);
+    append(q, A, NOW + 2, 2); // a full batch: sent, held by the receiver
+    awaitTrue(() -> q.requestsSent() == 1);
+    for (int i = 3; i <= 6; i++) {
+      append(q, A, NOW + i, i); // queued behind it on the old shard
+    }
+    Thread resharder =
+        new Thread(
+            () -> {
+              try {
+                q.reshard(4);
+              } catch (InterruptedException e) {
+                throw new AssertionError(e);
+              }
+            });
+    resharder.start();
+    awaitTrue(() -> q.shards() == 4); // new samples go to the new shards at once...
+    append(q, A, NOW + 7, 7);
+    append(q, A, NOW + 8, 8);
+    assertThat(q.requestsSent()).as("...which wait for the old shard").isEqualTo(1);
+    gate.countDown();
+    resharder.join(5000);
+    assertThat(receive(8).get(series(A).labels()))
+        .containsExactly(NOW + 1, NOW + 2, NOW + 3, NOW + 4, NOW + 5, NOW + 6, NOW + 7, NOW + 8);
+    awaitTrue(() -> q.samplesSent() == 8);
+  }
+
+  @Test
+  void stoppingDuringAReshardFlushesOrCountsEverySample() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    receiver.holdRequests(gate);
+    QueueConfig qc =
+        new QueueConfig(
+            100, 4, 1, 2, Duration.ofHours(1), Duration.ofMillis(30), Duration.ofMillis(100),
+            false, Duration.ZERO);
+    QueueManager q = started(qc);
+    for (int i = 1; i <= 5; i++) {
+      append(q, A, NOW + i, i);
+    }
+    awaitTrue(() -> q.requestsSent() == 1);
+    Thread resharder =
+        new Thread(
+            () -> {
+              try {
+                q.reshard(3);
+              } catch (InterruptedException e) {
+                // stop() took over
+              }
+            });
+    resharder.start();
+    awaitTrue(() -> q.shards() == 3);
+    append(q, B, NOW, 1);
+    assertThat(q.stop(Duration.ofMillis(300))).isFalse(); // the held batch outlives the deadline
+    gate.countDown();
+    resharder.join(5000);
+    assertThat(q.samplesPending()).isZero();
+    assertThat(q.samplesSent() + q.samplesFailed()).isEqualTo(6);
+  }
+
+  @Test
+  void desiredShardsFollowPrometheusFormulaAndHysteresis() {
+    // 1000 samples/s in and out, 2.5 s of sending per second: 2.5 shards' worth of work.
+    assertThat(QueueManager.rawDesiredShards(1000, 1000, 0, 2.5, 0)).isEqualTo(2.5);
+    // Half of what comes in is dropped: half the work. A 10 s backlog adds 5% of it per second.
+    assertThat(QueueManager.rawDesiredShards(1000, 500, 500, 1, 0)).isEqualTo(1.0);
+    assertThat(QueueManager.rawDesiredShards(1000, 1000, 0, 1, 10)).isCloseTo(1.5, within(1e-9));
+
+    assertThat(QueueManager.boundedShards(1, 1000, 2.5, 0, 1, 8)).isEqualTo(3);
+    assertThat(QueueManager.boundedShards(4, 1000, 4.9, 0, 1, 8)).as("within 30%").isEqualTo(4);
+    assertThat(QueueManager.boundedShards(4, 1000, 1.2, 0, 1, 8)).isEqualTo(2);
+    assertThat(QueueManager.boundedShards(4, 1000, 1.2, 11, 1, 8)).as("behind").isEqualTo(4);
+    assertThat(QueueManager.boundedShards(1, 1000, 100, 0, 1, 8)).isEqualTo(8);
+    assertThat(QueueManager.boundedShards(4, 1000, 0.1, 0, 2, 8)).isEqualTo(2);
+    assertThat(QueueManager.boundedShards(4, 0, 100, 0, 1, 8)).as("nothing sent").isEqualTo(4);
+
+    EwmaRate r = new EwmaRate();
+    r.tick(0, 10);
+    assertThat(r.rate()).isZero();
+    r.tick(100, 10);
+    assertThat(r.rate()).isEqualTo(10.0);
+    r.tick(200, 10);
+    assertThat(r.rate()).isCloseTo(12.0, within(1e-9));
   }
 
   @Test
@@ -491,6 +744,7 @@ class QueueManagerTest {
     assertThat(q.samplesFailed()).isEqualTo(1);
     append(q, A, NOW + 1, 2);
     assertThat(q.samplesDropped()).isEqualTo(1);
+    assertThat(q.samplesDropped(QueueManager.DropReason.SHUTDOWN)).isEqualTo(1);
     assertThat(q.samplesPending()).isZero();
     assertThat(q.stop(Duration.ofSeconds(1))).isTrue(); // idempotent
   }
@@ -562,7 +816,8 @@ class QueueManagerTest {
     QueueManager q =
         new QueueManager(
             "zero",
-            new RemoteWriteConfig(receiver.url(), Duration.ZERO, List.of(), null, "", "", qc));
+            new RemoteWriteConfig(receiver.url(), Duration.ZERO, List.of(), null, "", "", qc),
+            Labels.EMPTY);
     queues.add(q);
     q.start();
     append(q, A, NOW, 1);

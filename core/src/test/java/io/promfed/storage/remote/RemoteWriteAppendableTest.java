@@ -3,6 +3,8 @@ package io.promfed.storage.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.promfed.config.GlobalConfig;
+import io.promfed.config.PrometheusConfig;
 import io.promfed.config.QueueConfig;
 import io.promfed.config.RemoteWriteConfig;
 import io.promfed.model.labels.Labels;
@@ -14,8 +16,11 @@ import io.promfed.storage.StorageException;
 import io.promfed.tsdb.Head;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class RemoteWriteAppendableTest {
@@ -26,8 +31,11 @@ class RemoteWriteAppendableTest {
   private final AtomicLong now = new AtomicLong(NOW);
   private final Head head = new Head(now::get, Duration.ofHours(2));
 
-  /** A queue that is never started: what reaches it stays pending, which is what we count. */
-  private static QueueManager unstartedQueue() {
+  /**
+   * Queues to a closed port whose batches (10 samples, 1h deadline) are never due in these tests:
+   * what reaches them stays pending, which is what we count.
+   */
+  private static RemoteWriteConfig idleQueue(String name) {
     QueueConfig qc =
         new QueueConfig(
             100,
@@ -39,24 +47,40 @@ class RemoteWriteAppendableTest {
             Duration.ofSeconds(5),
             false,
             Duration.ZERO);
-    return new QueueManager(
-        "unstarted",
-        new RemoteWriteConfig(
-            URI.create("http://127.0.0.1:9/write"),
-            Duration.ofSeconds(1),
-            List.of(),
-            null,
-            "",
-            "",
-            qc));
+    return new RemoteWriteConfig(
+        URI.create("http://127.0.0.1:9/write"),
+        Duration.ofSeconds(1),
+        List.of(),
+        null,
+        "",
+        "",
+        qc,
+        name,
+        Map.of());
+  }
+
+  private final RemoteStorage remote = new RemoteStorage(Duration.ZERO);
+
+  @AfterEach
+  void tearDown() {
+    remote.close();
+  }
+
+  private List<QueueManager> queues(String... names) throws Exception {
+    List<RemoteWriteConfig> rws = new ArrayList<>();
+    for (String n : names) {
+      rws.add(idleQueue(n));
+    }
+    remote.applyConfig(new PrometheusConfig(GlobalConfig.DEFAULT, List.of(), List.of(), rws));
+    return remote.queues();
   }
 
   @Test
   void forwardsOnlyCommittedAcceptedSamples() throws Exception {
-    QueueManager q1 = unstartedQueue();
-    QueueManager q2 = unstartedQueue();
-    RemoteWriteAppendable appendable = new RemoteWriteAppendable(head, List.of(q1, q2));
-    assertThat(appendable.queues()).containsExactly(q1, q2);
+    List<QueueManager> qs = queues("q1", "q2");
+    QueueManager q1 = qs.get(0);
+    QueueManager q2 = qs.get(1);
+    RemoteWriteAppendable appendable = new RemoteWriteAppendable(head, remote);
 
     Appender app = appendable.appender();
     long ref = app.append(0, UP, NOW, 1);
@@ -78,8 +102,8 @@ class RemoteWriteAppendableTest {
     other.commit();
     assertThat(q1.samplesIn()).isEqualTo(3);
     assertThat(appendable.samplesWithoutLabels()).isZero();
-    q1.stop(Duration.ZERO);
-    q2.stop(Duration.ZERO);
+    assertThat(remote.samplesIn()).isEqualTo(3);
+    assertThat(remote.highestTimestampMs()).isEqualTo(NOW + 3);
   }
 
   @Test
@@ -87,19 +111,18 @@ class RemoteWriteAppendableTest {
     Appender direct = head.appender();
     long ref = direct.append(0, UP, NOW, 1);
     direct.commit();
-    QueueManager q = unstartedQueue();
-    RemoteWriteAppendable appendable = new RemoteWriteAppendable(head, List.of(q));
+    QueueManager q = queues("q").get(0);
+    RemoteWriteAppendable appendable = new RemoteWriteAppendable(head, remote);
     Appender app = appendable.appender();
     app.append(ref, null, NOW + 1, 2);
     app.commit();
     assertThat(appendable.samplesWithoutLabels()).isEqualTo(1);
     assertThat(q.samplesIn()).isZero();
-    q.stop(Duration.ZERO);
   }
 
   @Test
   void aFailedLocalCommitForwardsNothing() throws Exception {
-    QueueManager q = unstartedQueue();
+    QueueManager q = queues("q").get(0);
     Appendable failing =
         () ->
             new Appender() {
@@ -119,16 +142,15 @@ class RemoteWriteAppendableTest {
               @Override
               public void rollback() {}
             };
-    Appender app = new RemoteWriteAppendable(failing, List.of(q)).appender();
+    Appender app = new RemoteWriteAppendable(failing, remote).appender();
     app.append(0, UP, NOW, 1);
     assertThatThrownBy(app::commit).hasMessage("no space");
     assertThat(q.samplesIn()).isZero();
-    q.stop(Duration.ZERO);
   }
 
   @Test
   void withoutQueuesTheLocalAppenderIsReturnedAsIs() {
-    assertThat(new RemoteWriteAppendable(head, List.of()).appender().getClass().getSimpleName())
+    assertThat(new RemoteWriteAppendable(head, remote).appender().getClass().getSimpleName())
         .isEqualTo("HeadAppender");
   }
 

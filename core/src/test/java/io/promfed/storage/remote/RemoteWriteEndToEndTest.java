@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.promfed.config.GlobalConfig;
+import io.promfed.config.PrometheusConfig;
 import io.promfed.config.QueueConfig;
 import io.promfed.config.RemoteWriteConfig;
 import io.promfed.model.labels.Labels;
@@ -75,7 +77,7 @@ class RemoteWriteEndToEndTest {
     executor.shutdownNow();
   }
 
-  private QueueManager queue(int shards) {
+  private RemoteWriteConfig queue(int shards) {
     URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1/write");
     QueueConfig qc =
         new QueueConfig(
@@ -88,15 +90,16 @@ class RemoteWriteEndToEndTest {
             Duration.ofMillis(100),
             false,
             Duration.ZERO);
-    return new QueueManager(
-        "e2e", new RemoteWriteConfig(url, Duration.ofSeconds(5), List.of(), null, "", "", qc));
+    return new RemoteWriteConfig(url, Duration.ofSeconds(5), List.of(), null, "", "", qc);
   }
 
   @Test
   void committedSamplesArriveIdenticallyAndRollbacksNever() throws Exception {
-    QueueManager q = queue(3);
-    RemoteWriteAppendable appendable = new RemoteWriteAppendable(local, List.of(q));
-    q.start();
+    RemoteStorage remoteStorage = new RemoteStorage(Duration.ofSeconds(10));
+    remoteStorage.applyConfig(
+        new PrometheusConfig(GlobalConfig.DEFAULT, List.of(), List.of(), List.of(queue(3))));
+    QueueManager q = remoteStorage.queues().get(0);
+    RemoteWriteAppendable appendable = new RemoteWriteAppendable(local, remoteStorage);
     long seed = Long.getLong("remote.seed", new SplittableRandom().nextLong());
     SplittableRandom r = new SplittableRandom(seed);
     int seriesCount = 60;
@@ -133,7 +136,8 @@ class RemoteWriteEndToEndTest {
         app.commit();
       }
     }
-    assertThat(q.stop(Duration.ofSeconds(10))).isTrue();
+    remoteStorage.close(); // drains within the flush deadline
+    assertThat(q.samplesPending()).isZero();
 
     assertThat(RemoteWriteHandlerTest.read(remote))
         .as("seed=%d", seed)

@@ -140,7 +140,8 @@ final class ApiFixtures {
   /**
    * Loads a script in promqltest's {@code load <step>} notation: series lines with values {@code 1
    * 2 3}, {@code a+bxN} and {@code a-bxN} (N+1 values), {@code axN}, {@code _} and {@code _xN}
-   * (gaps), {@code stale}; plus our own {@code metadata <family> <type> <unit|-> <help>} lines.
+   * (gaps), {@code stale}; plus our own {@code metadata <family> <type> <unit|-> <help>} lines,
+   * each reported as by its own target.
    */
   static void load(Head head, String script) {
     long stepMs = 0;
@@ -154,8 +155,11 @@ final class ApiFixtures {
         if (line.startsWith("load ")) {
           stepMs = Durations.parseMillis(line.substring(5).strip());
         } else if (line.startsWith("metadata ")) {
+          // Each line as if reported by its own target: two lines of a family are two variants.
           String[] f = line.split(" ", 5);
-          app.updateMetadata(f[1], new MetricMetadata(f[2], f[4], f[3].equals("-") ? "" : f[3]));
+          Appender md = head.appender();
+          md.updateMetadata(f[1], new MetricMetadata(f[2], f[4], f[3].equals("-") ? "" : f[3]));
+          md.commit();
         } else {
           int end = metricEnd(line);
           Labels labels = Parser.parseMetric(line.substring(0, end));

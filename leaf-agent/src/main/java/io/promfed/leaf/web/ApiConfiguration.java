@@ -20,7 +20,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The query API's collaborators: the PromQL engine with Prometheus's defaults (2m timeout, 50M
+ * The query API's collaborators: the PromQL engine with Prometheus's limits (by default 2m timeout, 50M
  * samples; the lookback delta is {@code leaf.lookback-delta}, shared with /federate), the targets
  * of the scrape manager, and the server status. The {@code QueryApi} itself is built in {@code
  * LeafConfiguration}.
@@ -32,8 +32,8 @@ class ApiConfiguration {
   Engine engine(LeafProperties props) {
     return new Engine(
         new EngineOptions(
-            Duration.ofMinutes(2),
-            50_000_000,
+            props.queryTimeout(),
+            props.queryMaxSamples(),
             props.lookbackDelta(),
             Duration.ofMinutes(1),
             false));

@@ -15,9 +15,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class RemoteWriteController {
 
-  /** Snappy rarely compresses metrics below 1/10; 8 MiB compressed is far above real batches. */
-  static final int MAX_COMPRESSED_BYTES = 8 << 20;
-
   private final RemoteWriteHandler handler;
 
   RemoteWriteController(RemoteWriteHandler handler) {
@@ -26,21 +23,15 @@ class RemoteWriteController {
 
   @PostMapping("/api/v1/write")
   void write(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    long declared = request.getContentLengthLong();
-    if (declared > MAX_COMPRESSED_BYTES) {
-      PlainText.error(response, 413, "request body too large: " + declared + " bytes");
-      return;
-    }
-    byte[] body;
+    RemoteWriteHandler.Result r;
     try (InputStream in = request.getInputStream()) {
-      body = in.readNBytes(MAX_COMPRESSED_BYTES + 1);
+      r =
+          handler.handle(
+              request.getHeader("Content-Encoding"),
+              request.getContentType(),
+              request.getContentLengthLong(),
+              in);
     }
-    if (body.length > MAX_COMPRESSED_BYTES) {
-      PlainText.error(response, 413, "request body too large: more than " + MAX_COMPRESSED_BYTES + " bytes");
-      return;
-    }
-    RemoteWriteHandler.Result r =
-        handler.handle(request.getHeader("Content-Encoding"), request.getContentType(), body);
     if (r.isSuccess()) {
       response.setStatus(r.status());
     } else {

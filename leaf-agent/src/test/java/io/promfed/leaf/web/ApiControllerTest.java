@@ -317,6 +317,9 @@ class ApiControllerTest {
             "/api/v1/status/buildinfo")) {
       assertThat(post(path, Map.of()).statusCode()).as(path).isEqualTo(405);
     }
+    HttpResponse<String> unknown = get("/api/v1/no_such_endpoint");
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).isEqualTo("404 page not found\n");
   }
 
   @Test

@@ -1,22 +1,21 @@
-package io.promfed.leaf;
+package io.promfed.web.api;
 
 import io.promfed.model.labels.Labels;
 import io.promfed.rules.RecordingRuleStatus;
 import io.promfed.rules.RuleGroup;
 import io.promfed.rules.RuleGroupStatus;
 import io.promfed.rules.RuleManager;
-import io.promfed.web.api.RulesRetriever;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Shows the rule manager's groups in {@code /api/v1/rules}: maps rules' status to the API's. */
-final class RuleManagerRules implements RulesRetriever {
+public final class RuleManagerRules implements RulesRetriever {
 
   private final RuleManager rules;
 
-  RuleManagerRules(RuleManager rules) {
+  public RuleManagerRules(RuleManager rules) {
     this.rules = rules;
   }
 
