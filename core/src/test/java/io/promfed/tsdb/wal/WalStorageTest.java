@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -161,6 +162,32 @@ class WalStorageTest {
         .hasMessageContaining("WAL write to " + dir.resolve("wal") + " failed, 1 samples not ingested");
     assertThat(s.writeFailures()).isEqualTo(1);
     assertThat(dump(h)).isEmpty();
+  }
+
+  @Test
+  void aFullDiskStopsIngestionWithAnErrorAndAMetric() throws Exception {
+    Path full = Path.of("/dev/full"); // Linux: every write fails with ENOSPC, a disk that is full
+    Assumptions.assumeTrue(Files.isWritable(full), "needs Linux's /dev/full");
+    Head h = head();
+    WalStorage s = WalStorage.open(dir, h);
+    write(s, 3, T0, 2);
+    // The next segment lands on the full disk.
+    Files.createSymbolicLink(dir.resolve("wal").resolve(Wal.name(2)), full);
+    s.checkpoint(Long.MIN_VALUE);
+    List<String> before = dump(h);
+    Appender app = s.appender();
+    app.append(0, Labels.of("__name__", "m", "k", "0"), T0 + 2 * 15_000L, 9);
+    assertThatThrownBy(app::commit)
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("1 samples not ingested")
+        .hasMessageContaining("No space left on device");
+    assertThat(s.writeFailures()).isEqualTo(1);
+    assertThat(dump(h)).isEqualTo(before); // nothing visible that the log does not hold
+    // The process keeps running: the next transaction fails the same way, no crash, no loss.
+    Appender again = s.appender();
+    again.append(0, Labels.of("__name__", "m", "k", "1"), T0 + 2 * 15_000L, 9);
+    assertThatThrownBy(again::commit).isInstanceOf(UncheckedIOException.class);
+    assertThat(s.writeFailures()).isEqualTo(2);
   }
 
   Path lastSegment() throws Exception {
