@@ -93,6 +93,7 @@ class SecuredLeafIT {
             LeafAgentApplication.class,
             "--config.file=" + leafConfig,
             "--web.config.file=" + dir.resolve("web.yml"),
+            "--web.bearer-tokens-file=" + Files.writeString(dir.resolve("tokens"), "t0ken-for-grafana\n"),
             "--server.port=0",
             "--server.address=127.0.0.1");
     int port = ((WebServerApplicationContext) leaf).getWebServer().getPort();
@@ -107,6 +108,11 @@ class SecuredLeafIT {
     assertThat(https.send(get(base + "/api/v1/write", null), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
     assertThat(https.send(get(base + "/health/readiness", null), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     assertThat(https.send(get(base + "/api/v1/query?query=1", "prometheus:s3cret"), HttpResponse.BodyHandlers.ofString()).body()).contains("\"status\":\"success\"");
+    // A bearer token from --web.bearer-tokens-file works too (Grafana, agents); a wrong one not.
+    HttpRequest bearer = HttpRequest.newBuilder(URI.create(base + "/api/v1/query?query=1")).header("Authorization", "Bearer t0ken-for-grafana").build();
+    assertThat(https.send(bearer, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    HttpRequest wrongBearer = HttpRequest.newBuilder(URI.create(base + "/api/v1/query?query=1")).header("Authorization", "Bearer guess").build();
+    assertThat(https.send(wrongBearer, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
     // Plain HTTP to the TLS port does not get data.
     HttpResponse<String> plain =
         HttpClient.newHttpClient().send(get("http://127.0.0.1:" + port + "/federate?match[]=up", "prometheus:s3cret"), HttpResponse.BodyHandlers.ofString());

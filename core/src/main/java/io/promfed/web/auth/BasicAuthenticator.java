@@ -37,6 +37,11 @@ public final class BasicAuthenticator {
     return !users.isEmpty();
   }
 
+  /** {@link #allows}, but false rather than true when no users are configured. */
+  public boolean allowsIfEnabled(String authorization) {
+    return enabled() && allows(authorization);
+  }
+
   /** Whether the request with this {@code Authorization} header (null when absent) may proceed. */
   public boolean allows(String authorization) {
     if (users.isEmpty()) {

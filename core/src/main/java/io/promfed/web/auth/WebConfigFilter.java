@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * Applies a {@link WebConfig} to every request, as exporter-toolkit's web handler wraps
  * Prometheus's whole mux: the configured response headers, then basic auth when users are
- * configured ({@code 401 Unauthorized} with {@code WWW-Authenticate: Basic} otherwise). The
+ * configured, or a bearer token from {@link BearerTokens} ({@code 401 Unauthorized} with {@code
+ * WWW-Authenticate} otherwise). The
  * Kubernetes probe paths stay open, so a kubelet needs no credentials; they reveal only up/down.
  */
 public final class WebConfigFilter implements Filter {
@@ -25,10 +26,17 @@ public final class WebConfigFilter implements Filter {
 
   private final WebConfig config;
   private final BasicAuthenticator auth;
+  private final BearerTokens bearer;
 
   public WebConfigFilter(WebConfig config) {
+    this(config, BearerTokens.NONE);
+  }
+
+  /** With {@code bearer} tokens accepted as well as the web config's basic auth users. */
+  public WebConfigFilter(WebConfig config, BearerTokens bearer) {
     this.config = config;
     this.auth = new BasicAuthenticator(config.basicAuthUsers());
+    this.bearer = bearer;
   }
 
   @Override
@@ -37,10 +45,12 @@ public final class WebConfigFilter implements Filter {
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) resp;
     config.headers().forEach(response::setHeader);
-    if (auth.enabled()
+    String authorization = request.getHeader("Authorization");
+    if ((auth.enabled() || bearer.enabled())
         && !OPEN_PATHS.contains(request.getRequestURI())
-        && !auth.allows(request.getHeader("Authorization"))) {
-      response.setHeader("WWW-Authenticate", BasicAuthenticator.CHALLENGE);
+        && !auth.allowsIfEnabled(authorization)
+        && !bearer.allows(authorization)) {
+      response.setHeader("WWW-Authenticate", auth.enabled() ? BasicAuthenticator.CHALLENGE : "Bearer");
       response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
       response.setContentType("text/plain; charset=utf-8");
       response.setHeader("X-Content-Type-Options", "nosniff");
