@@ -296,6 +296,27 @@ class ScrapeLoopTest {
   }
 
   @Test
+  void duplicateSeriesAndOutOfOrderTimestampsAreCountedAndTheRestKept() {
+    // The same series twice with other values, and a series going back in time: Prometheus keeps
+    // the first, counts the rest (duplicate timestamp, out of order) and the scrape stays up.
+    server.body(
+        "dup 1\n"
+            + "dup 2\n"
+            + "ts_metric 5 " + (T0 + 10_000) + "\n"
+            + "ok 3\n");
+    ScrapeLoop l = loop();
+    l.scrapeAndReport(T0 + 15_000);
+    server.body("dup 1\nts_metric 6 " + (T0 + 5_000) + "\nok 4\n");
+    l.scrapeAndReport(T0 + 30_000);
+    assertThat(l.target().health()).isEqualTo(Target.Health.UP);
+    assertThat(stats.duplicateTimestamp()).isEqualTo(1);
+    assertThat(stats.outOfOrder()).isEqualTo(1);
+    assertThat(series("dup")).isEqualTo("15=1.0 30=1.0");
+    assertThat(series("ts_metric")).isEqualTo("10=5.0");
+    assertThat(series("ok")).isEqualTo("15=3.0 30=4.0");
+  }
+
+  @Test
   void duplicateFederatedSampleIsAcceptedSilently() {
     server.body("agg{job=\"app\"} 4 " + T0 + "\n");
     ScrapeLoop l = loop(b -> b.honorLabels(true));
