@@ -8,6 +8,8 @@ import io.promfed.storage.Queryable;
 import io.promfed.storage.Series;
 import io.promfed.storage.SeriesCursor;
 import io.promfed.storage.SeriesSet;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -123,6 +125,33 @@ public final class RemoteReadHandler {
     this.maxSamplesPerResponse = maxSamplesPerResponse;
     this.maxResponseBytes = maxResponseBytes;
     this.concurrentReads = new Semaphore(maxConcurrentReads, true);
+  }
+
+  /** A read request is queries of a few matchers each; 1 MiB compressed is far beyond that. */
+  public static final int MAX_COMPRESSED_BYTES = 1 << 20;
+
+  /**
+   * Handles one request read from {@code body}, refusing with 413 a body over {@link
+   * #MAX_COMPRESSED_BYTES} before reading it whole (by its declared length, or while reading).
+   *
+   * @param declaredLength the {@code Content-Length}, or -1 when unknown
+   */
+  public Response handle(long declaredLength, InputStream body)
+      throws IOException, InterruptedException {
+    if (declaredLength > MAX_COMPRESSED_BYTES) {
+      return tooLarge(declaredLength + " bytes");
+    }
+    byte[] bytes = body.readNBytes(MAX_COMPRESSED_BYTES + 1);
+    if (bytes.length > MAX_COMPRESSED_BYTES) {
+      return tooLarge("more than " + MAX_COMPRESSED_BYTES + " bytes");
+    }
+    return handle(bytes);
+  }
+
+  private Response tooLarge(String size) {
+    requests.increment();
+    failedRequests.increment();
+    return Response.error(413, "request body too large: " + size);
   }
 
   /**

@@ -102,6 +102,21 @@ class RemoteReadHandlerTest {
   }
 
   @Test
+  void anOversizedBodyIsRefusedBeforeItIsReadWhole() throws Exception {
+    byte[] big = new byte[RemoteReadHandler.MAX_COMPRESSED_BYTES + 1];
+    RemoteReadHandler.Response declared =
+        handler.handle(big.length, new java.io.ByteArrayInputStream(new byte[0]));
+    assertThat(declared.status()).isEqualTo(413);
+    assertThat(new String(declared.body(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("request body too large: " + big.length + " bytes\n");
+    RemoteReadHandler.Response streamed =
+        handler.handle(-1, new java.io.ByteArrayInputStream(big));
+    assertThat(streamed.status()).isEqualTo(413);
+    assertThat(new String(streamed.body(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("request body too large: more than " + RemoteReadHandler.MAX_COMPRESSED_BYTES + " bytes\n");
+  }
+
+  @Test
   void selectsTheRangeSortedWithExternalLabelsAdded() throws Exception {
     var r = handler.handle(request(2000, 3000, null, Matcher.equal("__name__", "up")));
     assertThat(describe(results(r).get(0)))

@@ -18,9 +18,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class RemoteReadController {
 
-  /** A read request is queries of a few matchers each; 1 MiB compressed is far beyond that. */
-  static final int MAX_COMPRESSED_BYTES = 1 << 20;
-
   private final RemoteReadHandler handler;
 
   RemoteReadController(RemoteReadHandler handler) {
@@ -30,21 +27,10 @@ class RemoteReadController {
   @PostMapping("/api/v1/read")
   void read(HttpServletRequest request, HttpServletResponse response)
       throws IOException, InterruptedException {
-    long declared = request.getContentLengthLong();
-    if (declared > MAX_COMPRESSED_BYTES) {
-      PlainText.error(response, 413, "request body too large: " + declared + " bytes");
-      return;
-    }
-    byte[] body;
+    RemoteReadHandler.Response r;
     try (InputStream in = request.getInputStream()) {
-      body = in.readNBytes(MAX_COMPRESSED_BYTES + 1);
+      r = handler.handle(request.getContentLengthLong(), in);
     }
-    if (body.length > MAX_COMPRESSED_BYTES) {
-      PlainText.error(
-          response, 413, "request body too large: more than " + MAX_COMPRESSED_BYTES + " bytes");
-      return;
-    }
-    RemoteReadHandler.Response r = handler.handle(body);
     if (!r.isSuccess()) {
       PlainText.write(response, r.status(), new String(r.body(), StandardCharsets.UTF_8));
       return;
