@@ -36,6 +36,13 @@ public final class EngineMetrics implements MeterBinder {
         .description("Heap bytes held by the head: chunks, series, index and symbols.")
         .baseUnit("bytes")
         .register(registry);
+    // One walk serves both gauges: a scrape of /metrics reads them one after the other.
+    ChunkStatsSnapshot chunks = new ChunkStatsSnapshot(head);
+    Gauge.builder("promfed.head.chunk.bytes", chunks, c -> c.get()[0])
+        .description("Encoded bytes of the samples in memory (XOR chunks, open ones included).")
+        .baseUnit("bytes")
+        .register(registry);
+    gauge(registry, "promfed.head.chunk.samples", "Samples held in the head's chunks.", chunks, c -> c.get()[1]);
     counter(registry, "promfed.head.samples.appended", "Samples committed to the head.", head, Head::samplesAppended);
     counter(registry, "promfed.head.out.of.order.samples", "Samples rejected as out of order.", head, Head::outOfOrderSamples);
     counter(registry, "promfed.head.duplicate.samples", "Samples rejected: same timestamp, other value.", head, Head::duplicateSamples);
@@ -68,5 +75,27 @@ public final class EngineMetrics implements MeterBinder {
   private static <T> void counter(
       MeterRegistry registry, String name, String help, T obj, ToDoubleFunction<T> f) {
     FunctionCounter.builder(name, obj, f).description(help).register(registry);
+  }
+
+  /** {@link Head#chunkStats()}, walked at most once a second however many gauges read it. */
+  static final class ChunkStatsSnapshot {
+    private final Head head;
+    private long[] stats = new long[2];
+    private long takenNanos;
+    private boolean taken;
+
+    ChunkStatsSnapshot(Head head) {
+      this.head = head;
+    }
+
+    synchronized long[] get() {
+      long now = System.nanoTime();
+      if (!taken || now - takenNanos > 1_000_000_000L) {
+        stats = head.chunkStats();
+        takenNanos = now;
+        taken = true;
+      }
+      return stats;
+    }
   }
 }

@@ -397,6 +397,21 @@ public final class Head implements Appendable, Queryable {
     return r;
   }
 
+  /**
+   * {encoded chunk bytes, samples} over every series, open head chunks included: what the head
+   * stores per sample ("bytes per sample"), independent of object overhead. Walks every series.
+   */
+  public long[] chunkStats() {
+    long[] r = new long[2];
+    series.forEach(
+        s -> {
+          synchronized (s) {
+            s.addChunkStats(r);
+          }
+        });
+    return r;
+  }
+
   /** Samples written by commits (exact repeats and rejected samples not counted). */
   public long samplesAppended() {
     return samplesAppended.sum();

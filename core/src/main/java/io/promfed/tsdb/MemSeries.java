@@ -318,6 +318,25 @@ final class MemSeries {
    * index, headers and padding included), encoded bytes (Prometheus's format: bit streams plus
    * 2-byte headers), samples, chunks}.
    */
+  /**
+   * Adds this series' stored samples and their encoded size (closed chunks plus the open head
+   * chunk, in Prometheus's chunk encoding: 2-byte sample count header and the bit stream) to
+   * {@code acc[0]} (bytes) and {@code acc[1]} (samples).
+   */
+  void addChunkStats(long[] acc) {
+    if (closed != null) {
+      acc[0] += closed.encodedBytes();
+      for (int k = 0; k < closed.numChunks(); k++) {
+        acc[1] += closed.chunkNumSamples(k);
+      }
+    }
+    XorChunk head = headChunk();
+    if (head != null && head.numSamples() > 0) {
+      acc[0] += head.byteLength();
+      acc[1] += head.numSamples();
+    }
+  }
+
   void addClosedChunkStats(long[] acc) {
     if (closed == null) {
       return;

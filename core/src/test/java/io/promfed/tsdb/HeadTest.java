@@ -273,6 +273,10 @@ class HeadTest {
     app.append(0, gone, T0, 1);
     app.commit();
     assertThat(head.closedChunkStats()[3]).isEqualTo(2); // 120 + 120 closed, 120 in the head chunk
+    long[] chunks = head.chunkStats();
+    assertThat(chunks[1]).isEqualTo(361); // open head chunks count too
+    // A regular 15 s counter (+1 per sample) encodes in ~1-2 bits per timestamp and a few per value.
+    assertThat((double) chunks[0] / chunks[1]).isBetween(0.5, 1.5);
     assertThat(head.symbols().lookup("p-123")).isNotNull();
     long ramBefore = head.ramBytesUsed();
 
