@@ -39,10 +39,14 @@ public final class EngineMetrics implements MeterBinder {
     // One walk serves both gauges: a scrape of /metrics reads them one after the other.
     ChunkStatsSnapshot chunks = new ChunkStatsSnapshot(head);
     Gauge.builder("promfed.head.chunk.bytes", chunks, c -> c.get()[0])
+        .strongReference(true) // nothing else holds the snapshot
         .description("Encoded bytes of the samples in memory (XOR chunks, open ones included).")
         .baseUnit("bytes")
         .register(registry);
-    gauge(registry, "promfed.head.chunk.samples", "Samples held in the head's chunks.", chunks, c -> c.get()[1]);
+    Gauge.builder("promfed.head.chunk.samples", chunks, c -> c.get()[1])
+        .strongReference(true)
+        .description("Samples held in the head's chunks.")
+        .register(registry);
     counter(registry, "promfed.head.samples.appended", "Samples committed to the head.", head, Head::samplesAppended);
     counter(registry, "promfed.head.out.of.order.samples", "Samples rejected as out of order.", head, Head::outOfOrderSamples);
     counter(registry, "promfed.head.duplicate.samples", "Samples rejected: same timestamp, other value.", head, Head::duplicateSamples);

@@ -3,20 +3,31 @@ package io.promfed.scrape;
 import java.util.Arrays;
 
 /**
- * A growable byte buffer owned by one scrape loop and reused scrape after scrape, so a steady
- * target costs no new body allocation (STYLE: buffers belong to the loop that uses them). Not
- * thread-safe; at most one scrape of a target is in flight at a time.
+ * A growable byte buffer for one scrape body, backed by arrays from the shared {@link
+ * ScrapeBufferPool}: it takes an array when first written, sized from the previous body, and hands
+ * it back on {@link #release()}, so a steady target allocates no new body buffer and an idle loop
+ * holds none. Not thread-safe: one writer, then one reader.
  */
 final class ScrapeBuffer {
 
-  private byte[] bytes;
+  private final ScrapeBufferPool pool;
+  private final int sizeHint;
+  private byte[] bytes; // null while released
   private int length;
 
-  ScrapeBuffer(int initialCapacity) {
-    this.bytes = new byte[Math.max(256, initialCapacity)];
+  /**
+   * @param sizeHint the expected size (the previous body's), so most bodies need no regrowth
+   */
+  ScrapeBuffer(ScrapeBufferPool pool, int sizeHint) {
+    this.pool = pool;
+    this.sizeHint = sizeHint;
   }
 
+  /** The current array (taken from the pool if none is held); valid until it grows or is released. */
   byte[] bytes() {
+    if (bytes == null) {
+      bytes = pool.take(sizeHint + (sizeHint >>> 3));
+    }
     return bytes;
   }
 
@@ -36,30 +47,34 @@ final class ScrapeBuffer {
 
   /** Makes room for at least {@code n} more bytes. */
   void ensureFree(int n) {
-    if (length + n > bytes.length) {
-      long want = Math.max((long) bytes.length * 2, (long) length + n);
-      bytes = Arrays.copyOf(bytes, (int) Math.min(want, Integer.MAX_VALUE - 16));
+    byte[] b = bytes();
+    if ((long) length + n > b.length) {
+      long want = Math.max((long) length + n, (long) b.length * 2);
+      if (want > Integer.MAX_VALUE - 16) {
+        throw new IllegalStateException("scrape body over 2 GB");
+      }
+      byte[] grown = pool.take((int) want);
+      System.arraycopy(b, 0, grown, 0, length);
+      bytes = grown;
+      pool.give(b);
     }
   }
 
   /** Free space at the end, for direct writes followed by {@link #advance}. */
   int free() {
-    return bytes.length - length;
+    return bytes().length - length;
   }
 
   void advance(int n) {
     length += n;
   }
 
-  /**
-   * Shrinks a buffer that a single huge scrape blew up, once the target is back to normal size,
-   * so one spike does not pin memory for the loop's lifetime.
-   */
-  void trimTo(int expected) {
-    int want = Math.max(256, expected + expected / 4);
-    if (bytes.length > 4 * want) {
-      bytes = new byte[want];
-      length = 0;
+  /** Hands the array back to the pool; the bytes must no longer be read. */
+  void release() {
+    if (bytes != null) {
+      pool.give(bytes);
+      bytes = null;
     }
+    length = 0;
   }
 }

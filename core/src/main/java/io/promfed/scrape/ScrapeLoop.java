@@ -186,6 +186,8 @@ public final class ScrapeLoop {
       appendBody(app, body, scrapeTimeMs, result);
     } catch (ScrapeException e) {
       result.error = e.getMessage();
+    } finally {
+      scraper.release(); // the body's samples are in the appender (or rejected): buffers go back
     }
     if (result.error != null) {
       // Nothing of a failed scrape is kept (a malformed line 9,000 must not leave 8,999 samples),
@@ -213,7 +215,6 @@ public final class ScrapeLoop {
       gapStartMs = Long.MIN_VALUE;
       stats.gapSamplesFilled.add(filled);
     }
-    scraper.trimBuffers();
     target.report(scrapeTimeMs, durationSeconds, result.scraped, result.error);
   }
 

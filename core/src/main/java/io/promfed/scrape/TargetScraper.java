@@ -47,8 +47,16 @@ final class TargetScraper {
   private final Supplier<Map<String, String>> authHeaders;
   private final boolean compression;
 
-  private final ScrapeBuffer wire;
-  private final ScrapeBuffer body;
+  private final ScrapeBufferPool pool;
+
+  /** The last completed exchange's wire bytes; a new buffer per exchange (see {@link #scrape}). */
+  private ScrapeBuffer wire;
+
+  /** The decompressed body: only this loop's thread writes it. */
+  private ScrapeBuffer body;
+
+  private int lastWireLength = 8192;
+  private int lastBodyLength = 8192;
 
   /**
    * @param bodySizeLimitBytes 0 for no limit; otherwise a decompressed body of this size or more
@@ -62,17 +70,27 @@ final class TargetScraper {
       long bodySizeLimitBytes,
       boolean compression,
       Supplier<Map<String, String>> authHeaders) {
+    this(client, url, timeout, bodySizeLimitBytes, compression, authHeaders, ScrapeBufferPool.shared());
+  }
+
+  TargetScraper(
+      HttpClient client,
+      URI url,
+      Duration timeout,
+      long bodySizeLimitBytes,
+      boolean compression,
+      Supplier<Map<String, String>> authHeaders,
+      ScrapeBufferPool pool) {
+    this.pool = pool;
     this.client = client;
     this.url = url;
     this.timeout = timeout;
     this.bodySizeLimitBytes = bodySizeLimitBytes;
     this.compression = compression;
     this.authHeaders = authHeaders;
-    this.wire = new ScrapeBuffer(8192);
-    this.body = new ScrapeBuffer(8192);
   }
 
-  /** The result of a successful fetch; the bytes stay valid until the next scrape. */
+  /** The result of a successful fetch; the bytes stay valid until {@link #release()}. */
   record Body(byte[] bytes, int length, String contentType) {}
 
   /**
@@ -92,11 +110,14 @@ final class TargetScraper {
                 "X-Prometheus-Scrape-Timeout-Seconds",
                 Double.toString(timeout.toMillis() / 1000.0));
     authHeaders.get().forEach(rb::header);
-    wire.clear();
+    release();
+    // A buffer of this exchange only: after a timeout or cancel the HTTP client may still deliver
+    // a chunk; it lands in this abandoned buffer, never in a pooled array another scrape reuses.
+    ScrapeBuffer exchange = new ScrapeBuffer(pool, lastWireLength);
     long limit = bodySizeLimitBytes > 0 ? bodySizeLimitBytes : Long.MAX_VALUE;
     long deadlineNanos = System.nanoTime() + timeout.toNanos();
     CompletableFuture<HttpResponse<Void>> future =
-        client.sendAsync(rb.build(), info -> new BufferingSubscriber(wire, info, limit));
+        client.sendAsync(rb.build(), info -> new BufferingSubscriber(exchange, info, limit));
     HttpResponse<Void> response;
     try {
       response = future.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -110,6 +131,9 @@ final class TargetScraper {
     } catch (java.util.concurrent.ExecutionException e) {
       throw translate(e.getCause());
     }
+    // The exchange completed: nothing writes to its buffer any more.
+    wire = exchange;
+    lastWireLength = wire.length();
     if (response.statusCode() != 200) {
       throw new ScrapeException("server returned HTTP status " + statusText(response.statusCode()));
     }
@@ -123,6 +147,9 @@ final class TargetScraper {
       return new Body(wire.bytes(), wire.length(), contentType);
     }
     gunzip(limit);
+    wire.release(); // the compressed bytes are no longer needed while the body is appended
+    wire = null;
+    lastBodyLength = body.length();
     return new Body(body.bytes(), body.length(), contentType);
   }
 
@@ -132,7 +159,7 @@ final class TargetScraper {
   }
 
   private void gunzip(long limit) throws ScrapeException {
-    body.clear();
+    body = new ScrapeBuffer(pool, lastBodyLength);
     try (InputStream in =
         new GZIPInputStream(new ByteArrayInputStream(wire.bytes(), 0, wire.length()), 8192)) {
       while (true) {
@@ -151,10 +178,19 @@ final class TargetScraper {
     }
   }
 
-  /** Keeps buffers near the size targets actually send (called after each scrape). */
-  void trimBuffers() {
-    wire.trimTo(wire.length());
-    body.trimTo(body.length());
+  /**
+   * Hands the last body's buffers back to the shared pool, once its samples are appended: an idle
+   * loop holds no body buffer. The last {@link Body} must not be read afterwards.
+   */
+  void release() {
+    if (wire != null) {
+      wire.release();
+      wire = null;
+    }
+    if (body != null) {
+      body.release();
+      body = null;
+    }
   }
 
   private ScrapeException translate(Throwable t) {

@@ -30,6 +30,7 @@ class ScrapeLoopTest {
   Head head;
   ScrapeStats stats;
   HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  ScrapeBufferPool pool = new ScrapeBufferPool();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -66,7 +67,8 @@ class ScrapeLoopTest {
             cfg.scrapeTimeout(),
             cfg.bodySizeLimitBytes(),
             cfg.enableCompression(),
-            new ScrapeAuth(cfg));
+            new ScrapeAuth(cfg),
+            pool);
     return new ScrapeLoop(t, cfg, scraper, head, stats);
   }
 
@@ -121,6 +123,34 @@ class ScrapeLoopTest {
     try (Querier q = head.querier(0, Long.MAX_VALUE)) {
       assertThat(q.metadata("a_total").get("a_total").get(0).type()).isEqualTo("counter");
     }
+  }
+
+  @Test
+  void bodyBuffersGoBackToTheSharedPoolAfterEachScrapeAndAreReused() {
+    for (boolean gzip : new boolean[] {false, true}) {
+      server.gzip = gzip;
+      ScrapeLoop l = loop();
+      long t = T0 + (gzip ? 60_000 : 0);
+      server.body(bigBody(0));
+      l.scrapeAndReport(t);
+      long pooled = pool.pooledBytes();
+      assertThat(pooled).as("gzip=%s", gzip).isGreaterThanOrEqualTo(bigBody(0).length());
+
+      // The next scrape takes the same arrays back and nothing of the first body leaks into it.
+      server.body(bigBody(1));
+      l.scrapeAndReport(t + 15_000);
+      assertThat(pool.pooledBytes()).as("gzip=%s", gzip).isEqualTo(pooled);
+      assertThat(series("m", "i", "2999")).endsWith("=2999.0 " + (t - T0 + 15_000) / 1000 + "=3000.0");
+    }
+    assertThat(stats.scrapesFailed()).isZero();
+  }
+
+  private static String bigBody(int add) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 3000; i++) {
+      sb.append("m{i=\"").append(i).append("\"} ").append(i + add).append('\n');
+    }
+    return sb.toString();
   }
 
   @Test

@@ -96,6 +96,10 @@ class ApiFailureTest {
       return response;
     }
 
+    int openWatches() {
+      return watches.size();
+    }
+
     /** Ends every open watch with "410 Gone", as an API server does when history is compacted. */
     void expireWatches() {
       for (WebSocket ws : watches) {
@@ -185,6 +189,8 @@ class ApiFailureTest {
       // RBAC revoked; the watch expires; the relist is forbidden.
       faults.failPrefix = "/api/v1/namespaces/default/pods";
       faults.failStatus = 403;
+      // The first targets come from the initial list; the watch may open a moment later.
+      awaitTrue(() -> faults.openWatches() > 0, "the watch to open");
       faults.expireWatches();
       awaitTrue(() -> d.failuresTotal() >= 1, "a failed relist");
       assertThat(logs)
