@@ -9,4 +9,19 @@ public interface Series {
 
   /** A fresh cursor over this series' samples within the querier's range. */
   SeriesCursor cursor();
+
+  /**
+   * The newest sample within the querier's range: returns its timestamp and puts its value in
+   * {@code value[0]}, or returns {@link Long#MIN_VALUE} when the range holds none. /federate needs
+   * only this; a store that knows its newest sample answers without decoding the others.
+   */
+  default long latest(double[] value) {
+    SeriesCursor c = cursor();
+    long t = Long.MIN_VALUE;
+    while (c.next()) {
+      t = c.atT();
+      value[0] = c.atV();
+    }
+    return t;
+  }
 }

@@ -73,7 +73,7 @@ final class HeadQuerier implements Querier {
           synchronized (s) {
             hs = s.snapshot(state, mintMs, maxtMs);
           }
-          if (hs != null && hs.cursor().next()) {
+          if (hs != null && (hs.latestKnown() || hs.cursor().next())) {
             current = hs;
             return true;
           }

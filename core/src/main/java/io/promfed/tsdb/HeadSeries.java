@@ -37,6 +37,14 @@ final class HeadSeries implements Series {
   final long mintMs;
   final long maxtMs;
 
+  /**
+   * The newest sample, when the snapshot knows it is visible and in range (the series' last
+   * committed sample, no commit hidden); otherwise {@link Long#MIN_VALUE} and it is decoded.
+   */
+  final long latestT;
+
+  final long latestVBits;
+
   HeadSeries(
       Labels labels,
       PackedChunks.View closed,
@@ -45,7 +53,9 @@ final class HeadSeries implements Series {
       long headFirstOrdinal,
       long[] hidden,
       long mintMs,
-      long maxtMs) {
+      long maxtMs,
+      long latestT,
+      long latestVBits) {
     this.labels = labels;
     this.closed = closed;
     this.head = head;
@@ -54,6 +64,22 @@ final class HeadSeries implements Series {
     this.hidden = hidden;
     this.mintMs = mintMs;
     this.maxtMs = maxtMs;
+    this.latestT = latestT;
+    this.latestVBits = latestVBits;
+  }
+
+  /** Whether the newest sample is known without decoding; then the range is not empty. */
+  boolean latestKnown() {
+    return latestT != Long.MIN_VALUE;
+  }
+
+  @Override
+  public long latest(double[] value) {
+    if (latestKnown()) {
+      value[0] = Double.longBitsToDouble(latestVBits);
+      return latestT;
+    }
+    return Series.super.latest(value);
   }
 
   @Override

@@ -288,8 +288,19 @@ final class MemSeries {
         closedOrdinal -= closed.numSamplesFrom(view);
       }
     }
+    // With every commit visible, the newest sample in the chunks is the last committed one.
+    boolean latestKnown = hidden == null && hasLast && lastT >= mintMs && lastT <= maxtMs;
     return new HeadSeries(
-        labels, view, headCopy, closedOrdinal, headOrdinal, hidden, mintMs, maxtMs);
+        labels,
+        view,
+        headCopy,
+        closedOrdinal,
+        headOrdinal,
+        hidden,
+        mintMs,
+        maxtMs,
+        latestKnown ? lastT : Long.MIN_VALUE,
+        latestKnown ? lastVBits : 0);
   }
 
   /**

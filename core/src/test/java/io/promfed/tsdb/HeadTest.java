@@ -147,6 +147,39 @@ class HeadTest {
   }
 
   @Test
+  void latestSampleIsTheLastVisibleOneInRange() throws Exception {
+    Appender app = head.appender();
+    long ref = 0;
+    for (int i = 0; i < 150; i++) { // one closed chunk and a head chunk
+      ref = app.append(ref, UP, T0 + i * 15_000L, i);
+    }
+    app.commit();
+    long last = T0 + 149 * 15_000L;
+    assertThat(latest(head.querier(T0, Long.MAX_VALUE))).isEqualTo(last + "=149.0");
+    // A range ending before the last sample: decoded, not the last committed sample.
+    assertThat(latest(head.querier(T0, T0 + 100 * 15_000L))).isEqualTo(T0 + 100 * 15_000L + "=100.0");
+    // A commit after the querier opened stays hidden from it, its newest sample included.
+    Querier before = head.querier(T0, Long.MAX_VALUE);
+    app = head.appender();
+    app.append(ref, null, last + 15_000, StaleNaN.VALUE);
+    app.commit();
+    assertThat(latest(before)).isEqualTo(last + "=149.0");
+    assertThat(latest(head.querier(T0, Long.MAX_VALUE))).isEqualTo(last + 15_000 + "=NaN");
+  }
+
+  /** "t=v" of the only series' newest sample, through {@link io.promfed.storage.Series#latest}. */
+  private static String latest(Querier q) {
+    try (q) {
+      SeriesSet ss = q.select(true, Matcher.equal("__name__", "up"));
+      assertThat(ss.next()).isTrue();
+      double[] v = new double[1];
+      long t = ss.at().latest(v);
+      assertThat(ss.next()).isFalse();
+      return t + "=" + v[0];
+    }
+  }
+
+  @Test
   void exactRepeatIsAcceptedSilentlyOtherConflictsAreRejected() throws Exception {
     Appender app = head.appender();
     long ref = app.append(0, UP, T0, 1);

@@ -9,7 +9,6 @@ import io.promfed.promql.parser.PromQLParseException;
 import io.promfed.storage.Querier;
 import io.promfed.storage.Queryable;
 import io.promfed.storage.Series;
-import io.promfed.storage.SeriesCursor;
 import io.promfed.storage.SeriesSet;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -147,15 +146,11 @@ public final class FederateHandler {
     }
     long written = 0;
     MergedSeries merged = new MergedSeries(sets);
+    double[] value = new double[1];
     Series s;
     while ((s = merged.next()) != null) {
-      SeriesCursor c = s.cursor();
-      long t = Long.MIN_VALUE;
-      double v = 0;
-      while (c.next()) {
-        t = c.atT();
-        v = c.atV();
-      }
+      long t = s.latest(value);
+      double v = value[0];
       // No sample in the lookback window, or the series ended with a stale marker: the text
       // format cannot carry stale markers, so, like Prometheus, leave the series out.
       if (t == Long.MIN_VALUE || StaleNaN.is(v)) {
