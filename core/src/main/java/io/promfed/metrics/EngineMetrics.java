@@ -36,13 +36,19 @@ public final class EngineMetrics implements MeterBinder {
         .description("Heap bytes held by the head: chunks, series, index and symbols.")
         .baseUnit("bytes")
         .register(registry);
-    // One walk serves both gauges: a scrape of /metrics reads them one after the other.
+    // One walk serves both gauges: a scrape of /metrics reads them one after the other. A gauge
+    // holds its state object weakly and nothing else holds this one: without strongReference it
+    // is collected at the next GC and both gauges read NaN from then on.
     ChunkStatsSnapshot chunks = new ChunkStatsSnapshot(head);
     Gauge.builder("promfed.head.chunk.bytes", chunks, c -> c.get()[0])
         .description("Encoded bytes of the samples in memory (XOR chunks, open ones included).")
         .baseUnit("bytes")
+        .strongReference(true)
         .register(registry);
-    gauge(registry, "promfed.head.chunk.samples", "Samples held in the head's chunks.", chunks, c -> c.get()[1]);
+    Gauge.builder("promfed.head.chunk.samples", chunks, c -> c.get()[1])
+        .description("Samples held in the head's chunks.")
+        .strongReference(true)
+        .register(registry);
     counter(registry, "promfed.head.samples.appended", "Samples committed to the head.", head, Head::samplesAppended);
     counter(registry, "promfed.head.out.of.order.samples", "Samples rejected as out of order.", head, Head::outOfOrderSamples);
     counter(registry, "promfed.head.duplicate.samples", "Samples rejected: same timestamp, other value.", head, Head::duplicateSamples);
