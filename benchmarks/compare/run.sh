@@ -61,18 +61,26 @@ OUT=${OUT:-/tmp/compare-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$OUT/run.log" >&2; }
 
-# A rough duration, from the knobs, for a quiet machine (no waiting for the load to drop).
+# A rough duration, from the knobs, for a quiet machine (no waiting for the load to drop): per
+# scraper or master its windows plus start, checks and stop (~15 s, ~35 s at 100k series) and the
+# /federate requests (~6 s each at 1M series, plain and gzip); calibrated on small runs here and
+# on the issue #3 run (15 min 53 s for 3 scrapers at 100k with a 90 s warm-up).
 secs() { local v=${1%s}; echo "${v%%.*}"; }
+overhead() { # total series, timed /federate requests per encoding -> seconds per scraper
+  local n=$1 small
+  small=$(( n >= 100000 ? 20 : 20 * n / 100000 ))
+  echo $((15 + small + 2 * (1 + $2) * 6 * n / 1000000))
+}
 estimate() {
   local n_scr total=0 s
   n_scr=$(wc -w <<<"$SCRAPERS")
   for s in $STEPS; do
     case "$s" in
-      scrape100k) total=$((total + 30 + n_scr * (WARMUP + MEASURE + 35))) ;;
-      scrape1m) total=$((total + 40 + n_scr * (WARMUP + MEASURE + 50 + 2 * (1 + FED_REPS_1M) * 6))) ;;
-      federation) total=$((total + 45 + 2 * (WARMUP + MEASURE + 50))) ;;
-      dashboard) total=$((total + 60 + DASH_TARGETS * DASH_RUNS / 100)) ;;
-      hello) total=$((total + 20 + 2 * $(secs "$HELLO_WARMUP") + 2 * HELLO_ROUNDS * $(secs "$HELLO_DURATION"))) ;;
+      scrape100k) total=$((total + 10 + n_scr * (WARMUP + MEASURE + $(overhead $((T100K * S100K)) "$FED_REPS")))) ;;
+      scrape1m) total=$((total + 10 + n_scr * (WARMUP + MEASURE + $(overhead $((T1M * S1M)) "$FED_REPS_1M")))) ;;
+      federation) total=$((total + 20 + 2 * (WARMUP + MEASURE + $(overhead $((T100K * S100K)) 0) + 10))) ;;
+      dashboard) total=$((total + 30 + DASH_TARGETS * DASH_RUNS / 100)) ;;
+      hello) total=$((total + 5 + 2 * $(secs "$HELLO_WARMUP") + 2 * HELLO_ROUNDS * $(secs "$HELLO_DURATION"))) ;;
     esac
   done
   echo "$total"
