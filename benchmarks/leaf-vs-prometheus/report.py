@@ -5,7 +5,11 @@
   report.py --into DOC RESULTS   put it into DOC's "## Leaf vs Prometheus vs vmagent (issue #3)"
                                  section: between the section's BEGIN/END markers when they exist
                                  (notes written around them stay), else as a new section at the end
+  report.py --json RESULTS       the headline figures per scraper (figures()), as JSON
+
+benchmarks/compare/report.py imports figures() from here.
 """
+import json
 import os
 import re
 import sys
@@ -14,7 +18,17 @@ SECTION = "## Leaf vs Prometheus vs vmagent (issue #3)"
 BEGIN = "<!-- leaf-vs-prometheus results: BEGIN (written by benchmarks/leaf-vs-prometheus/run.sh --doc) -->"
 END = "<!-- leaf-vs-prometheus results: END -->"
 REPORT_SERIES_PER_TARGET = 5  # up, scrape_duration_seconds, scrape_samples_scraped, ..._post_metric_relabeling, scrape_series_added
-NAMES = {"leaf": "leaf (ours)", "prometheus": "Prometheus", "vmagent": "vmagent"}
+NAMES = {"leaf": "leaf (ours)", "prometheus": "Prometheus", "vmagent": "vmagent",
+         "victoria-metrics": "VictoriaMetrics"}
+# What each scraper's own sample counter is, and whether it includes the 5 report samples per scrape.
+OWN_COUNTER = {"prometheus": ("prometheus_tsdb_head_samples_appended_total (incl. 5 report samples per scrape)", True),
+               "vmagent": ("vm_promscrape_scraped_samples_sum", False),
+               "victoria-metrics": ("vm_promscrape_scraped_samples_sum", False),
+               "leaf": ("promfed_scrape_samples_appended_total", False)}
+# What "bytes per sample stored" divides, per scraper.
+STORED_WHAT = {"leaf": "promfed_head_chunk_bytes / promfed_head_chunk_samples (encoded XOR chunks in memory)",
+               "prometheus": "the head cut into a block by a TSDB snapshot: chunks/ bytes / meta.json numSamples",
+               "victoria-metrics": "vm_data_size_bytes / vm_rows over storage/small and storage/big after /internal/force_flush (indexdb not counted)"}
 
 
 def read_kv(path):
@@ -35,18 +49,54 @@ def num(v):
         return None
 
 
-def render(results):
+def load(results):
     run = read_kv(os.path.join(results, "run.kv"))
-    params = run
-    targets, series = int(run["targets"]), int(run["series"])
-    active = targets * (series + REPORT_SERIES_PER_TARGET)
-    clk = os.sysconf("SC_CLK_TCK")
-
     rows = {}
     for name in run["scrapers"].split():
         p = os.path.join(results, name + ".kv")
         if os.path.exists(p):
             rows[name] = read_kv(p)
+    return run, rows
+
+
+def figures(results):
+    """The headline figures per scraper, None where there is none: cpu_s_per_1k_samples,
+    rss_bytes, rss_per_series, heap_per_series, bytes_per_sample_stored, fed_plain_ms_per_10k,
+    fed_gzip_ms_per_10k, loaded (the load was above MAX_LOAD when it started)."""
+    run, rows = load(results)
+    targets, series = int(run["targets"]), int(run["series"])
+    active = targets * (series + REPORT_SERIES_PER_TARGET)
+    clk = os.sysconf("SC_CLK_TCK")
+    out = {"targets": targets, "series_per_target": series, "active_series": active,
+           "date": run.get("date"), "scrapers": {}}
+    for name, r in rows.items():
+        samples = int(r["scrapes"]) * series
+        heap = num(r.get("heap_live_kb"))
+        f = {"cpu_s_per_1k_samples": int(r["cpu_ticks"]) / clk / (samples / 1000) if samples else None,
+             "rss_bytes": int(r["rss_kb"]) * 1024,
+             "rss_per_series": int(r["rss_kb"]) * 1024 / active,
+             "heap_per_series": heap * 1024 / active if heap is not None else None,
+             "bytes_per_sample_stored": stored_per_sample(r),
+             "loaded": r.get("load_state") == "loaded"}
+        n = int(r["series"]) if r.get("series", "NA").isdigit() else active
+        for kind in ("plain", "gzip"):
+            v = num(r.get(f"fed_{kind}_s"))
+            f[f"fed_{kind}_ms_per_10k"] = v * 1000 / (n / 10000) if v is not None else None
+        out["scrapers"][name] = f
+    return out
+
+
+def stored_per_sample(r):
+    b, n = num(r.get("stored_bytes")), num(r.get("stored_samples"))
+    return b / n if b is not None and n else None
+
+
+def render(results):
+    run, rows = load(results)
+    params = run
+    targets, series = int(run["targets"]), int(run["series"])
+    active = targets * (series + REPORT_SERIES_PER_TARGET)
+    clk = os.sysconf("SC_CLK_TCK")
 
     out = []
     w = out.append
@@ -67,8 +117,8 @@ def render(results):
         w(f"- **Leaf JVM flags (jcmd VM.flags):** `{rows['leaf']['jvm_flags'].strip()}`")
     w("")
 
-    w("| scraper | 1-min load (before / window start / end) | scrapes in window | samples scraped | scraper's own count | CPU s / 1,000 samples | avg cores | other CPU on machine (cores) | RSS at end | RSS / active series | live heap after full GC | heap / series |")
-    w("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    w("| scraper | 1-min load (before / window start / end) | scrapes in window | samples scraped | scraper's own count | CPU s / 1,000 samples | avg cores | other CPU on machine (cores) | RSS at end | RSS / active series | live heap after full GC | heap / series | bytes / sample stored |")
+    w("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in rows.items():
         scrapes = int(r["scrapes"])
         samples = scrapes * series
@@ -79,21 +129,28 @@ def render(results):
         if own == "NA":
             own_txt = "not exported"
         else:
-            expect = scrapes * (series + (REPORT_SERIES_PER_TARGET if name == "prometheus" else 0))
-            what = {"prometheus": "prometheus_tsdb_head_samples_appended_total (incl. 5 report samples per scrape)",
-                    "vmagent": "vm_promscrape_scraped_samples_sum",
-                    "leaf": "promfed_scrape_samples_appended_total"}[name]
+            what, with_report = OWN_COUNTER[name]
+            expect = scrapes * (series + (REPORT_SERIES_PER_TARGET if with_report else 0))
             own_txt = f"{int(own):,} {what} ({int(own) / expect:.3f}x expected)" if expect else own
         rss = int(r["rss_kb"]) * 1024
         heap = num(r.get("heap_live_kb"))
         heap = heap * 1024 if heap is not None else None
         flag = " (!)" if r.get("load_state") == "loaded" else ""
         heap_txt = f"{heap / 2**20:,.0f} MiB | {heap / active:,.0f} B" if heap is not None else "n/a | n/a"
+        bps = stored_per_sample(r)
+        stored_txt = f"**{bps:.2f} B**" if bps is not None else "n/a"
         w(f"| {NAMES[name]} | {r['load_before']}{flag} / {r['load_window_start']} / {r['load_window_end']} "
           f"| {scrapes:,} | {samples:,} | {own_txt} "
           f"| **{cpu_s / (samples / 1000):.4f}** | {cpu_s / window:.3f} | {other:.2f} "
-          f"| {rss / 2**20:,.0f} MiB | **{rss / active:,.0f} B** | {heap_txt} |")
+          f"| {rss / 2**20:,.0f} MiB | **{rss / active:,.0f} B** | {heap_txt} | {stored_txt} |")
     w("")
+    stored = [(n, r) for n, r in rows.items() if stored_per_sample(r) is not None]
+    if stored:
+        w("Bytes per sample stored: " + "; ".join(
+            f"{NAMES[n]}: {STORED_WHAT[n]}, {int(num(r['stored_bytes'])):,} B / {int(num(r['stored_samples'])):,} samples"
+            + (f" (index {int(num(r['stored_index_bytes'])):,} B more)" if num(r.get("stored_index_bytes")) is not None else "")
+            for n, r in stored) + ". vmagent stores nothing.")
+        w("")
 
     fed = {n: r for n, r in rows.items() if "fed_plain_s" in r}
     if fed:
@@ -175,6 +232,8 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     if args and args[0] == "--threads":
         print(threads(args[1], args[2], args[3]))
+    elif args and args[0] == "--json":
+        print(json.dumps(figures(args[1]), indent=1))
     elif args and args[0] == "--into":
         into(args[1], render(args[2]))
     else:

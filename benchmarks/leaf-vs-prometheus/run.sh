@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Leaf vs Prometheus vs vmagent on the same synthetic targets (issue #3).
+# Leaf vs Prometheus vs vmagent vs VictoriaMetrics on the same synthetic targets (issues #3, #10).
 #
-# One run: builds the synthetic target server (targets.go), then runs the leaf, Prometheus and
-# vmagent one after the other, each alone on the 2 cores, each scraping the same 20 x 5,000 series
-# for the same time. For each it records CPU per 1,000 samples scraped, RSS and RSS per series,
-# live heap after a full GC, and (leaf and Prometheus) /federate time and size over all series.
+# One run: builds the synthetic target server (targets.go), then runs the leaf, Prometheus,
+# vmagent and single-node VictoriaMetrics one after the other, each alone on the 2 cores, each
+# scraping the same 20 x 5,000 series for the same time. For each it records CPU per 1,000 samples
+# scraped, RSS and RSS per series, live heap after a full GC, bytes per sample stored (all but
+# vmagent, which stores nothing) and (all but vmagent) /federate time and size over all series.
 # Prints a markdown report; with --doc FILE it also writes it into FILE's
 # "## Leaf vs Prometheus vs vmagent (issue #3)" section (replacing an earlier run's results).
 #
@@ -18,15 +19,17 @@
 #   TARGETS [20] SERIES [5000]
 #   MAX_LOAD [1.5]  wait before each scraper until the 1-minute load average is at most this...
 #   LOAD_WAIT [600] ...but at most this many seconds; then go on and flag the figure
-#   SCRAPERS ["leaf prometheus vmagent"]
+#   SCRAPERS ["leaf prometheus vmagent victoria-metrics"]
 #   LEAF_JAR [leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar; built with ./mvnw if missing]
 #   LEAF_JAVA_OPTS [the flags we ship, as scripts/run-local.sh; started with MALLOC_ARENA_MAX=2]
+#   LEAF_STORAGE [0] 1: the leaf writes its write-ahead log (--storage.path in the work dir), as
+#                   k8s/ and the images ship it and as Prometheus does; 0: memory only
 #   LEAF_JFR        a .jfr path: record the leaf with JFR (settings=profile) over its measured
 #                   window and /federate requests. Profiling perturbs the figures: use a separate run.
 #   RESULTS [/tmp/leaf-vs-prometheus-<date>]  raw figures, logs and the report are kept here
 #
-# Network: everything listens on and talks to 127.0.0.1 only (ports 19090-19190, 19429). Load is
-# bounded: TARGETS scrape endpoints at one scrape per INTERVAL per target, and
+# Network: everything listens on and talks to 127.0.0.1 only (ports 19090-19092, 19100-, 19190,
+# 19429). Load is bounded: TARGETS scrape endpoints at one scrape per INTERVAL per target, and
 # 2 x (1 + FED_REPS) /federate requests per scraper. All processes started here are stopped on exit.
 set -euo pipefail
 
@@ -50,38 +53,34 @@ TARGETS=${TARGETS:-20}
 SERIES=${SERIES:-5000}
 MAX_LOAD=${MAX_LOAD:-1.5}
 LOAD_WAIT=${LOAD_WAIT:-600}
-SCRAPERS=${SCRAPERS:-"leaf prometheus vmagent"}
+SCRAPERS=${SCRAPERS:-"leaf prometheus vmagent victoria-metrics"}
 LEAF_JAR=${LEAF_JAR:-$ROOT/leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar}
 # The leaf runs with the JVM flags we ship (README, "JVM settings"; same as scripts/run-local.sh
 # and k8s/base/leaf-agent.yaml), not flags tuned for this benchmark.
+<<<<<<< HEAD
 LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
+=======
+LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms64m -XX:MaxNewSize=32m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
+LEAF_STORAGE=${LEAF_STORAGE:-0}
+>>>>>>> wip/compare
 LEAF_JFR=${LEAF_JFR:-}
 RESULTS=${RESULTS:-/tmp/leaf-vs-prometheus-$(date +%Y%m%d-%H%M%S)}
 
 HOST=127.0.0.1
 TARGET_BASE_PORT=19100
 CONTROL_PORT=19190
-declare -A PORT=([leaf]=19091 [prometheus]=19090 [vmagent]=19429)
+declare -A PORT=([leaf]=19091 [prometheus]=19090 [vmagent]=19429 [victoria-metrics]=19092)
 CTL="http://$HOST:$CONTROL_PORT"
 CLK_TCK=$(getconf CLK_TCK)
 FED_MATCH='match[]={__name__=~".+"}'
 
-COMMAND="INTERVAL=$INTERVAL WARMUP=$WARMUP MEASURE=$MEASURE FED_REPS=$FED_REPS TARGETS=$TARGETS SERIES=$SERIES SCRAPERS=\"$SCRAPERS\" LEAF_JAVA_OPTS=\"$LEAF_JAVA_OPTS\" MAX_LOAD=$MAX_LOAD LOAD_WAIT=$LOAD_WAIT${LEAF_JFR:+ LEAF_JFR=$LEAF_JFR} benchmarks/leaf-vs-prometheus/run.sh${DOC:+ --doc ${DOC#"$ROOT"/}}"
+COMMAND="INTERVAL=$INTERVAL WARMUP=$WARMUP MEASURE=$MEASURE FED_REPS=$FED_REPS TARGETS=$TARGETS SERIES=$SERIES SCRAPERS=\"$SCRAPERS\" LEAF_JAVA_OPTS=\"$LEAF_JAVA_OPTS\" LEAF_STORAGE=$LEAF_STORAGE MAX_LOAD=$MAX_LOAD LOAD_WAIT=$LOAD_WAIT${LEAF_JFR:+ LEAF_JFR=$LEAF_JFR} benchmarks/leaf-vs-prometheus/run.sh${DOC:+ --doc ${DOC#"$ROOT"/}}"
 
 mkdir -p "$RESULTS"
 WORK=$(mktemp -d /tmp/leaf-vs-prometheus-work.XXXXXX)
 PIDS=()
-
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$RESULTS/run.log" >&2; }
-
-stop_pid() { # pid: TERM, up to 20 s, then KILL; only processes this script started
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+# log, stop_pid, cpu_ticks, metric_sum, wait_for_load, start_targets, ...
+source "$HERE/lib.sh"
 
 cleanup() {
   local rc=$? pid
@@ -94,71 +93,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for p in "${PORT[@]}" "$CONTROL_PORT" $(seq "$TARGET_BASE_PORT" $((TARGET_BASE_PORT + TARGETS - 1))); do
-  if (exec 3<>"/dev/tcp/$HOST/$p") 2>/dev/null; then
-    echo "port $HOST:$p is in use; stop whatever listens there first" >&2
-    exit 1
-  fi
-done
-for tool in go java jcmd curl prometheus vmagent python3; do
+require_free_ports "$HOST" "${PORT[@]}" "$CONTROL_PORT" $(seq "$TARGET_BASE_PORT" $((TARGET_BASE_PORT + TARGETS - 1)))
+for tool in go java jcmd curl python3 $(printf '%s\n' $SCRAPERS | grep -vx leaf || true); do
   command -v "$tool" >/dev/null || { echo "missing $tool (see benchmarks/leaf-vs-prometheus/README.md)" >&2; exit 1; }
 done
 
-# ---- measurements from /proc
+# ---- measurements
 
-cpu_ticks() { # utime+stime of a process, all threads (fields 14 and 15 of /proc/pid/stat)
-  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
-}
-machine_ticks() { # busy and total jiffies of the whole machine
-  awk '/^cpu / { busy = $2+$3+$4+$7+$8+$9; print busy, busy+$5+$6 }' /proc/stat
-}
-thread_ticks() { # pid -> "tid ticks name" per live thread (names may contain spaces)
-  local t
-  for t in /proc/"$1"/task/*; do
-    awk -v tid="${t##*/}" '{ n = $0; sub(/^[^(]*\(/, "", n); sub(/\) [^)]*$/, "", n)
-      s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print tid, f[12] + f[13], n }' "$t/stat" 2>/dev/null || true
-  done
-}
-status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
-
-metric_sum() { # url name: sum of all samples of one metric name in a Prometheus text page
-  curl -s --max-time 30 "$1" | awk -v n="$2" 'index($0, n) == 1 {
-      rest = substr($0, length(n) + 1)
-      if (rest ~ /^[{ ]/) { s += $NF; found = 1 } }
-    END { if (found) printf "%.0f\n", s; else print "NA" }'
-}
 target_scrapes() { curl -s "$CTL/stats" | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["scrapes_by_user_agent"].values()))'; }
-
-wait_for_load() {
-  local waited=0 l
-  l=$(load1)
-  while awk -v l="$l" -v m="$MAX_LOAD" 'BEGIN { exit !(l > m) }'; do
-    if (( waited >= LOAD_WAIT )); then
-      log "load average still $l after ${waited}s (> $MAX_LOAD): measuring anyway, flagged"
-      echo "loaded"
-      return
-    fi
-    (( waited == 0 )) && log "1-min load $l > $MAX_LOAD (other work on this machine): waiting up to ${LOAD_WAIT}s"
-    sleep 15
-    waited=$((waited + 15))
-    l=$(load1)
-  done
-  (( waited > 0 )) && log "load $l after waiting ${waited}s"
-  echo "ok"
-}
-
-wait_http() { # url seconds
-  local i
-  for i in $(seq 1 $(($2 * 2))); do
-    curl -sf -o /dev/null --max-time 2 "$1" && return 0
-    sleep 0.5
-  done
-  log "no answer from $1 after $2 s"
-  return 1
-}
-
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # ---- set up: leaf jar, target server, config
 
@@ -167,26 +109,8 @@ if [[ " $SCRAPERS " == *" leaf "* && ! -f "$LEAF_JAR" ]]; then
   (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
 fi
 
-log "building the target server"
-(cd "$WORK" && GOFLAGS=-mod=mod go build -o "$WORK/targets" "$HERE/targets.go")
-
-log "starting $TARGETS synthetic targets x $SERIES series on $HOST:$TARGET_BASE_PORT-$((TARGET_BASE_PORT + TARGETS - 1))"
-"$WORK/targets" -host "$HOST" -base-port "$TARGET_BASE_PORT" -targets "$TARGETS" -series "$SERIES" \
-  -control-port "$CONTROL_PORT" >"$RESULTS/targets.log" 2>&1 &
-TARGETS_PID=$!
-PIDS+=("$TARGETS_PID")
-wait_http "$CTL/stats" 30
-
-{
-  echo "global:"
-  echo "  scrape_interval: ${INTERVAL}s"
-  echo "  scrape_timeout: ${INTERVAL}s"
-  echo "scrape_configs:"
-  echo "  - job_name: synthetic"
-  echo "    static_configs:"
-  echo "      - targets:"
-  for i in $(seq 0 $((TARGETS - 1))); do echo "          - $HOST:$((TARGET_BASE_PORT + i))"; done
-} >"$WORK/prometheus.yml"
+start_targets "$WORK" "$HOST" "$TARGET_BASE_PORT" "$TARGETS" "$SERIES" "$CONTROL_PORT"
+write_scrape_config "$WORK/prometheus.yml" "$HOST" "$TARGET_BASE_PORT" "$TARGETS" "$INTERVAL"
 cp "$WORK/prometheus.yml" "$RESULTS/prometheus.yml"
 
 # ---- one scraper at a time
@@ -195,16 +119,19 @@ start_scraper() { # name -> sets SCRAPER_PID, writes the version
   local name=$1 port=${PORT[$1]}
   case "$name" in
     leaf)
+      local storage=()
+      [[ $LEAF_STORAGE == 1 ]] && storage=(--storage.path="$WORK/leaf-data")
       # shellcheck disable=SC2086
       MALLOC_ARENA_MAX=2 java $LEAF_JAVA_OPTS -jar "$LEAF_JAR" --config.file="$WORK/prometheus.yml" \
-        --server.port="$port" --server.address="$HOST" >"$RESULTS/leaf.log" 2>&1 &
+        "${storage[@]}" --server.port="$port" --server.address="$HOST" >"$RESULTS/leaf.log" 2>&1 &
       SCRAPER_PID=$!
       READY_URL="http://$HOST:$port/-/ready"
       ;;
     prometheus)
       mkdir -p "$WORK/prometheus-data"
+      # The admin API only for the TSDB snapshot that measures bytes per sample stored.
       prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus-data" \
-        --web.listen-address="$HOST:$port" >"$RESULTS/prometheus.log" 2>&1 &
+        --web.listen-address="$HOST:$port" --web.enable-admin-api >"$RESULTS/prometheus.log" 2>&1 &
       SCRAPER_PID=$!
       READY_URL="http://$HOST:$port/-/ready"
       ;;
@@ -212,6 +139,15 @@ start_scraper() { # name -> sets SCRAPER_PID, writes the version
       vmagent -promscrape.config="$WORK/prometheus.yml" -httpListenAddr="$HOST:$port" \
         -remoteWrite.url="$CTL/api/v1/write" -remoteWrite.tmpDataPath="$WORK/vmagent-data" \
         >"$RESULTS/vmagent.log" 2>&1 &
+      SCRAPER_PID=$!
+      READY_URL="http://$HOST:$port/health"
+      ;;
+    victoria-metrics)
+      # Single-node VictoriaMetrics scraping itself (-promscrape.config), storing on disk. Its
+      # /federate refuses more than 1M series by default; the 1M-series run has 1,000,120.
+      victoria-metrics -promscrape.config="$WORK/prometheus.yml" -storageDataPath="$WORK/vm-data" \
+        -httpListenAddr="$HOST:$port" -search.maxFederateSeries=10000000 \
+        >"$RESULTS/victoria-metrics.log" 2>&1 &
       SCRAPER_PID=$!
       READY_URL="http://$HOST:$port/health"
       ;;
@@ -223,7 +159,7 @@ version_of() {
   case "$1" in
     leaf) echo "leaf-agent 0.1.0-SNAPSHOT @ $(git -C "$ROOT" log -1 --format=%h -- core leaf-agent pom.xml)$(git -C "$ROOT" diff --quiet HEAD -- core leaf-agent || echo '+dirty'), $(java -version 2>&1 | head -1 | tr -d '"')" ;;
     prometheus) prometheus --version 2>&1 | head -1 | sed 's/ (branch.*//' ;;
-    vmagent) echo "vmagent $(dpkg-query -W -f='${Version}' victoria-metrics 2>/dev/null || echo '?') (Debian victoria-metrics)" ;;
+    vmagent|victoria-metrics) echo "$1 $(dpkg-query -W -f='${Version}' victoria-metrics 2>/dev/null || echo '?') (Debian victoria-metrics)" ;;
   esac
 }
 
@@ -243,7 +179,7 @@ self_metrics_url() { # the leaf moved its own metrics from /actuator/prometheus 
 own_sample_counter() { # the scraper's own count of samples scraped (cumulative), or NA
   case "$1" in
     prometheus) metric_sum "$(self_metrics_url prometheus)" prometheus_tsdb_head_samples_appended_total ;;
-    vmagent) metric_sum "$(self_metrics_url vmagent)" vm_promscrape_scraped_samples_sum ;;
+    vmagent|victoria-metrics) metric_sum "$(self_metrics_url "$1")" vm_promscrape_scraped_samples_sum ;;
     leaf) metric_sum "$(self_metrics_url leaf)" promfed_scrape_samples_appended_total ;; # NA before 178203a
   esac
 }
@@ -261,6 +197,40 @@ time_federate() { # name gzip(0/1) pid -> "median_seconds body_bytes cpu_ticks e
   c1=$(cpu_ticks "$3"); t1=$(date +%s.%N)
   printf '%s\n' "${times[@]}" | median | tr '\n' ' '
   echo "${out#* } $((c1 - c0)) $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+}
+
+stored_bytes() { # name: puts stored_bytes, stored_samples (and what they are) into the kv file
+  local base="http://$HOST:${PORT[$1]}" snap
+  case "$1" in
+    leaf) # encoded XOR chunk bytes (closed and open chunks) and the samples in them
+      put stored_bytes "$(metric_sum "$(self_metrics_url leaf)" promfed_head_chunk_bytes)"
+      put stored_samples "$(metric_sum "$(self_metrics_url leaf)" promfed_head_chunk_samples)"
+      ;;
+    prometheus) # the head cut into a block by a snapshot: its chunks/ files and meta.json's numSamples
+      snap=$(curl -s -XPOST "$base/api/v1/admin/tsdb/snapshot?skip_head=false" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["name"])' 2>/dev/null || true)
+      if [[ -n "$snap" && -d "$WORK/prometheus-data/snapshots/$snap" ]]; then
+        python3 - "$WORK/prometheus-data/snapshots/$snap" >>"$kv" <<'PY'
+import glob, json, os, sys
+blocks = [os.path.dirname(m) for m in glob.glob(os.path.join(sys.argv[1], "*", "meta.json"))]
+size = sum(os.path.getsize(f) for b in blocks for f in glob.glob(os.path.join(b, "chunks", "*")))
+index = sum(os.path.getsize(os.path.join(b, "index")) for b in blocks)
+samples = sum(json.load(open(os.path.join(b, "meta.json")))["stats"]["numSamples"] for b in blocks)
+print(f"stored_bytes={size}\nstored_samples={samples}\nstored_index_bytes={index}\nstored_blocks={len(blocks)}")
+PY
+        rm -rf "$WORK/prometheus-data/snapshots/$snap"
+      else
+        log "prometheus: TSDB snapshot failed"
+        put stored_bytes NA; put stored_samples NA
+      fi
+      ;;
+    victoria-metrics) # data parts after a flush of what is still in memory; indexdb apart
+      curl -s -o /dev/null "$base/internal/force_flush"
+      sleep 2
+      put stored_bytes "$(metric_sum "$base/metrics" vm_data_size_bytes 'type="storage/')"
+      put stored_samples "$(metric_sum "$base/metrics" vm_rows 'type="storage/')"
+      put stored_index_bytes "$(metric_sum "$base/metrics" vm_data_size_bytes 'type="indexdb"')"
+      ;;
+  esac
 }
 
 run_scraper() {
@@ -323,6 +293,7 @@ run_scraper() {
   case "$name" in
     prometheus) put series "$(metric_sum "$(self_metrics_url prometheus)" prometheus_tsdb_head_series)" ;;
     leaf) put series "$(curl -s -G --data-urlencode "$FED_MATCH" "http://$HOST:${PORT[leaf]}/federate" | grep -vc '^#')" ;;
+    victoria-metrics) put series "$(curl -s "http://$HOST:${PORT[$name]}/api/v1/series/count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0])' 2>/dev/null || echo NA)" ;;
     vmagent) put series "NA" ;;
   esac
   if [[ $name != vmagent ]]; then
@@ -333,7 +304,10 @@ run_scraper() {
     put samples_per_scrape NA
   fi
 
-  # --- /federate (the leaf and Prometheus; vmagent has none), with the scraper still running
+  # --- bytes per sample stored (vmagent stores nothing)
+  stored_bytes "$name"
+
+  # --- /federate (all but vmagent, which has none), with the scraper still running
   if [[ $name != vmagent ]]; then
     log "$name: timing /federate (${FED_REPS} reps, plain and gzip)"
     local r

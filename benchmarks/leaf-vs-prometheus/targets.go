@@ -55,6 +55,7 @@ type target struct {
 	rng      *rand.Rand
 	body     atomic.Value // *rendered
 	regen    chan struct{}
+	lastSize int // bytes of the last plain body, to size the next one
 
 	scrapes   sync.Map // user agent -> *int64
 	gzipped   int64
@@ -78,8 +79,15 @@ func lbl(kv ...string) string {
 	return b.String()
 }
 
-// buildFamilies lays out exactly n series with node-exporter / client_golang label shapes.
+// buildFamilies lays out exactly n series with node-exporter / client_golang label shapes. Up to
+// 5,000 series the layout is fixed (cut short below that); above it every family's cardinality is
+// scaled by n/5000 (more cpus, devices, handlers, ...), so 50,000 series per target keep the mix
+// of families, label counts and value shapes of 5,000 instead of being mostly filler gauges.
 func buildFamilies(n int, rng *rand.Rand) []*family {
+	k := n / 5000
+	if k < 1 {
+		k = 1
+	}
 	var fams []*family
 	total := 0
 	add := func(f *family) {
@@ -98,10 +106,10 @@ func buildFamilies(n int, rng *rand.Rand) []*family {
 		return &series{name: name, labels: labels, value: rng.Float64() * scale, step: scale}
 	}
 
-	// node_cpu_seconds_total{cpu,mode}: 64 cpus x 8 modes = 512
+	// node_cpu_seconds_total{cpu,mode}: 64 cpus x 8 modes = 512 (times k, as every family below)
 	f := &family{name: "node_cpu_seconds_total", help: "Seconds the CPUs spent in each mode.", typ: "counter"}
 	modes := []string{"idle", "iowait", "irq", "nice", "softirq", "steal", "system", "user"}
-	for c := 0; c < 64; c++ {
+	for c := 0; c < 64*k; c++ {
 		for _, m := range modes {
 			f.series = append(f.series, counter(f.name, lbl("cpu", strconv.Itoa(c), "mode", m), 3.7))
 		}
@@ -110,7 +118,7 @@ func buildFamilies(n int, rng *rand.Rand) []*family {
 	// node_disk_*_total{device}: 3 x 150 = 450
 	for _, m := range []string{"node_disk_read_bytes_total", "node_disk_written_bytes_total", "node_disk_io_time_seconds_total"} {
 		f := &family{name: m, help: "Disk statistic " + m + ".", typ: "counter"}
-		for d := 0; d < 150; d++ {
+		for d := 0; d < 150*k; d++ {
 			step := 4096.0 * 977
 			if strings.HasSuffix(m, "seconds_total") {
 				step = 0.37
@@ -123,7 +131,7 @@ func buildFamilies(n int, rng *rand.Rand) []*family {
 	fstypes := []string{"ext4", "xfs", "tmpfs", "overlay"}
 	for _, m := range []string{"node_filesystem_avail_bytes", "node_filesystem_size_bytes"} {
 		f := &family{name: m, help: "Filesystem statistic " + m + ".", typ: "gauge"}
-		for d := 0; d < 300; d++ {
+		for d := 0; d < 300*k; d++ {
 			f.series = append(f.series, gauge(m, lbl("device", fmt.Sprintf("/dev/mapper/vg%d-lv%d", d/20, d%20),
 				"fstype", fstypes[d%len(fstypes)], "mountpoint", fmt.Sprintf("/var/lib/kubelet/pods/%08x/volumes", d*2654435761)), 5e11))
 		}
@@ -132,7 +140,7 @@ func buildFamilies(n int, rng *rand.Rand) []*family {
 	// node_network_{receive,transmit}_bytes_total{device}: 2 x 250 = 500
 	for _, m := range []string{"node_network_receive_bytes_total", "node_network_transmit_bytes_total"} {
 		f := &family{name: m, help: "Network device statistic " + m + ".", typ: "counter"}
-		for d := 0; d < 250; d++ {
+		for d := 0; d < 250*k; d++ {
 			f.series = append(f.series, counter(m, lbl("device", fmt.Sprintf("veth%07x", d*40503)), 1.5e6))
 		}
 		add(f)
@@ -141,7 +149,7 @@ func buildFamilies(n int, rng *rand.Rand) []*family {
 	methods := []string{"GET", "POST", "PUT", "DELETE"}
 	codes := []string{"200", "201", "400", "404", "500"}
 	f = &family{name: "http_requests_total", help: "Requests handled, by code, handler and method.", typ: "counter"}
-	for h := 0; h < 40; h++ {
+	for h := 0; h < 40*k; h++ {
 		for _, m := range methods {
 			for _, c := range codes {
 				f.series = append(f.series, counter(f.name, lbl("code", c, "handler", fmt.Sprintf("/api/v1/resource%02d", h), "method", m), 25))
@@ -152,7 +160,7 @@ func buildFamilies(n int, rng *rand.Rand) []*family {
 	// http_request_duration_seconds histogram{handler,method,le}: 40 x 2 x (12 buckets + sum + count) = 1120
 	f = &family{name: "http_request_duration_seconds", help: "Request latency.", typ: "histogram"}
 	les := []string{"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"}
-	for h := 0; h < 40; h++ {
+	for h := 0; h < 40*k; h++ {
 		for _, m := range methods[:2] {
 			hd := fmt.Sprintf("/api/v1/resource%02d", h)
 			for i, le := range les {
@@ -174,7 +182,7 @@ func buildFamilies(n int, rng *rand.Rand) []*family {
 
 func (t *target) render() *rendered {
 	var b bytes.Buffer
-	b.Grow(600 * 1024)
+	b.Grow(t.lastSize + t.lastSize/8 + 64*1024) // bodies of 50,000 series are ~5 MB: grow once
 	num := make([]byte, 0, 32)
 	for _, f := range t.families {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", f.name, f.help, f.name, f.typ)
@@ -197,7 +205,9 @@ func (t *target) render() *rendered {
 			b.WriteByte('\n')
 		}
 	}
+	t.lastSize = b.Len()
 	var z bytes.Buffer
+	z.Grow(b.Len()/4 + 4096)
 	zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
 	zw.Write(b.Bytes())
 	zw.Close()
@@ -245,7 +255,7 @@ func main() {
 	targets := make([]*target, *n)
 	for i := range targets {
 		rng := rand.New(rand.NewSource(int64(i + 1)))
-		t := &target{port: *basePort + i, rng: rng, regen: make(chan struct{}, 1)}
+		t := &target{port: *basePort + i, rng: rng, regen: make(chan struct{}, 1), lastSize: 100 * *perTarget}
 		t.families = buildFamilies(*perTarget, rng)
 		t.body.Store(t.render())
 		go func() {

@@ -51,7 +51,9 @@ public final class EngineMetrics implements MeterBinder {
     counter(registry, "promfed.head.out.of.order.samples", "Samples rejected as out of order.", head, Head::outOfOrderSamples);
     counter(registry, "promfed.head.duplicate.samples", "Samples rejected: same timestamp, other value.", head, Head::duplicateSamples);
     counter(registry, "promfed.head.out.of.bounds.samples", "Samples rejected as older than the retention.", head, Head::outOfBoundsSamples);
-    counter(registry, "promfed.head.series.created", "Series created in the head.", head, Head::seriesCreated);
+    // Not "promfed.head.series.created": the Prometheus client reserves the _created suffix, so it
+    // would clash with the promfed_head_series gauge and not be exported.
+    counter(registry, "promfed.head.new.series", "Series created in the head.", head, Head::seriesCreated);
     counter(registry, "promfed.head.series.removed", "Series removed by retention.", head, Head::seriesRemoved);
     counter(registry, "promfed.head.series.limit.rejections", "New series refused by the series limit.", head, Head::seriesLimitRejections);
 

@@ -246,6 +246,9 @@ class LeafAgentApplicationTest {
     assertThat(metrics.body())
         .contains("# TYPE promfed_head_series gauge")
         .contains("promfed_head_memory_bytes ")
+        .contains("promfed_head_new_series_total ")
+        .contains("promfed_head_chunk_bytes ")
+        .contains("promfed_head_chunk_samples ")
         .contains("promfed_scrapes_total ")
         .contains("promfed_config_last_reload_successful 1.0")
         .contains("jvm_memory_used_bytes");

@@ -171,14 +171,15 @@ public final class Labels implements Comparable<Labels> {
   @Override
   public int compareTo(Labels o) {
     int n = Math.min(pairs.length, o.pairs.length);
-    for (int i = 0; i < n; i += 2) {
-      int c = pairs[i].compareTo(o.pairs[i]);
-      if (c != 0) {
-        return c;
-      }
-      c = pairs[i + 1].compareTo(o.pairs[i + 1]);
-      if (c != 0) {
-        return c;
+    for (int i = 0; i < n; i++) {
+      // The head interns label strings: equal names and values are mostly the same instance, and
+      // sorting a metric's series (select, /federate) compares their shared prefixes again and
+      // again. String.compareTo has no such shortcut.
+      if (pairs[i] != o.pairs[i]) {
+        int c = pairs[i].compareTo(o.pairs[i]);
+        if (c != 0) {
+          return c;
+        }
       }
     }
     return Integer.compare(pairs.length, o.pairs.length);

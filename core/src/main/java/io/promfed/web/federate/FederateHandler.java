@@ -139,13 +139,29 @@ public final class FederateHandler {
       throws IOException {
     Matcher nameMatcher = Matcher.equal(Labels.METRIC_NAME, name);
     List<SeriesSet> sets = new ArrayList<>(selectors.size());
+    selectors:
     for (List<Matcher> sel : selectors) {
-      Matcher[] ms = sel.toArray(new Matcher[sel.size() + 1]);
-      ms[sel.size()] = nameMatcher;
-      sets.add(q.select(true, ms));
+      List<Matcher> ms = new ArrayList<>(sel.size() + 1);
+      for (Matcher m : sel) {
+        if (m.name().equals(Labels.METRIC_NAME)) {
+          // Decided for this name here, instead of once per name through the index: a
+          // {__name__=~".+"} would otherwise union every series' postings for every name.
+          if (!m.matches(name)) {
+            continue selectors;
+          }
+        } else {
+          ms.add(m);
+        }
+      }
+      ms.add(nameMatcher);
+      sets.add(q.select(true, ms.toArray(Matcher[]::new)));
+    }
+    if (sets.isEmpty()) {
+      return 0;
     }
     long written = 0;
-    MergedSeries merged = new MergedSeries(sets);
+    // One selector (the usual case) needs no merge: its set is sorted and has no duplicates.
+    SeriesStream merged = sets.size() == 1 ? single(sets.get(0)) : new MergedSeries(sets);
     double[] value = new double[1];
     Series s;
     while ((s = merged.next()) != null) {
@@ -192,11 +208,20 @@ public final class FederateHandler {
     w.endSample(v, t);
   }
 
+  /** Series one after the other; null at the end. */
+  private interface SeriesStream {
+    Series next();
+  }
+
+  private static SeriesStream single(SeriesSet set) {
+    return () -> set.next() ? set.at() : null;
+  }
+
   /**
    * Merges sorted series sets into one sorted stream without duplicates (Prometheus's chained
    * merge of several selectors), holding only the current series of each set.
    */
-  private static final class MergedSeries {
+  private static final class MergedSeries implements SeriesStream {
     private final List<SeriesSet> sets;
     private final Series[] heads;
     private final boolean[] advance;
@@ -212,7 +237,8 @@ public final class FederateHandler {
      * The next series; it stays valid until the following call, because sets are only advanced
      * then (a set's current series is only valid until its next {@code next()}).
      */
-    Series next() {
+    @Override
+    public Series next() {
       for (int i = 0; i < heads.length; i++) {
         if (advance[i]) {
           heads[i] = sets.get(i).next() ? sets.get(i).at() : null;
