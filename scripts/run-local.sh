@@ -37,7 +37,7 @@ done
 MALLOC_ARENA_MAX=2 java $LEAF_JAVA_OPTS -jar "$leaf_jar" --config.file=examples/leaf-prometheus.yml --server.port=9091 \
   >"$run_dir/leaf.log" 2>&1 &
 pids+=($!)
-java -jar "$master_jar" --config.file=examples/master-prometheus.yml --server.port=9090 \
+MALLOC_ARENA_MAX=2 java $LEAF_JAVA_OPTS -jar "$master_jar" --config.file=examples/master-prometheus.yml --server.port=9090 \
   >"$run_dir/master.log" 2>&1 &
 pids+=($!)
 

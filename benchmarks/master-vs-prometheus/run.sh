@@ -21,8 +21,8 @@
 #   MASTERS ["master prometheus"]
 #   MASTER_JAR [master-aggregator/target/master-aggregator-0.1.0-SNAPSHOT.jar]
 #   LEAF_JAR [leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar]  (both built with ./mvnw if missing)
-#   MASTER_JAVA_OPTS [the master's shipped jvmFlags, master-aggregator/pom.xml: -XX:MaxRAMPercentage=75
-#                     -XX:+ExitOnOutOfMemoryError]
+#   MASTER_JAVA_OPTS [the master's shipped jvmFlags, master-aggregator/pom.xml: the leaf's flags
+#                     plus -XX:+ExitOnOutOfMemoryError]
 #   MASTER_STORAGE [1] 1: our master writes its write-ahead log (--storage.path in the work dir), as
 #                     k8s/base ships it and as Prometheus does; 0: memory only
 #   LEAF_JAVA_OPTS [the leaf's shipped flags]  the leaf runs memory-only: it is the source here
@@ -50,7 +50,7 @@ LOAD_WAIT=${LOAD_WAIT:-600}
 MASTERS=${MASTERS:-"master prometheus"}
 MASTER_JAR=${MASTER_JAR:-$ROOT/master-aggregator/target/master-aggregator-0.1.0-SNAPSHOT.jar}
 LEAF_JAR=${LEAF_JAR:-$ROOT/leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar}
-MASTER_JAVA_OPTS=${MASTER_JAVA_OPTS:-"-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"}
+MASTER_JAVA_OPTS=${MASTER_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000 -XX:+ExitOnOutOfMemoryError"}
 MASTER_STORAGE=${MASTER_STORAGE:-1}
 LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms64m -XX:MaxNewSize=32m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
 RESULTS=${RESULTS:-/tmp/master-vs-prometheus-$(date +%Y%m%d-%H%M%S)}
@@ -148,7 +148,7 @@ start_master() { # name -> MASTER_PID, READY_URL
       local storage=()
       [[ $MASTER_STORAGE == 1 ]] && storage=(--storage.path="$WORK/master-data")
       # shellcheck disable=SC2086
-      java $MASTER_JAVA_OPTS -jar "$MASTER_JAR" --config.file="$WORK/master.yml" "${storage[@]}" \
+      MALLOC_ARENA_MAX=2 java $MASTER_JAVA_OPTS -jar "$MASTER_JAR" --config.file="$WORK/master.yml" "${storage[@]}" \
         --server.port="$port" --server.address="$HOST" >"$RESULTS/master.log" 2>&1 &
       ;;
     prometheus)
