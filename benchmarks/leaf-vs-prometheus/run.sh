@@ -57,12 +57,8 @@ SCRAPERS=${SCRAPERS:-"leaf prometheus vmagent victoria-metrics"}
 LEAF_JAR=${LEAF_JAR:-$ROOT/leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar}
 # The leaf runs with the JVM flags we ship (README, "JVM settings"; same as scripts/run-local.sh
 # and k8s/base/leaf-agent.yaml), not flags tuned for this benchmark.
-<<<<<<< HEAD
 LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
-=======
-LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms64m -XX:MaxNewSize=32m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
 LEAF_STORAGE=${LEAF_STORAGE:-0}
->>>>>>> wip/compare
 LEAF_JFR=${LEAF_JFR:-}
 RESULTS=${RESULTS:-/tmp/leaf-vs-prometheus-$(date +%Y%m%d-%H%M%S)}
 
