@@ -332,14 +332,16 @@ public final class Head implements Appendable, Queryable {
         throw StorageException.TOO_MANY_SERIES;
       }
       Labels interned = intern(labels);
-      s = new MemSeries(lastRef.incrementAndGet(), interned);
+      // The postings draw the ref (see MemPostings.addNew). A query that finds it there before
+      // the series is in the ref map skips it, as it would skip a series with no sample yet.
+      long ref = postings.addNew(lastRef::incrementAndGet, interned);
+      s = new MemSeries(ref, interned);
       s.pendingSamples = 1;
       hs.put(hash, s);
-      StripeSeries.RefStripe rs = series.refStripe(s.ref);
+      StripeSeries.RefStripe rs = series.refStripe(ref);
       synchronized (rs) {
-        rs.series.put(s.ref, s);
+        rs.series.put(ref, s);
       }
-      postings.add(s.ref, interned);
       seriesCreated.increment();
       return s;
     }

@@ -36,11 +36,20 @@ public final class Wal implements AutoCloseable {
   static final long DEFAULT_SEGMENT_BYTES = 128L << 20;
   private static final int HEADER_BYTES = 8;
   private static final int MAX_RECORD_BYTES = 64 << 20;
+  private static final int IO_BUFFER_BYTES = 256 << 10;
   private static final System.Logger LOG = System.getLogger(Wal.class.getName());
 
   private final Path dir;
   private final long segmentBytes;
   private final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+
+  /**
+   * Records reach the file through this one direct buffer, in pieces. Writing a heap buffer to a
+   * FileChannel would copy it into a temporary direct buffer the JDK caches per thread, at the
+   * size of the largest write: every scrape thread would keep one as large as its target's
+   * sample records (megabytes at 50,000 series), outside the heap and its limits.
+   */
+  private final ByteBuffer io = ByteBuffer.allocateDirect(IO_BUFFER_BYTES);
   private final CRC32C crc = new CRC32C();
   private FileChannel segment;
   private int segmentIndex;
@@ -155,7 +164,10 @@ public final class Wal implements AutoCloseable {
     segmentSize = segment.size();
   }
 
-  /** Appends records (each a complete payload) as one write; rotates when the segment is full. */
+  /**
+   * Appends records (each a complete payload), framed and written through the I/O buffer; rotates
+   * first when they would overflow the segment, so a batch never spans two segments.
+   */
   public synchronized void log(List<byte[]> payloads, List<Integer> lengths) throws IOException {
     int total = 0;
     for (int len : lengths) {
@@ -164,18 +176,35 @@ public final class Wal implements AutoCloseable {
     if (segmentSize > 0 && segmentSize + total > segmentBytes) {
       rotate();
     }
-    ByteBuffer out = ByteBuffer.allocate(total);
+    io.clear();
     for (int i = 0; i < payloads.size(); i++) {
+      byte[] payload = payloads.get(i);
       int len = lengths.get(i);
       crc.reset();
-      crc.update(payloads.get(i), 0, len);
-      out.putInt(len).putInt((int) crc.getValue()).put(payloads.get(i), 0, len);
+      crc.update(payload, 0, len);
+      if (io.remaining() < HEADER_BYTES) {
+        flushIo();
+      }
+      io.putInt(len).putInt((int) crc.getValue());
+      for (int off = 0; off < len; ) {
+        if (!io.hasRemaining()) {
+          flushIo();
+        }
+        int n = Math.min(io.remaining(), len - off);
+        io.put(payload, off, n);
+        off += n;
+      }
     }
-    out.flip();
-    while (out.hasRemaining()) {
-      segment.write(out);
-    }
+    flushIo();
     segmentSize += total;
+  }
+
+  private void flushIo() throws IOException {
+    io.flip();
+    while (io.hasRemaining()) {
+      segment.write(io);
+    }
+    io.clear();
   }
 
   /**

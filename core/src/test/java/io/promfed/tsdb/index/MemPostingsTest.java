@@ -321,6 +321,40 @@ class MemPostingsTest {
   // ---- Details.
 
   @Test
+  void concurrentCreationsDrawRefsUnderTheLockSoEveryListGrowsInOrder() throws Exception {
+    MemPostings mp = new MemPostings();
+    java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+    int threads = 4;
+    int perThread = 20_000;
+    long[][] drawn = new long[threads][perThread];
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread w =
+          new Thread(
+              () -> {
+                for (int i = 0; i < perThread; i++) {
+                  drawn[id][i] =
+                      mp.addNew(next::incrementAndGet, Labels.of("job", "j" + id, "i", "" + i));
+                }
+              });
+      w.start();
+      workers.add(w);
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    long[] all = mp.allPostings().toArray();
+    assertThat(all).hasSize(threads * perThread);
+    for (int i = 1; i < all.length; i++) {
+      assertThat(all[i]).isEqualTo(all[i - 1] + 1);
+    }
+    for (int t = 0; t < threads; t++) {
+      assertThat(mp.postings("job", "j" + t).toArray()).containsExactly(drawn[t]);
+    }
+  }
+
+  @Test
   void viewsTakenEarlierDoNotChangeWhenTheListIsModified() {
     MemPostings mp = new MemPostings();
     for (long ref = 1; ref <= 10; ref++) {
