@@ -70,7 +70,14 @@ final class TargetScraper {
       long bodySizeLimitBytes,
       boolean compression,
       Supplier<Map<String, String>> authHeaders) {
-    this(client, url, timeout, bodySizeLimitBytes, compression, authHeaders, ScrapeBufferPool.shared());
+    this(
+        client,
+        url,
+        timeout,
+        bodySizeLimitBytes,
+        compression,
+        authHeaders,
+        ScrapeBufferPool.shared());
   }
 
   TargetScraper(
