@@ -1,6 +1,7 @@
 # Shell helpers shared by benchmarks/leaf-vs-prometheus/run.sh and
 # benchmarks/master-vs-prometheus/run.sh; sourced, not run. The caller sets RESULTS (log file
-# directory), MAX_LOAD and LOAD_WAIT, and keeps the pids it starts in PIDS.
+# directory), MAX_LOAD and LOAD_WAIT, keeps the pids it starts in PIDS and its scratch files in
+# WORK (see stop_on_exit).
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$RESULTS/run.log" >&2; }
 
@@ -106,4 +107,19 @@ write_scrape_config() { # file host base_port targets interval: one static job "
     echo "      - targets:"
     for i in $(seq 0 $(($4 - 1))); do echo "          - $2:$(($3 + i))"; done
   } >"$1"
+}
+
+# On exit (and Ctrl-C): stops every process in PIDS, removes WORK, keeps RESULTS.
+stop_on_exit() {
+  trap _cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+_cleanup() {
+  local rc=$? pid
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  rm -rf "$WORK"
+  [[ $rc -ne 0 ]] && echo "run.sh failed (exit $rc); logs in $RESULTS" >&2
+  exit "$rc"
 }

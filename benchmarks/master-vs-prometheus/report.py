@@ -6,6 +6,7 @@
 
 benchmarks/compare/report.py imports figures() from here.
 """
+import importlib.util
 import json
 import os
 import sys
@@ -16,22 +17,18 @@ OWN_COUNTER = {"master": "promfed_scrape_samples_appended_total",
 REPORT_SERIES = 5  # the federate job's own up, scrape_duration_seconds, ...
 
 
-def read_kv(path):
-    out = {}
-    with open(path) as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if "=" in line:
-                k, v = line.split("=", 1)
-                out[k] = v
-    return out
+def _scrape_report():
+    """The scrape step's report module, whose .kv reading and number parsing this one shares."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "leaf-vs-prometheus", "report.py")
+    spec = importlib.util.spec_from_file_location("scrape_report", path)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    return m
 
 
-def num(v):
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
+_shared = _scrape_report()
+read_kv = _shared.read_kv
+num = _shared.num
 
 
 def load(results):

@@ -70,16 +70,7 @@ WORK=$(mktemp -d /tmp/master-vs-prometheus-work.XXXXXX)
 PIDS=()
 source "$LIB/lib.sh"
 
-cleanup() {
-  local rc=$? pid
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  rm -rf "$WORK"
-  [[ $rc -ne 0 ]] && echo "run.sh failed (exit $rc); logs in $RESULTS" >&2
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+stop_on_exit
 
 require_free_ports "$HOST" "$LEAF_PORT" "${PORT[@]}" "$CONTROL_PORT" $(seq "$TARGET_BASE_PORT" $((TARGET_BASE_PORT + TARGETS - 1)))
 for tool in go java jcmd curl python3 prometheus; do
