@@ -41,7 +41,6 @@ public final class Wal implements AutoCloseable {
 
   private final Path dir;
   private final long segmentBytes;
-  private final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
 
   /**
    * Records reach the file through this one direct buffer, in pieces. Writing a heap buffer to a
