@@ -2,7 +2,10 @@ package io.promfed.tsdb.wal;
 
 import io.promfed.model.labels.Labels;
 import io.promfed.storage.MetricMetadata;
-import java.io.ByteArrayOutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -20,12 +23,22 @@ final class RecordCodec {
   /** Checkpoints only: a series' samples as one Gorilla XOR chunk (see {@code XorChunk}). */
   static final byte CHUNK = 4;
 
+  private static final VarHandle LONG_BE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
   private RecordCodec() {}
 
-  /** A growable byte buffer with varint writers; reused by one writer thread. */
-  static final class Encoder extends ByteArrayOutputStream {
+  /**
+   * A growable byte buffer with varint writers; reused by one writer thread. Not a {@code
+   * ByteArrayOutputStream}: its {@code write(int)} is synchronized, and a samples record is about a
+   * dozen single-byte writes per sample, each of which then took the monitor.
+   */
+  static final class Encoder {
+    private byte[] buf;
+    private int count;
+
     Encoder(int capacity) {
-      super(capacity);
+      buf = new byte[Math.max(16, capacity)];
     }
 
     Encoder type(byte t) {
@@ -34,12 +47,35 @@ final class RecordCodec {
       return this;
     }
 
+    void reset() {
+      count = 0;
+    }
+
+    int size() {
+      return count;
+    }
+
+    void write(int b) {
+      ensure(1);
+      buf[count++] = (byte) b;
+    }
+
+    void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, buf, count, len);
+      count += len;
+    }
+
     Encoder uvarint(long v) {
+      ensure(10);
+      byte[] b = buf;
+      int i = count;
       while ((v & ~0x7FL) != 0) {
-        write((int) ((v & 0x7F) | 0x80));
+        b[i++] = (byte) ((v & 0x7F) | 0x80);
         v >>>= 7;
       }
-      write((int) v);
+      b[i++] = (byte) v;
+      count = i;
       return this;
     }
 
@@ -47,11 +83,18 @@ final class RecordCodec {
       return uvarint((v << 1) ^ (v >> 63));
     }
 
+    /** Eight bytes, big-endian. */
     Encoder bits(long v) {
-      for (int i = 56; i >= 0; i -= 8) {
-        write((int) (v >>> i));
-      }
+      ensure(8);
+      LONG_BE.set(buf, count, v);
+      count += 8;
       return this;
+    }
+
+    private void ensure(int n) {
+      if (buf.length - count < n) {
+        buf = Arrays.copyOf(buf, Math.max(count + n, buf.length << 1));
+      }
     }
 
     Encoder string(String s) {

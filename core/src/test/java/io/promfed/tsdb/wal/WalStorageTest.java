@@ -60,6 +60,28 @@ class WalStorageTest {
   }
 
   @Test
+  void pooledTransactionBuffersCarryNothingIntoTheNextTransaction() throws Exception {
+    // Transactions of 2,000 samples leave their buffers in the pool; the small ones after them,
+    // and one rolled back in between, must log exactly their own samples.
+    Head first = head();
+    WalStorage s = WalStorage.open(dir, first);
+    write(s, 2_000, T0, 3);
+    Appender rolledBack = s.appender();
+    for (int k = 0; k < 2_000; k++) {
+      rolledBack.append(0, Labels.of("__name__", "m", "k", Integer.toString(k)), T0 + 45_000, -1);
+    }
+    rolledBack.rollback();
+    write(s, 3, T0 + 60_000, 2);
+    Appender other = s.appender();
+    other.append(0, Labels.of("__name__", "other"), T0, 7);
+    other.commit();
+
+    Head second = head();
+    WalStorage.open(dir, second).close();
+    assertThat(dump(second)).hasSize(2_000 * 3 + 3 * 2 + 1).isEqualTo(dump(first));
+  }
+
+  @Test
   void aRestartReplaysEveryCommittedSample() throws Exception {
     Head first = head();
     WalStorage s = WalStorage.open(dir, first);
