@@ -11,6 +11,7 @@ import io.promfed.rules.RuleManager;
 import io.promfed.scrape.ScrapeManager;
 import io.promfed.scrape.ScrapeStats;
 import io.promfed.server.DaemonThreads;
+import io.promfed.server.ElasticThreadPool;
 import io.promfed.storage.remote.QueueManager;
 import io.promfed.storage.remote.RemoteStorage;
 import io.promfed.storage.remote.RemoteWriteAppendable;
@@ -95,7 +96,7 @@ class LeafConfiguration {
 
   @Bean(destroyMethod = "shutdownNow")
   ExecutorService scrapeWorkers(LeafProperties props) {
-    return Executors.newFixedThreadPool(props.scrapeConcurrency(), DaemonThreads.named("scrape-"));
+    return ElasticThreadPool.create(props.scrapeConcurrency(), DaemonThreads.named("scrape-"));
   }
 
   @Bean

@@ -20,6 +20,7 @@ import java.net.http.HttpClient;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import io.promfed.scrape.ScrapeStats;
 import io.promfed.server.DaemonThreads;
+import io.promfed.server.ElasticThreadPool;
 import io.promfed.storage.remote.QueueManager;
 import io.promfed.storage.remote.RemoteStorage;
 import io.promfed.storage.remote.RemoteWriteAppendable;
@@ -116,7 +117,7 @@ class MasterConfiguration {
 
   @Bean(destroyMethod = "shutdownNow")
   ExecutorService scrapeWorkers(MasterProperties props) {
-    return Executors.newFixedThreadPool(props.scrapeConcurrency(), DaemonThreads.named("scrape-"));
+    return ElasticThreadPool.create(props.scrapeConcurrency(), DaemonThreads.named("scrape-"));
   }
 
   @Bean
