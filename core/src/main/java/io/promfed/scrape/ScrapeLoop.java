@@ -149,6 +149,11 @@ public final class ScrapeLoop {
     return target;
   }
 
+  /** Closes the target's connection: the loop has scraped for the last time. */
+  public void close() {
+    scraper.close();
+  }
+
   /** This loop's cache; for tests. */
   ScrapeCache cache() {
     return cache;

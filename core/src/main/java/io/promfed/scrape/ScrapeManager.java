@@ -5,7 +5,6 @@ import io.promfed.config.ScrapeConfig;
 import io.promfed.discovery.TargetGroup;
 import io.promfed.config.TlsContexts;
 import io.promfed.storage.Appendable;
-import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -14,9 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
  * Owns one {@link ScrapePool} per job (Prometheus's {@code scrape.Manager}): applies config reloads
@@ -155,25 +151,14 @@ public final class ScrapeManager {
   }
 
   private ScrapePool newPool(ScrapeConfig sc) {
-    HttpClient.Builder client =
-        HttpClient.newBuilder()
-            // Targets speak HTTP/1.1; an h2c upgrade attempt only costs a round trip.
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(sc.scrapeTimeout())
-            .followRedirects(HttpClient.Redirect.NORMAL);
-    SSLContext tls = TlsContexts.create(sc.tlsConfig());
-    if (tls != null) {
-      client.sslContext(tls);
-    }
-    if (!sc.tlsConfig().serverName().isEmpty()) {
-      SSLParameters params = new SSLParameters();
-      params.setServerNames(List.of(new SNIHostName(sc.tlsConfig().serverName())));
-      client.sslParameters(params);
-    }
+    // follow_redirects must be true (the config loader refuses false), as in Prometheus's default.
+    ScrapeHttpClient client =
+        new ScrapeHttpClient(
+            TlsContexts.create(sc.tlsConfig()), sc.tlsConfig().serverName(), true);
     return new ScrapePool(
         sc,
         appendable,
-        client.build(),
+        client,
         ticker,
         scrapers,
         stats,

@@ -3,7 +3,6 @@ package io.promfed.scrape;
 import io.promfed.config.ScrapeConfig;
 import io.promfed.discovery.TargetGroup;
 import io.promfed.storage.Appendable;
-import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -32,7 +31,7 @@ public final class ScrapePool {
 
   private final ScrapeConfig config;
   private final Appendable appendable;
-  private final HttpClient client;
+  private final ScrapeHttpClient client;
   private final ScheduledExecutorService ticker;
   private final ExecutorService scrapers;
   private final ScrapeStats stats;
@@ -83,7 +82,7 @@ public final class ScrapePool {
   public ScrapePool(
       ScrapeConfig config,
       Appendable appendable,
-      HttpClient client,
+      ScrapeHttpClient client,
       ScheduledExecutorService ticker,
       ExecutorService scrapers,
       ScrapeStats stats,
@@ -100,7 +99,7 @@ public final class ScrapePool {
   public ScrapePool(
       ScrapeConfig config,
       Appendable appendable,
-      HttpClient client,
+      ScrapeHttpClient client,
       ScheduledExecutorService ticker,
       ExecutorService scrapers,
       ScrapeStats stats,
@@ -258,6 +257,7 @@ public final class ScrapePool {
       }
     }
     r.loop.endOfRunStaleness(timestampMs < 0 ? clockMs.getAsLong() : timestampMs);
+    r.loop.close();
   }
 
   /** Active targets, in discovery order. */

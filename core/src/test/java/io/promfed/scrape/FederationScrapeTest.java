@@ -16,7 +16,6 @@ import io.promfed.storage.SeriesSet;
 import io.promfed.tsdb.Head;
 import io.promfed.web.federate.FederateHandler;
 import java.io.ByteArrayOutputStream;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +41,7 @@ class FederationScrapeTest {
   TestTargetServer leaf;
   Head master;
   ScrapeStats stats;
-  HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  ScrapeHttpClient client = ScrapeHttpClient.plain();
 
   @BeforeEach
   void setUp() throws Exception {

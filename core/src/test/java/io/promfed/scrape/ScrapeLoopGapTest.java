@@ -12,7 +12,6 @@ import io.promfed.storage.SeriesCursor;
 import io.promfed.storage.SeriesSet;
 import io.promfed.tsdb.Head;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +29,7 @@ class ScrapeLoopGapTest {
   TestTargetServer server;
   Head head;
   ScrapeStats stats;
-  HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  ScrapeHttpClient client = ScrapeHttpClient.plain();
 
   /** A filler holding series {@code a{x="1"}} with samples at the given seconds after T0. */
   static final class FakeFiller implements GapFiller {

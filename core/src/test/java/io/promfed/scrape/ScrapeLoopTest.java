@@ -11,7 +11,6 @@ import io.promfed.storage.Series;
 import io.promfed.storage.SeriesCursor;
 import io.promfed.storage.SeriesSet;
 import io.promfed.tsdb.Head;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +28,7 @@ class ScrapeLoopTest {
   TestTargetServer server;
   Head head;
   ScrapeStats stats;
-  HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  ScrapeHttpClient client = ScrapeHttpClient.plain();
   ScrapeBufferPool pool = new ScrapeBufferPool();
 
   @BeforeEach
