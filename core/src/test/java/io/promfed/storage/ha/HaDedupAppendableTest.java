@@ -112,6 +112,21 @@ class HaDedupAppendableTest {
   }
 
   @Test
+  void labelsOfGivesTheStoresInstanceExceptForReplicaSeries() throws Exception {
+    Appender app = ha.appender();
+    Labels plain = Labels.of("__name__", "plain", "job", "x");
+    long plainRef = app.append(0, plain, T0, 1);
+    long upRef = app.append(0, a.up, T0, 1);
+    long replicaRef = app.append(0, a.series("m"), T0, 1);
+    app.commit();
+    assertThat(app.labelsOf(plainRef)).isEqualTo(plain).isSameAs(head.labelsOf(HaSeriesRef.storeRef(plainRef)));
+    assertThat(app.labelsOf(upRef)).isEqualTo(a.up);
+    // Stored without "replica": handing those back would make the cache append a different series.
+    assertThat(app.labelsOf(replicaRef)).isNull();
+    assertThat(app.labelsOf(0)).isNull();
+  }
+
+  @Test
   void electedReplicaIsStoredWithoutReplicaLabelAndTheOtherIsDropped() throws Exception {
     for (int i = 0; i < 3; i++) {
       at(15L * i);
