@@ -406,10 +406,11 @@ final class ScrapeHttpClient {
       while (true) {
         for (int i = headPos; i < headEnd; i++) {
           if (head[i] == '\n') {
-            int end = i > headPos && head[i - 1] == '\r' ? i - 1 : i;
-            String part = new String(head, headPos, end - headPos, StandardCharsets.ISO_8859_1);
+            String part = new String(head, headPos, i - headPos, StandardCharsets.ISO_8859_1);
             headPos = i + 1;
-            return sb == null ? part : sb.append(part).toString();
+            // The CR may have come in the previous read: strip it from the whole line.
+            String line = sb == null ? part : sb.append(part).toString();
+            return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
           }
         }
         if (sb == null) {

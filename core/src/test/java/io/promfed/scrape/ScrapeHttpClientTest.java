@@ -90,8 +90,7 @@ class ScrapeHttpClientTest {
           if (resp == null) {
             return; // drop the connection without answering
           }
-          out.write(resp);
-          out.flush();
+          writeWithPauses(out, resp);
           onThis++;
           if (closeAfter > 0 && onThis >= closeAfter) {
             return;
@@ -99,6 +98,18 @@ class ScrapeHttpClientTest {
         }
       } catch (IOException e) {
         // the client went away
+      }
+    }
+
+    /** Writes {@code resp}, flushing and pausing at each {@link #PAUSE} so the client reads it in pieces. */
+    private void writeWithPauses(OutputStream out, byte[] resp) throws IOException {
+      String all = new String(resp, StandardCharsets.ISO_8859_1);
+      for (String piece : all.split(PAUSE, -1)) {
+        out.write(piece.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        if (all.contains(PAUSE)) {
+          sleep(30);
+        }
       }
     }
 
@@ -121,6 +132,9 @@ class ScrapeHttpClientTest {
       socket.close();
     }
   }
+
+  /** In a response: the server flushes and pauses here, so the client's read ends at this point. */
+  static final String PAUSE = "<PAUSE>";
 
   static byte[] ok(String body, String... headers) {
     StringBuilder sb = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
@@ -190,6 +204,26 @@ class ScrapeHttpClientTest {
     assertThat(get(c)).isEqualTo("200 c/d bar 2\n"); // the body ends at the close
     assertThat(get(c)).isEqualTo("200 text/plain again\n");
     assertThat(s.connections).hasValue(2);
+  }
+
+  @Test
+  void linesAndChunksSplitAcrossReadsAtAnyPointAreReadWhole() throws Exception {
+    // Split between CR and LF of a status line, a header, a chunk size and a chunk's CRLF, and
+    // inside chunk data: the client sees each piece in a read of its own.
+    String body = "x".repeat(20_000) + "\n";
+    RawServer s =
+        new RawServer(
+            n ->
+                raw("HTTP/1.1 200 OK\r" + PAUSE + "\nContent-Type: a/b\r" + PAUSE + "\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n"
+                    + "3e8\r" + PAUSE + "\n" + body.substring(0, 500) + PAUSE + body.substring(500, 1000) + "\r" + PAUSE + "\n"
+                    + Integer.toHexString(body.length() - 1000) + "\r\n" + body.substring(1000) + "\r\n"
+                    + "0\r" + PAUSE + "\n\r" + PAUSE + "\n"));
+    ScrapeHttpClient.Connection c = ScrapeHttpClient.plain().connection(s.url("/"));
+    for (int i = 0; i < 2; i++) {
+      assertThat(get(c)).isEqualTo("200 a/b " + body);
+    }
+    assertThat(s.connections).hasValue(1);
   }
 
   @Test
