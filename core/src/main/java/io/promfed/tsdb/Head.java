@@ -200,10 +200,7 @@ public final class Head implements Appendable, Queryable {
           chunks += dropped[0];
           for (MemSeries s : deadHere) {
             hs.remove(s.labels.hash64(), s);
-            StripeSeries.RefStripe rs = series.refStripe(s.ref);
-            synchronized (rs) {
-              rs.series.remove(s.ref);
-            }
+            series.removeRef(s.ref);
           }
         }
         dead.addAll(deadHere);
@@ -338,10 +335,7 @@ public final class Head implements Appendable, Queryable {
       s = new MemSeries(ref, interned);
       s.pendingSamples = 1;
       hs.put(hash, s);
-      StripeSeries.RefStripe rs = series.refStripe(ref);
-      synchronized (rs) {
-        rs.series.put(ref, s);
-      }
+      series.putRef(ref, s);
       seriesCreated.increment();
       return s;
     }

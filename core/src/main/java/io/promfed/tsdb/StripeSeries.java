@@ -9,17 +9,18 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The head's series maps, striped like Prometheus's {@code stripeSeries} (tsdb/head.go): one set of
- * stripes finds a series by reference, another by label hash, each stripe with its own lock and
- * fastutil map, so concurrent scrapes rarely contend and no lock covers all series.
+ * The head's series maps, like Prometheus's {@code stripeSeries} (tsdb/head.go): stripes find a
+ * series by label hash, each stripe with its own lock and fastutil map, so concurrent scrapes
+ * rarely contend and no lock covers all series; a {@link RefTable} finds it by reference without
+ * a lock.
  *
- * <p>Thread-safe. Lock order, to stay deadlock-free: a hash stripe, then a ref stripe, then a
- * series monitor; nothing takes a stripe lock while holding a series monitor.
+ * <p>Thread-safe. Lock order, to stay deadlock-free: a hash stripe, then the ref table, then a
+ * series monitor; nothing takes a stripe or table lock while holding a series monitor.
  */
 final class StripeSeries {
 
   private final int mask;
-  private final RefStripe[] refStripes;
+  private final RefTable byRef = new RefTable();
   private final HashStripe[] hashStripes;
 
   StripeSeries(int stripes) {
@@ -27,10 +28,8 @@ final class StripeSeries {
       throw new IllegalArgumentException("stripes must be a power of two: " + stripes);
     }
     mask = stripes - 1;
-    refStripes = new RefStripe[stripes];
     hashStripes = new HashStripe[stripes];
     for (int i = 0; i < stripes; i++) {
-      refStripes[i] = new RefStripe();
       hashStripes[i] = new HashStripe();
     }
   }
@@ -57,11 +56,6 @@ final class StripeSeries {
       int slots = key.length; // value is a generic array: reading it here would need a cast
       return SHALLOW_BYTES + align(16 + 8L * slots) + align(16 + 4L * slots);
     }
-  }
-
-  /** Reference → series. */
-  static final class RefStripe {
-    final SeriesMap series = new SeriesMap();
   }
 
   /**
@@ -144,45 +138,30 @@ final class StripeSeries {
     return hashStripes[i];
   }
 
-  RefStripe refStripe(long ref) {
-    return refStripes[(int) ref & mask];
-  }
-
-  RefStripe refStripeAt(int i) {
-    return refStripes[i];
-  }
-
   MemSeries getByRef(long ref) {
-    RefStripe rs = refStripe(ref);
-    synchronized (rs) {
-      return rs.series.get(ref);
-    }
+    return byRef.get(ref);
   }
 
-  /** Every series at the time each stripe is visited (a weakly consistent walk). */
+  void putRef(long ref, MemSeries s) {
+    byRef.put(ref, s);
+  }
+
+  void removeRef(long ref) {
+    byRef.remove(ref);
+  }
+
+  /** Every series at the time its part of the ref table is visited (a weakly consistent walk). */
   void forEach(Consumer<MemSeries> action) {
-    List<MemSeries> batch = new ArrayList<>();
-    for (RefStripe rs : refStripes) {
-      synchronized (rs) {
-        batch.addAll(rs.series.values());
-      }
-      batch.forEach(action);
-      batch.clear();
-    }
+    byRef.forEach(action);
   }
 
   /**
-   * Heap bytes of the maps themselves (not the series): this object, both stripe arrays, each
-   * stripe object and its map tables at their current capacity. A hash collision list, which
+   * Heap bytes of the maps themselves (not the series): this object, the stripe array, each
+   * stripe object and its map tables at their current capacity, and the ref table. A hash collision list, which
    * practically never exists, is estimated. Takes each stripe lock in turn.
    */
   long ramBytesUsed() {
-    long bytes = 24 + 2 * align(16 + 4L * refStripes.length);
-    for (RefStripe rs : refStripes) {
-      synchronized (rs) {
-        bytes += 16 + rs.series.ramBytesUsed();
-      }
-    }
+    long bytes = 24 + align(16 + 4L * hashStripes.length) + byRef.ramBytesUsed();
     for (HashStripe hs : hashStripes) {
       synchronized (hs) {
         bytes += 24 + hs.unique.ramBytesUsed();
