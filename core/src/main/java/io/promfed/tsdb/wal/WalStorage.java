@@ -17,6 +17,7 @@ import io.promfed.tsdb.chunkenc.XorCursor;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongArrayList;
+import it.unimi.dsi.fastutil.longs.LongIterator;
 import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
@@ -63,7 +64,7 @@ public final class WalStorage implements Appendable, AutoCloseable {
   private final Path dir;
   private final Wal wal;
   /** Head series references whose labels are in the log since the last checkpoint. */
-  private final LongOpenHashSet logged = new LongOpenHashSet();
+  private final RefBitSet logged = new RefBitSet();
 
   private final LongAdder writeFailures = new LongAdder();
   private final LongAdder recordsWritten = new LongAdder();
@@ -403,7 +404,9 @@ public final class WalStorage implements Appendable, AutoCloseable {
             recordsWritten.add(payloads.size());
           }
           if (fresh != null) {
-            logged.addAll(fresh);
+            for (LongIterator it = fresh.iterator(); it.hasNext(); ) {
+              logged.add(it.nextLong());
+            }
           }
           // Inside the lock: a checkpoint's rotation then sees every logged transaction either
           // in its snapshot of the head or in a segment it keeps.
