@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,8 @@ class ScrapeHttpClientTest {
     final AtomicInteger requests = new AtomicInteger();
     final BlockingQueue<String> heads = new LinkedBlockingQueue<>();
     volatile Function<Integer, byte[]> responder;
+    /** How long the server pauses at each {@link #PAUSE}. */
+    volatile int pauseMs = 30;
     /** Close the connection after this many responses on it (0: never). */
     volatile int closeAfter;
 
@@ -108,7 +111,7 @@ class ScrapeHttpClientTest {
         out.write(piece.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         if (all.contains(PAUSE)) {
-          sleep(30);
+          sleep(pauseMs);
         }
       }
     }
@@ -135,6 +138,9 @@ class ScrapeHttpClientTest {
 
   /** In a response: the server flushes and pauses here, so the client's read ends at this point. */
   static final String PAUSE = "<PAUSE>";
+
+  /** A candidate cut point while a test builds a response; never part of a body. */
+  static final char CUT = '\u0001';
 
   static byte[] ok(String body, String... headers) {
     StringBuilder sb = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
@@ -224,6 +230,66 @@ class ScrapeHttpClientTest {
       assertThat(get(c)).isEqualTo("200 a/b " + body);
     }
     assertThat(s.connections).hasValue(1);
+  }
+
+  @Test
+  void anyFramingCutIntoRandomPiecesReadsBackTheSameBody() throws Exception {
+    // Random bodies, chunk sizes and cut points: Content-Length, chunked (with extensions and a
+    // trailer) and read-until-close responses, each written in pieces with pauses between them.
+    Random r = new Random(2026);
+    for (int round = 0; round < 12; round++) {
+      StringBuilder b = new StringBuilder();
+      int len = r.nextInt(20_000);
+      for (int i = 0; i < len; i++) {
+        b.append((char) (r.nextInt(5) == 0 ? '\n' : 'a' + r.nextInt(26)));
+      }
+      String body = b.toString();
+      String nl = "\r" + CUT + "\n"; // a CRLF the server may split between its CR and LF
+      String framed =
+          switch (round % 3) {
+            case 0 -> "HTTP/1.1 200 OK" + nl + "Content-Type: t/x" + nl + "Content-Length: " + body.length() + nl + nl + body;
+            case 1 -> {
+              StringBuilder c = new StringBuilder("HTTP/1.1 200 OK" + nl + "Content-Type: t/x" + nl + "Transfer-Encoding: chunked" + nl + nl);
+              for (int at = 0; at < body.length(); ) {
+                int n = Math.min(body.length() - at, 1 + r.nextInt(3000));
+                c.append(Integer.toHexString(n)).append(r.nextBoolean() ? ";x=y" : "").append(nl)
+                    .append(body, at, at + n).append(nl);
+                at += n;
+              }
+              yield c.append("0").append(nl).append("X-Trailer: 1").append(nl).append(nl).toString();
+            }
+            default -> "HTTP/1.0 200 OK" + nl + "Content-Type: t/x" + nl + nl + body;
+          };
+      // The response is cut at random points and inside CRLFs; the server pauses at half of them.
+      StringBuilder cut = new StringBuilder();
+      for (int at = 0; at < framed.length(); ) {
+        int n = Math.min(framed.length() - at, 1 + r.nextInt(r.nextBoolean() ? 4 : 4000));
+        cut.append(framed, at, at + n).append(CUT);
+        at += n;
+      }
+      String pieces = cut.toString();
+      StringBuilder marked = new StringBuilder();
+      for (int i = 0; i < pieces.length(); i++) {
+        char ch = pieces.charAt(i);
+        if (ch != CUT) {
+          marked.append(ch);
+        } else if (r.nextBoolean()) {
+          marked.append(PAUSE);
+        }
+      }
+      byte[] response = raw(marked.toString());
+      RawServer s = new RawServer(n -> response);
+      s.closeAfter = 1;
+      s.pauseMs = 1;
+      ScrapeHttpClient.Connection c = ScrapeHttpClient.plain().connection(s.url("/"));
+      ScrapeBuffer buf = new ScrapeBuffer(pool, 100);
+      c.get(Map.of(), System.nanoTime() + TimeUnit.SECONDS.toNanos(30), buf, Long.MAX_VALUE);
+      assertThat(new String(buf.bytes(), 0, buf.length(), StandardCharsets.ISO_8859_1))
+          .as("round %d", round)
+          .isEqualTo(body);
+      buf.release();
+      c.close();
+    }
   }
 
   @Test
