@@ -60,13 +60,6 @@ final class GzipBody {
     }
   }
 
-  /** Thrown when the decompressed body reaches the limit; no stack trace. */
-  static final class BodyTooLarge extends Exception {
-    BodyTooLarge() {
-      super("body size limit exceeded", null, false, false);
-    }
-  }
-
   /** Reads one member starting at {@code pos}; returns the position after its trailer. */
   private static int member(byte[] src, int pos, int end, Inflater inf, ScrapeBuffer out, long limit)
       throws GzipException, BodyTooLarge {

@@ -55,20 +55,10 @@ final class ScrapeHttpClient {
     return new Connection(url);
   }
 
-  /** What a response said, besides its body. */
-  record Response(int status, String contentType, String contentEncoding) {}
-
-  /** The response body reached the wire limit. */
-  static final class BodyTooLarge extends IOException {
-    BodyTooLarge() {
-      super("body size limit exceeded", null);
-    }
-
-    @Override
-    public synchronized Throwable fillInStackTrace() {
-      return this;
-    }
-  }
+  /**
+   * What a response said, besides its body; {@code location} is its Location header, or null.
+   */
+  record Response(int status, String contentType, String contentEncoding, String location) {}
 
   /** The deadline passed. */
   static final class DeadlineExceeded extends IOException {
@@ -115,13 +105,13 @@ final class ScrapeHttpClient {
             r = exchange(once, target, headers, deadlineNanos, body, wireLimit);
           }
         }
-        if (!followRedirects || !isRedirect(r.status()) || redirectTo == null) {
+        if (!followRedirects || !isRedirect(r.status()) || r.location() == null) {
           return r;
         }
         if (redirects == MAX_REDIRECTS) {
           throw new IOException("stopped after " + MAX_REDIRECTS + " redirects");
         }
-        URI next = target.resolve(redirectTo);
+        URI next = target.resolve(r.location());
         if ("https".equalsIgnoreCase(target.getScheme()) && !"https".equalsIgnoreCase(next.getScheme())) {
           return r; // never downgrade, as HttpClient.Redirect.NORMAL
         }
@@ -129,8 +119,6 @@ final class ScrapeHttpClient {
         body.clear();
       }
     }
-
-    private String redirectTo; // the Location of the last response, when it was a redirect
 
     private Response exchange(
         Connection c,
@@ -143,7 +131,7 @@ final class ScrapeHttpClient {
       byte[] request = request(target, headers);
       boolean reused = c.socket != null;
       try {
-        return c.roundTrip(request, deadlineNanos, body, wireLimit, this);
+        return c.roundTrip(request, deadlineNanos, body, wireLimit);
       } catch (StaleConnection e) {
         if (!reused) {
           throw e.getCause() instanceof IOException io ? io : new EOFException("connection closed");
@@ -151,15 +139,13 @@ final class ScrapeHttpClient {
         // The server closed the idle connection: retry once on a new one (GET is idempotent).
         c.close();
         body.clear();
-        return c.roundTrip(request, deadlineNanos, body, wireLimit, this);
+        return c.roundTrip(request, deadlineNanos, body, wireLimit);
       }
     }
 
     /** One request and response on this connection, opening it first if needed. */
     private Response roundTrip(
-        byte[] request, long deadlineNanos, ScrapeBuffer body, long wireLimit, Connection owner)
-        throws IOException {
-      owner.redirectTo = null;
+        byte[] request, long deadlineNanos, ScrapeBuffer body, long wireLimit) throws IOException {
       boolean ok = false;
       try {
         if (socket == null) {
@@ -187,13 +173,13 @@ final class ScrapeHttpClient {
           status = statusLine(deadlineNanos);
           h = headers(deadlineNanos);
         } while (status >= 100 && status < 200); // interim responses (103 Early Hints)
+        Response response = new Response(status, h.contentType, h.contentEncoding, h.location);
         if (status != 200) {
-          owner.redirectTo = h.location;
-          return new Response(status, h.contentType, h.contentEncoding); // connection closed below
+          return response; // body not read: the connection is closed below
         }
         readBody(h, deadlineNanos, body, wireLimit);
         ok = !h.close;
-        return new Response(status, h.contentType, h.contentEncoding);
+        return response;
       } catch (SocketTimeoutException e) {
         throw new DeadlineExceeded();
       } finally {

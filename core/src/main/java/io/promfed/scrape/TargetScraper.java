@@ -114,7 +114,7 @@ final class TargetScraper {
       response = connection.get(headers, deadlineNanos, wire, wireLimit);
     } catch (ScrapeHttpClient.DeadlineExceeded e) {
       throw new ScrapeException("context deadline exceeded");
-    } catch (ScrapeHttpClient.BodyTooLarge e) {
+    } catch (BodyTooLarge e) {
       throw bodySizeExceeded();
     } catch (IOException | RuntimeException e) {
       throw translate(e);
@@ -151,7 +151,7 @@ final class TargetScraper {
     body = new ScrapeBuffer(pool, lastBodyLength);
     try {
       GzipBody.decompress(wire.bytes(), wire.length(), body, limit);
-    } catch (GzipBody.BodyTooLarge e) {
+    } catch (BodyTooLarge e) {
       throw bodySizeExceeded();
     } catch (GzipBody.GzipException e) {
       throw new ScrapeException("error decompressing gzip body: " + e.getMessage(), e);

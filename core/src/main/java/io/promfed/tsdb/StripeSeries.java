@@ -35,7 +35,7 @@ final class StripeSeries {
   }
 
   /**
-   * A fastutil open-addressing map from a {@code long} (reference or label hash) to a series that
+   * A fastutil open-addressing map from a {@code long} label hash to a series that
    * can tell its real size: its tables never shrink, so the heap it holds depends on its history,
    * not only on its current size.
    */

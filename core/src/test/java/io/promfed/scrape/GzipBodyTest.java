@@ -125,7 +125,7 @@ class GzipBodyTest {
     assertThat(gz.length).isLessThan(100_000);
     ScrapeBuffer out = new ScrapeBuffer(pool, 100);
     assertThatThrownBy(() -> GzipBody.decompress(gz, gz.length, out, 1 << 20))
-        .isInstanceOf(GzipBody.BodyTooLarge.class);
+        .isInstanceOf(BodyTooLarge.class);
     assertThat(out.length()).isLessThan(2 << 20);
     // The pooled inflater was reset: the next body decompresses cleanly.
     byte[] plain = body(10);

@@ -345,8 +345,8 @@ class ScrapeHttpClientTest {
                     : raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + Integer.toHexString(big.length()) + "\r\n" + big + "\r\n0\r\n\r\n"));
     ScrapeHttpClient.Connection c = ScrapeHttpClient.plain().connection(s.url("/"));
-    assertThatThrownBy(() -> get(c, 1000)).isInstanceOf(ScrapeHttpClient.BodyTooLarge.class);
-    assertThatThrownBy(() -> get(c, 1000)).isInstanceOf(ScrapeHttpClient.BodyTooLarge.class);
+    assertThatThrownBy(() -> get(c, 1000)).isInstanceOf(BodyTooLarge.class);
+    assertThatThrownBy(() -> get(c, 1000)).isInstanceOf(BodyTooLarge.class);
   }
 
   @Test
