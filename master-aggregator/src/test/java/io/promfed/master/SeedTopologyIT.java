@@ -76,6 +76,10 @@ class SeedTopologyIT {
           "--server.address=127.0.0.1",
           "--demo.access-log.path=" + dir.resolve("access_log." + port));
     }
+    // Both pods must hold their ports before anything below binds port 0: the kernel may hand an
+    // in-process master a port freePort() just released for a pod still starting (it did once).
+    eventually("http://127.0.0.1:" + podA + "/hello", "hello!!!");
+    eventually("http://127.0.0.1:" + podB + "/hello", "hello!!!");
     String pods = "'127.0.0.1:" + podA + "', '127.0.0.1:" + podB + "'";
     String leafJob =
         """
@@ -157,8 +161,6 @@ class SeedTopologyIT {
                 .formatted(masterPort));
 
     // The requests, spread over the two pods as a Service would; POSTs count as failures.
-    eventually("http://127.0.0.1:" + podA + "/hello", "hello!!!");
-    eventually("http://127.0.0.1:" + podB + "/hello", "hello!!!");
     for (int i = 1; i < GETS_A; i++) {
       get("http://127.0.0.1:" + podA + "/hello");
     }
