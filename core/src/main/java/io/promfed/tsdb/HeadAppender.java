@@ -7,6 +7,7 @@ import io.promfed.storage.StorageException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One transaction against a {@link Head} (Prometheus's {@code headAppender}, tsdb/head_append.go).
@@ -19,8 +20,14 @@ import java.util.Map;
  */
 final class HeadAppender implements Appender {
 
+  /** Ids for {@link MemSeries#pendingOwner}; 0 means none, so it is skipped on wrap-around. */
+  private static final AtomicInteger NEXT_ID = new AtomicInteger();
+
   private final Head head;
   private final long minValidTimeMs;
+
+  /** This appender's mark on the series it buffers a sample for; unique among live appenders. */
+  private final int id;
 
   /**
    * The parallel sample arrays of one transaction. Taken from the head's pool at the first append
@@ -60,6 +67,11 @@ final class HeadAppender implements Appender {
   HeadAppender(Head head, long minValidTimeMs) {
     this.head = head;
     this.minValidTimeMs = minValidTimeMs;
+    int i;
+    do {
+      i = NEXT_ID.incrementAndGet();
+    } while (i == 0);
+    this.id = i;
   }
 
   @Override
@@ -86,12 +98,12 @@ final class HeadAppender implements Appender {
           s = null;
           continue;
         }
-        int status = s.appendableFor(this, timestampMs, vBits);
+        int status = s.appendableFor(id, timestampMs, vBits);
         if (status == MemSeries.OK) {
           if (!pinned) {
             s.pendingSamples++;
           }
-          s.pendingOwner = this;
+          s.pendingOwner = id;
           s.pendingT = timestampMs;
           s.pendingVBits = vBits;
         } else {
@@ -165,8 +177,8 @@ final class HeadAppender implements Appender {
         long v = valueBits[i];
         synchronized (s) {
           s.pendingSamples--;
-          if (s.pendingOwner == this) {
-            s.pendingOwner = null;
+          if (s.pendingOwner == id) {
+            s.pendingOwner = 0;
           }
           if (t < minValid) {
             head.outOfBoundsSamples.increment();
@@ -203,8 +215,8 @@ final class HeadAppender implements Appender {
       MemSeries s = buf.series[i];
       synchronized (s) {
         s.pendingSamples--;
-        if (s.pendingOwner == this) {
-          s.pendingOwner = null;
+        if (s.pendingOwner == id) {
+          s.pendingOwner = 0;
         }
       }
     }

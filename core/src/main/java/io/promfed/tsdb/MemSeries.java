@@ -34,8 +34,8 @@ final class MemSeries {
   static final int DUPLICATE = 3;
 
   /**
-   * Shallow size of this object with compressed oops (12-byte header; 7 longs, 3 ints, 2 booleans,
-   * 5 references = 102, aligned to 104), as JOL reports it; recount when adding a field ({@code
+   * Shallow size of this object with compressed oops (12-byte header; 7 longs, 4 ints, 2 booleans,
+   * 4 references = 102, aligned to 104), as JOL reports it; recount when adding a field ({@code
    * HeadHeapMeasurementTest} catches a forgotten one).
    */
   static final long SHALLOW_BYTES = 104;
@@ -79,8 +79,13 @@ final class MemSeries {
   /** Uncommitted samples buffered for this series by any appender; pins it against GC. */
   int pendingSamples;
 
-  /** The appender whose last buffered sample is (pendingT, pendingVBits), or null. */
-  Object pendingOwner;
+  /**
+   * {@link HeadAppender#id} of the appender whose last buffered sample is (pendingT, pendingVBits),
+   * or 0. An id rather than a reference: series are old-generation objects, and a reference store
+   * into one dirties a card that the next young collection must scan; two per sample (set, then
+   * cleared on commit) dirtied the whole head between collections.
+   */
+  int pendingOwner;
 
   long pendingT;
   long pendingVBits;
@@ -106,7 +111,7 @@ final class MemSeries {
    * Validation for an appender: against its own last buffered sample for this series if that is the
    * newest, otherwise against the last committed one.
    */
-  int appendableFor(Object owner, long t, long vBits) {
+  int appendableFor(int owner, long t, long vBits) {
     if (pendingOwner == owner && (!hasLast || pendingT >= lastT)) {
       return classify(t, vBits, pendingT, pendingVBits);
     }
@@ -146,15 +151,23 @@ final class MemSeries {
     pushTx(appendId);
   }
 
-  /** Moves the head chunk's bytes into the packed closed chunks and opens a new head chunk. */
+  /**
+   * Moves the head chunk's bytes into the packed closed chunks and opens a new head chunk in the
+   * same buffer (snapshots copy the head chunk, so no reader holds it).
+   */
   private void cutChunk(XorChunk head) {
-    if (head != null && head.numSamples() > 0) {
+    if (head == null) {
+      app = new XorChunk().appender();
+      return;
+    }
+    if (head.numSamples() > 0) {
       if (closed == null) {
         closed = new PackedChunks();
       }
       closed.append(head);
     }
-    app = new XorChunk().appender();
+    head.reset();
+    app = head.appender();
   }
 
   private void trimTx(long lowWatermark) {

@@ -137,6 +137,21 @@ public final class XorChunk {
     }
   }
 
+  /**
+   * Empties this chunk for reuse, keeping its buffer: the head reuses a series' full head chunk,
+   * whose bytes it has just copied into the packed closed chunks, for the next one. Its buffer is
+   * about one chunk's size already, so the next chunk neither regrows it nor leaves the replaced
+   * arrays behind as old-generation garbage. Only for a chunk nothing else reads; the old
+   * appender must not be used again.
+   */
+  public void reset() {
+    Arrays.fill(bytes, 0, byteLength(), (byte) 0); // bits are OR-ed in
+    bitLength = 0;
+    numSamples = 0;
+    minTimeMs = 0;
+    maxTimeMs = 0;
+  }
+
   /** Heap bytes held by this chunk: the object and its buffer (including spare capacity). */
   public long ramBytesUsed() {
     return SHALLOW_BYTES + align(ARRAY_HEADER_BYTES + bytes.length);
