@@ -300,7 +300,11 @@ public final class ScrapeLoop {
     Map<String, MetricMetadata> metadata = null;
     try {
       Parser.Entry kind;
-      while ((kind = p.next()) != Parser.Entry.EOF) {
+      while (true) {
+        cache.offerNext(p);
+        if ((kind = p.next()) == Parser.Entry.EOF) {
+          break;
+        }
         switch (kind) {
           case SERIES -> {
             r.scraped++;

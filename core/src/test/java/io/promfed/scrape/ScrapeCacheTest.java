@@ -57,6 +57,51 @@ class ScrapeCacheTest {
   }
 
   @Test
+  void findsEntriesInTheScrapesOrderInAnotherOrderAndAfterEviction() {
+    for (int i = 0; i < 300; i++) {
+      cache.setRef(put(raw(i), Labels.of("__name__", "n" + i)), i + 1);
+    }
+    cache.iterationDone(true);
+    // Same order as they were put (the guessed path), then reversed, then every third.
+    for (int i = 0; i < 300; i++) {
+      assertThat(cache.ref(get(raw(i)))).isEqualTo(i + 1);
+    }
+    for (int i = 299; i >= 0; i--) {
+      assertThat(cache.ref(get(raw(i)))).isEqualTo(i + 1);
+    }
+    assertThat(get(raw(300))).isEqualTo(ScrapeCache.ABSENT);
+    for (int round = 0; round < 4; round++) {
+      for (int i = 0; i < 300; i += 3) {
+        cache.markSeen(get(raw(i)));
+      }
+      cache.iterationDone(true);
+    }
+    assertThat(cache.size()).isEqualTo(100); // the others were evicted and the rest renumbered
+    for (int i = 0; i < 300; i++) {
+      int e = get(raw(i));
+      if (i % 3 == 0) {
+        assertThat(cache.ref(e)).isEqualTo(i + 1);
+      } else {
+        assertThat(e).isEqualTo(ScrapeCache.ABSENT);
+      }
+    }
+  }
+
+  @Test
+  void expectsTheEntryAfterTheLastOneFoundOrPut() {
+    int a = put("a", null);
+    int b = put("b", null);
+    int c = put("c", null);
+    assertThat(cache.expectedNext()).isEqualTo(ScrapeCache.ABSENT); // c, just put, is the last
+    cache.iterationDone(true);
+    assertThat(cache.expectedNext()).isEqualTo(a); // a scrape starts at the first
+    assertThat(get("b")).isEqualTo(b);
+    assertThat(cache.expectedNext()).isEqualTo(c);
+    assertThat(get("x")).isEqualTo(ScrapeCache.ABSENT); // a miss keeps the expectation
+    assertThat(cache.expectedNext()).isEqualTo(c);
+  }
+
+  @Test
   void hashUsesEveryByteIncludingTheTail() {
     byte[] a = "abcdefgh12345".getBytes(UTF_8);
     byte[] b = "abcdefgh12346".getBytes(UTF_8);

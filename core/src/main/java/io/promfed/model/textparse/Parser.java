@@ -33,6 +33,18 @@ public interface Parser {
    */
   Entry next() throws ParseException;
 
+  /**
+   * Offers the raw series text the caller expects on the next sample line: a scrape cache offers
+   * the series that followed the last one it found, since targets expose their series in the same
+   * order every scrape. When the next sample line's series is exactly {@code key[off, off + len)},
+   * a parser may skip tokenizing and validating its label block ({@link #labels} still works). The
+   * hint holds until a sample line is parsed. The caller must offer only text that {@link
+   * #seriesStart()}..{@link #seriesEnd()} spanned in an earlier body this parser's format (or
+   * OpenMetrics, whose series syntax the text format accepts) parsed without error. Parsers may
+   * ignore hints.
+   */
+  default void expectSeries(byte[] key, int off, int len) {}
+
   /** The body being parsed; offsets of the current entry point into it. */
   byte[] buffer();
 

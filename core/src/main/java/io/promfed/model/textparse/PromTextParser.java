@@ -1,5 +1,7 @@
 package io.promfed.model.textparse;
 
+import java.util.Arrays;
+
 /**
  * A pull parser for the Prometheus text exposition format 0.0.4 over {@code buffer[0, length)},
  * accepting and rejecting what Prometheus's {@code PromParser} does (model/textparse/promlex.l
@@ -204,26 +206,41 @@ public final class PromTextParser extends TextParser {
 
   private static final String[] TYPES = {"counter", "gauge", "histogram", "summary", "untyped"};
 
+  // The series offered by expectSeries, until a sample line is parsed.
+  private byte[] expectedKey;
+  private int expectedOff;
+  private int expectedLen;
+
+  /** Set when the current series matched the expected one and its labels were not scanned. */
+  private boolean labelsDeferred;
+
+  @Override
+  public void expectSeries(byte[] key, int off, int len) {
+    expectedKey = key;
+    expectedOff = off;
+    expectedLen = len;
+  }
+
   private Entry series(int start) throws ParseException {
     nameStart = -1;
     labelCount = 0;
     type = null;
-    int p = start;
-    if (buf[p] == '{') {
-      p = labelBlock(start, p);
-    } else {
-      nameStart = p;
-      nameEnd = p = scanMetricName(p);
-      int q = skipBlanks(p);
-      if (q < end && buf[q] == '{') {
-        p = labelBlock(start, q);
+    int p;
+    if (matchesExpected(start)) {
+      p = start + expectedLen;
+      labelsDeferred = true;
+      for (int i = start; i < p; i++) {
+        if (buf[i] == '\n') { // raw newlines in label values still count as lines
+          line++;
+        }
       }
+    } else {
+      labelsDeferred = false;
+      p = seriesText(start);
     }
+    expectedKey = null;
     seriesStart = start;
     seriesEnd = p;
-    if (nameStart < 0) {
-      throw fail("metric name not set in " + TextBytes.quote(buf, start, p));
-    }
 
     int v = skipBlanks(p);
     int ve = v;
@@ -268,6 +285,71 @@ public final class PromTextParser extends TextParser {
     }
     endLine(t);
     return Entry.SERIES;
+  }
+
+  /**
+   * Scans the series text (metric name and label block) starting at {@code start}, recording the
+   * name and label offsets; returns the offset after it.
+   */
+  private int seriesText(int start) throws ParseException {
+    int p = start;
+    if (buf[p] == '{') {
+      p = labelBlock(start, p);
+    } else {
+      nameStart = p;
+      nameEnd = p = scanMetricName(p);
+      int q = skipBlanks(p);
+      if (q < end && buf[q] == '{') {
+        p = labelBlock(start, q);
+      }
+    }
+    if (nameStart < 0) {
+      throw fail("metric name not set in " + TextBytes.quote(buf, start, p));
+    }
+    return p;
+  }
+
+  /**
+   * Whether the line at {@code start} begins with the expected series text and that text is the
+   * whole series there, as {@link #seriesText} would scan it: it ends with its label block's brace,
+   * or it is a bare name not continued by name bytes or by a label block after blanks.
+   */
+  private boolean matchesExpected(int start) {
+    byte[] key = expectedKey;
+    int len = expectedLen;
+    int e = start + len;
+    if (key == null || len == 0 || e > end) {
+      return false;
+    }
+    if (!Arrays.equals(buf, start, e, key, expectedOff, expectedOff + len)) {
+      return false;
+    }
+    if (buf[e - 1] == '}' || e == end) {
+      return true;
+    }
+    if (isMetricNameByte(buf[e])) {
+      return false;
+    }
+    int q = skipBlanks(e);
+    return q >= end || buf[q] != '{';
+  }
+
+  @Override
+  void resolveDeferredLabels() {
+    if (!labelsDeferred) {
+      return;
+    }
+    labelsDeferred = false;
+    int savedLine = line;
+    try {
+      seriesText(seriesStart);
+    } catch (ParseException e) {
+      // Only text an earlier body accepted may be offered (expectSeries), so this is a caller bug.
+      throw new IllegalStateException("expected series text no longer parses: " + e.getMessage());
+    } finally {
+      line = savedLine;
+      failure = null;
+    }
   }
 
   /** promlex.l sValue: {@code [^{ \t\n]+}; the generated lexer also stops at NUL. */

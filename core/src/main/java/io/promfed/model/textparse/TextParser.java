@@ -110,6 +110,12 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
   }
 
   /**
+   * Records the current series' name and label offsets if {@link #next()} skipped them (a series
+   * matched by {@link #expectSeries}). Nothing to do by default.
+   */
+  void resolveDeferredLabels() {}
+
+  /**
    * Adds {@code __name__} and the labels, escapes resolved ({@code \\}, {@code \"}, {@code \n}),
    * like Prometheus's {@code Labels()}. As there, {@code le} of a histogram and {@code quantile} of
    * a summary are normalised to OpenMetrics float form ({@code le="1"} becomes {@code le="1.0"}),
@@ -120,6 +126,7 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
    */
   @Override
   public final void labels(LabelsBuilder into) {
+    resolveDeferredLabels();
     into.add(Labels.METRIC_NAME, TextBytes.unescape(buf, nameStart, nameEnd, true));
     int[] o = labelOffsets;
     for (int i = 0; i < labelCount; i++) {
@@ -193,6 +200,11 @@ abstract sealed class TextParser implements Parser permits PromTextParser, OpenM
       }
       CLASSES[c] = k;
     }
+  }
+
+  /** Whether {@code c} may continue a metric name: {@code [a-zA-Z0-9_:]}. */
+  static boolean isMetricNameByte(byte c) {
+    return (CLASSES[c & 0xff] & METRIC_NAME_BYTE) != 0;
   }
 
   /** End of the metric name {@code [a-zA-Z_:][a-zA-Z0-9_:]*} starting at {@code p}. */
