@@ -26,6 +26,8 @@
 #                   k8s/ and the images ship it and as Prometheus does; 0: memory only
 #   LEAF_JFR        a .jfr path: record the leaf with JFR (settings=profile) over its measured
 #                   window and /federate requests. Profiling perturbs the figures: use a separate run.
+#   LEAF_JFR_SETTINGS [profile] JFR settings for LEAF_JFR: a name or a .jfc path (profile samples
+#                   every 10 ms; a copy with jdk.ExecutionSample at 1 ms gives ten times the samples)
 #   RESULTS [/tmp/leaf-vs-prometheus-<date>]  raw figures, logs and the report are kept here
 #
 # Network: everything listens on and talks to 127.0.0.1 only (ports 19090-19092, 19100-, 19190,
@@ -60,6 +62,7 @@ LEAF_JAR=${LEAF_JAR:-$ROOT/leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar}
 LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
 LEAF_STORAGE=${LEAF_STORAGE:-0}
 LEAF_JFR=${LEAF_JFR:-}
+LEAF_JFR_SETTINGS=${LEAF_JFR_SETTINGS:-profile}
 RESULTS=${RESULTS:-/tmp/leaf-vs-prometheus-$(date +%Y%m%d-%H%M%S)}
 
 HOST=127.0.0.1
@@ -254,7 +257,7 @@ run_scraper() {
   load0=$(load1); c0=$(cpu_ticks "$pid"); tc0=$(cpu_ticks "$TARGETS_PID")
   sc0=$(target_scrapes); own0=$(own_sample_counter "$name"); t0=$(date +%s.%N)
   if [[ $name == leaf && -n "$LEAF_JFR" ]]; then
-    jcmd "$pid" JFR.start name=bench settings=profile >/dev/null
+    jcmd "$pid" JFR.start name=bench settings="$LEAF_JFR_SETTINGS" >/dev/null
   fi
   log "$name: measuring ${MEASURE}s (load $load0)"
   sleep "$MEASURE"
