@@ -16,7 +16,7 @@ if [ ! -f "$demo_jar" ] || [ ! -f "$leaf_jar" ] || [ ! -f "$master_jar" ] || [ "
 fi
 
 # The leaf's JVM flags as shipped (README, "JVM settings"); LEAF_JAVA_OPTS overrides them.
-LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
+LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000 -XX:-UsePerfData"}
 
 run_dir=${RUN_DIR:-$(mktemp -d -t promfed-local.XXXXXX)}
 pids=()

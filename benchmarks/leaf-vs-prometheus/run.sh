@@ -59,7 +59,7 @@ SCRAPERS=${SCRAPERS:-"leaf prometheus vmagent victoria-metrics"}
 LEAF_JAR=${LEAF_JAR:-$ROOT/leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar}
 # The leaf runs with the JVM flags we ship (README, "JVM settings"; same as scripts/run-local.sh
 # and k8s/base/leaf-agent.yaml), not flags tuned for this benchmark.
-LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
+LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000 -XX:-UsePerfData"}
 LEAF_STORAGE=${LEAF_STORAGE:-0}
 LEAF_JFR=${LEAF_JFR:-}
 LEAF_JFR_SETTINGS=${LEAF_JFR_SETTINGS:-profile}
@@ -252,10 +252,12 @@ run_scraper() {
 
   # --- measured window
   local load0 c0 m0 tc0 sc0 own0 t0
+  # The scraper's own counter first: serving its /metrics page is not scraping work, and the CPU
+  # snapshot is taken after it (the end of the window reads the CPU before the page, likewise).
+  sc0=$(target_scrapes); own0=$(own_sample_counter "$name")
   read -r mb0 mt0 < <(machine_ticks)
   thread_ticks "$pid" >"$WORK/$name-threads0"
-  load0=$(load1); c0=$(cpu_ticks "$pid"); tc0=$(cpu_ticks "$TARGETS_PID")
-  sc0=$(target_scrapes); own0=$(own_sample_counter "$name"); t0=$(date +%s.%N)
+  load0=$(load1); c0=$(cpu_ticks "$pid"); tc0=$(cpu_ticks "$TARGETS_PID"); t0=$(date +%s.%N)
   if [[ $name == leaf && -n "$LEAF_JFR" ]]; then
     jcmd "$pid" JFR.start name=bench settings="$LEAF_JFR_SETTINGS" >/dev/null
   fi

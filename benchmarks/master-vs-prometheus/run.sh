@@ -50,9 +50,9 @@ LOAD_WAIT=${LOAD_WAIT:-600}
 MASTERS=${MASTERS:-"master prometheus"}
 MASTER_JAR=${MASTER_JAR:-$ROOT/master-aggregator/target/master-aggregator-0.1.0-SNAPSHOT.jar}
 LEAF_JAR=${LEAF_JAR:-$ROOT/leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar}
-MASTER_JAVA_OPTS=${MASTER_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000 -XX:+ExitOnOutOfMemoryError"}
+MASTER_JAVA_OPTS=${MASTER_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000 -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError"}
 MASTER_STORAGE=${MASTER_STORAGE:-1}
-LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000"}
+LEAF_JAVA_OPTS=${LEAF_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:MaxRAMPercentage=70 -XX:TrimNativeHeapInterval=60000 -XX:-UsePerfData"}
 RESULTS=${RESULTS:-/tmp/master-vs-prometheus-$(date +%Y%m%d-%H%M%S)}
 
 HOST=127.0.0.1

@@ -22,7 +22,7 @@ INTERVAL=${INTERVAL:-15}
 XMX=${XMX:-512m}
 LEAF_JAR=${LEAF_JAR:-$ROOT/leaf-agent/target/leaf-agent-0.1.0-SNAPSHOT.jar}
 # The shipped flags (README, "JVM settings") plus an explicit cap: the bound the soak checks.
-JAVA_OPTS="-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=60000 -Xmx$XMX -XX:+ExitOnOutOfMemoryError"
+JAVA_OPTS="-XX:+UseSerialGC -Xms32m -XX:MaxNewSize=16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=60000 -XX:-UsePerfData -Xmx$XMX -XX:+ExitOnOutOfMemoryError"
 HOST=127.0.0.1
 PORT=19190
 TARGET_BASE_PORT=19430

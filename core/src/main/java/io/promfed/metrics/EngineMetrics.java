@@ -32,20 +32,20 @@ public final class EngineMetrics implements MeterBinder {
   @Override
   public void bindTo(MeterRegistry registry) {
     gauge(registry, "promfed.head.series", "Series in the in-memory head.", head, Head::numSeries);
-    Gauge.builder("promfed.head.memory", head, Head::ramBytesUsed)
-        .description("Heap bytes held by the head: chunks, series, index and symbols.")
+    // These three are measured by the head's periodic garbage collection, which visits every series
+    // anyway (Head.stats()): so they are up to one gc interval old, and reading them costs nothing.
+    Gauge.builder("promfed.head.memory", head, h -> h.stats().ramBytes())
+        .description(
+            "Heap bytes held by the head: chunks, series, index and symbols (as of the last head gc).")
         .baseUnit("bytes")
         .register(registry);
-    // One walk serves both gauges: a scrape of /metrics reads them one after the other.
-    ChunkStatsSnapshot chunks = new ChunkStatsSnapshot(head);
-    Gauge.builder("promfed.head.chunk.bytes", chunks, c -> c.get()[0])
-        .strongReference(true) // nothing else holds the snapshot
-        .description("Encoded bytes of the samples in memory (XOR chunks, open ones included).")
+    Gauge.builder("promfed.head.chunk.bytes", head, h -> h.stats().chunkBytes())
+        .description(
+            "Encoded bytes of the samples in memory, open chunks included (as of the last head gc).")
         .baseUnit("bytes")
         .register(registry);
-    Gauge.builder("promfed.head.chunk.samples", chunks, c -> c.get()[1])
-        .strongReference(true)
-        .description("Samples held in the head's chunks.")
+    Gauge.builder("promfed.head.chunk.samples", head, h -> h.stats().chunkSamples())
+        .description("Samples held in the head's chunks (as of the last head gc).")
         .register(registry);
     counter(registry, "promfed.head.samples.appended", "Samples committed to the head.", head, Head::samplesAppended);
     counter(registry, "promfed.head.out.of.order.samples", "Samples rejected as out of order.", head, Head::outOfOrderSamples);
@@ -81,27 +81,5 @@ public final class EngineMetrics implements MeterBinder {
   private static <T> void counter(
       MeterRegistry registry, String name, String help, T obj, ToDoubleFunction<T> f) {
     FunctionCounter.builder(name, obj, f).description(help).register(registry);
-  }
-
-  /** {@link Head#chunkStats()}, walked at most once a second however many gauges read it. */
-  static final class ChunkStatsSnapshot {
-    private final Head head;
-    private long[] stats = new long[2];
-    private long takenNanos;
-    private boolean taken;
-
-    ChunkStatsSnapshot(Head head) {
-      this.head = head;
-    }
-
-    synchronized long[] get() {
-      long now = System.nanoTime();
-      if (!taken || now - takenNanos > 1_000_000_000L) {
-        stats = head.chunkStats();
-        takenNanos = now;
-        taken = true;
-      }
-      return stats;
-    }
   }
 }

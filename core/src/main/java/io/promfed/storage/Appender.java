@@ -35,6 +35,17 @@ public interface Appender {
   }
 
   /**
+   * Reads, without locking, the memory an append to series {@code ref} will need, and returns a
+   * value of no meaning. A caller that knows which series come next (the scrape cache: targets keep
+   * their order) touches a block of them at once: the CPU then fetches their cache lines in
+   * parallel, where the appends, each taking a lock that orders memory, would wait for them one
+   * after another. Only a hint; an unknown {@code ref} is ignored.
+   */
+  default int touch(long ref) {
+    return 0;
+  }
+
+  /**
    * Records HELP/TYPE/UNIT for a metric family (as named in the exposition); kept by the store so
    * that federation and {@code /api/v1/metadata} can serve it. Applied on commit.
    */

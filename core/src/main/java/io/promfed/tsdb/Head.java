@@ -182,6 +182,10 @@ public final class Head implements Appendable, Queryable {
       truncatedBeforeMs.accumulateAndGet(mintMs, Math::max);
       List<MemSeries> dead = new ArrayList<>();
       long chunks = 0;
+      // While every series is visited anyway: the figures stats() reports ({series bytes, chunk
+      // bytes, chunk samples}).
+      long[] measured = new long[3];
+      long[] chunkAcc = new long[2];
       for (int i = 0; i < series.stripes(); i++) {
         StripeSeries.HashStripe hs = series.hashStripeAt(i);
         List<MemSeries> deadHere = new ArrayList<>();
@@ -194,6 +198,9 @@ public final class Head implements Appendable, Queryable {
                   if (s.isEmpty() && s.pendingSamples == 0) {
                     s.removed = true;
                     deadHere.add(s);
+                  } else {
+                    measured[0] += s.ramBytesUsed();
+                    s.addChunkStats(chunkAcc);
                   }
                 }
               });
@@ -225,6 +232,7 @@ public final class Head implements Appendable, Queryable {
         dropOrphanedMetadata();
       }
       chunksRemoved.add(chunks);
+      stats = new Stats(measured[0] + indexRamBytes(), chunkAcc[0], chunkAcc[1]);
       return dead.size();
     } finally {
       truncateLock.unlock();
@@ -370,12 +378,51 @@ public final class Head implements Appendable, Queryable {
             bytes[0] += s.ramBytesUsed();
           }
         });
-    return bytes[0]
-        + series.ramBytesUsed()
+    return bytes[0] + indexRamBytes();
+  }
+
+  /** {@link #ramBytesUsed()} besides the series themselves: maps, postings, symbols, metadata. */
+  private long indexRamBytes() {
+    return series.ramBytesUsed()
         + postings.ramBytesUsed()
         + symbols.ramBytesUsed()
         + metadata.values().stream().mapToLong(List::size).sum() * 160L;
   }
+
+  /**
+   * The head's size as the last {@link #truncate} (the periodic {@link #gc()}) measured it while
+   * it visited every series anyway: {@link #ramBytesUsed()} and {@link #chunkStats()} at that
+   * moment. A call before any truncation measures once. For /metrics: walking every series on
+   * each scrape of it cost the leaf more CPU than a scrape of a 5,000-series target.
+   */
+  public Stats stats() {
+    Stats s = stats;
+    if (s == null) {
+      truncateLock.lock(); // one walk, not one per concurrent caller
+      try {
+        s = stats;
+        if (s == null) {
+          long[] c = chunkStats();
+          s = stats = new Stats(ramBytesUsed(), c[0], c[1]);
+        }
+      } finally {
+        truncateLock.unlock();
+      }
+    }
+    return s;
+  }
+
+  /**
+   * See {@link #stats()}.
+   *
+   * @param ramBytes heap bytes, as {@link #ramBytesUsed()}
+   * @param chunkBytes encoded bytes in the chunks, open ones included
+   * @param chunkSamples samples in those chunks
+   */
+  public record Stats(long ramBytes, long chunkBytes, long chunkSamples) {}
+
+  /** What the last truncation measured; null before the first (see {@link #stats()}). */
+  private volatile Stats stats;
 
   /**
    * Closed chunks over all series: {heap bytes (the packed stores with their index, headers and

@@ -60,6 +60,13 @@ final class HeadAppender implements Appender {
     }
   }
 
+  /** Series whose memory {@link #commit()} reads ahead before writing to them; a power of two. */
+  private static final int WARM_BLOCK = 32;
+
+  /** Where {@link #commit()} leaves the sum of its warming reads; never read. */
+  @SuppressWarnings("unused")
+  private int touchSink;
+
   private Buffers buf; // null until the first append of a transaction
   private int size;
   private Map<String, MetricMetadata> metadata; // null until used
@@ -135,6 +142,12 @@ final class HeadAppender implements Appender {
     return s.ref;
   }
 
+  @Override
+  public int touch(long ref) {
+    MemSeries s = head.seriesByRef(ref);
+    return s == null ? 0 : s.touchForAppend();
+  }
+
   /** The series' interned labels, shared with the head (see {@link Head#labelsOf(long)}). */
   @Override
   public Labels labelsOf(long ref) {
@@ -171,7 +184,17 @@ final class HeadAppender implements Appender {
       MemSeries[] series = buf.series;
       long[] timestamps = buf.timestamps;
       long[] valueBits = buf.valueBits;
+      int touched = 0;
       for (int i = 0; i < size; i++) {
+        if ((i & (WARM_BLOCK - 1)) == 0) {
+          // A scrape's series have left the CPU caches since its last commit, and every write
+          // below takes a monitor, which on x86 is a full fence: their cache misses would come
+          // one after another. Plain reads of the next block's series, appenders and chunk ends
+          // have no such order, so the CPU fetches those lines in parallel.
+          for (int j = i, e = Math.min(size, i + WARM_BLOCK); j < e; j++) {
+            touched += series[j].touch();
+          }
+        }
         MemSeries s = series[i];
         long t = timestamps[i];
         long v = valueBits[i];
@@ -196,6 +219,7 @@ final class HeadAppender implements Appender {
         }
       }
       applyMetadata();
+      touchSink = touched; // keeps the warming reads from being optimised away
     } finally {
       head.isolation.endAppend(appendId);
       head.samplesAppended.add(written);

@@ -99,6 +99,23 @@ final class MemSeries {
   }
 
   /**
+   * Reads, without the lock, what {@link HeadAppender#append} will touch: the header it locks and
+   * the fields it validates against (the object spans two cache lines). Racy by design.
+   */
+  int touchForAppend() {
+    return pendingOwner + (int) lastT;
+  }
+
+  /**
+   * Reads, without the lock, the memory a {@link #write} will touch (see {@code
+   * HeadAppender.commit}); the result means nothing. Racy by design.
+   */
+  int touch() {
+    XorAppender a = app;
+    return (int) lastT + (a == null ? 0 : a.touch());
+  }
+
+  /**
    * Validation against the last committed sample (tsdb/head_append.go {@code memSeries.appendable}:
    * older → out of order; same time and different bits → duplicate; same time and same bits →
    * accepted as a no-op, "as we can encounter them in valid cases like federation").

@@ -64,6 +64,53 @@ class HeadTest {
   }
 
   @Test
+  void statsAreMeasuredOnceThenByEachGcWalk() throws Exception {
+    Appender app = head.appender();
+    app.append(0, UP, T0, 1);
+    app.append(0, REQS, T0, 10);
+    app.commit();
+    Head.Stats first = head.stats(); // no gc yet: measured on demand, once
+    assertThat(first.ramBytes()).isEqualTo(head.ramBytesUsed());
+    assertThat(first.chunkBytes()).isEqualTo(head.chunkStats()[0]).isPositive();
+    assertThat(first.chunkSamples()).isEqualTo(2);
+
+    app = head.appender();
+    app.append(0, UP, T0 + 15_000, 2);
+    app.commit();
+    assertThat(head.stats()).as("unchanged until the next gc").isSameAs(first);
+
+    head.gc();
+    Head.Stats after = head.stats();
+    assertThat(after.chunkSamples()).isEqualTo(3);
+    assertThat(after.chunkBytes()).isEqualTo(head.chunkStats()[0]);
+    assertThat(after.ramBytes()).isEqualTo(head.ramBytesUsed());
+
+    now.set(T0 + Duration.ofHours(3).toMillis());
+    head.gc(); // everything is past the retention: both series go
+    assertThat(head.stats().chunkSamples()).isZero();
+    assertThat(head.stats().ramBytes()).isEqualTo(head.ramBytesUsed());
+  }
+
+  @Test
+  void touchingSeriesIsOnlyAHintEvenForUnknownOrRemovedOnes() throws Exception {
+    Appender app = head.appender();
+    long ref = app.append(0, UP, T0, 1);
+    app.touch(ref); // before the series' first chunk exists: no chunk to read
+    app.commit();
+    for (long r : new long[] {ref, 0, ref + 1, Long.MAX_VALUE, -1}) {
+      head.appender().touch(r);
+    }
+    now.set(T0 + Duration.ofHours(3).toMillis());
+    head.gc(); // the series is removed; its ref is unknown from now on
+    Appender later = head.appender();
+    later.touch(ref);
+    later.append(0, UP, now.get(), 2);
+    later.commit();
+
+    assertThat(readAll(head)).containsExactly(Map.entry(UP, List.of(S.of(now.get(), 2))));
+  }
+
+  @Test
   void committedSamplesAreReadBackInOrder() throws Exception {
     Appender app = head.appender();
     long ref = app.append(0, UP, T0, 1);

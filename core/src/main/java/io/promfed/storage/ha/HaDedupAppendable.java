@@ -205,6 +205,12 @@ public final class HaDedupAppendable implements Appendable, MeterBinder {
       return store.labelsOf(storeRef);
     }
 
+    @Override
+    public int touch(long ref) {
+      long storeRef = HaSeriesRef.storeRef(ref);
+      return storeRef == 0 ? 0 : store.touch(storeRef);
+    }
+
     private long appendByLabels(Labels labels, long timestampMs, double value)
         throws StorageException {
       String replicaName = labels == null ? null : labels.get(config.replicaLabel());

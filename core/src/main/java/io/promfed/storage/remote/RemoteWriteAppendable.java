@@ -117,6 +117,11 @@ public final class RemoteWriteAppendable implements Appendable {
     }
 
     @Override
+    public int touch(long ref) {
+      return delegate.touch(ref);
+    }
+
+    @Override
     public void updateMetadata(String metricFamilyName, MetricMetadata metadata) {
       // Remote write 1.0 carries no metadata (the spec reserves field 3); store it locally only.
       delegate.updateMetadata(metricFamilyName, metadata);

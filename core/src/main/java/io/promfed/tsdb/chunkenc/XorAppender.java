@@ -33,6 +33,18 @@ public final class XorAppender {
     this.trailing = trailing;
   }
 
+  /**
+   * Reads, without any lock, the memory the next {@link #appendBits} will touch: this appender,
+   * its chunk and the chunk's last byte; returns a value of no meaning for the caller to consume
+   * (see {@code HeadAppender.commit}). Racy by design: a stale read only warms the wrong line.
+   */
+  public int touch() {
+    XorChunk chunk = c;
+    byte[] b = chunk.bytes;
+    int i = chunk.bitLength >>> 3;
+    return (int) t + (i < b.length ? b[i] : 0);
+  }
+
   /** The chunk being written. */
   public XorChunk chunk() {
     return c;

@@ -358,6 +358,11 @@ public final class WalStorage implements Appendable, AutoCloseable {
     }
 
     @Override
+    public int touch(long ref) {
+      return delegate.touch(ref);
+    }
+
+    @Override
     public void updateMetadata(String metricFamilyName, MetricMetadata m) {
       delegate.updateMetadata(metricFamilyName, m);
       metadata.add(
