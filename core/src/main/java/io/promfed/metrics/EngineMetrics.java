@@ -33,7 +33,8 @@ public final class EngineMetrics implements MeterBinder {
   public void bindTo(MeterRegistry registry) {
     gauge(registry, "promfed.head.series", "Series in the in-memory head.", head, Head::numSeries);
     // These three are measured by the head's periodic garbage collection, which visits every series
-    // anyway (Head.stats()): so they are up to one gc interval old, and reading them costs nothing.
+    // anyway (Head.stats()): read every scrape, they are at most one gc interval old, and reading
+    // them costs nothing.
     Gauge.builder("promfed.head.memory", head, h -> h.stats().ramBytes())
         .description(
             "Heap bytes held by the head: chunks, series, index and symbols (as of the last head gc).")

@@ -182,9 +182,11 @@ public final class Head implements Appendable, Queryable {
       truncatedBeforeMs.accumulateAndGet(mintMs, Math::max);
       List<MemSeries> dead = new ArrayList<>();
       long chunks = 0;
-      // While every series is visited anyway: the figures stats() reports ({series bytes, chunk
-      // bytes, chunk samples}).
-      long[] measured = new long[3];
+      // While every series is visited anyway, the figures stats() reports (if it was asked for them
+      // since the last walk): the series' heap bytes, and their chunks' encoded bytes and samples.
+      boolean measure = statsWanted;
+      statsWanted = false;
+      long[] measured = new long[1];
       long[] chunkAcc = new long[2];
       for (int i = 0; i < series.stripes(); i++) {
         StripeSeries.HashStripe hs = series.hashStripeAt(i);
@@ -198,7 +200,7 @@ public final class Head implements Appendable, Queryable {
                   if (s.isEmpty() && s.pendingSamples == 0) {
                     s.removed = true;
                     deadHere.add(s);
-                  } else {
+                  } else if (measure) {
                     measured[0] += s.ramBytesUsed();
                     s.addChunkStats(chunkAcc);
                   }
@@ -232,7 +234,9 @@ public final class Head implements Appendable, Queryable {
         dropOrphanedMetadata();
       }
       chunksRemoved.add(chunks);
-      stats = new Stats(measured[0] + indexRamBytes(), chunkAcc[0], chunkAcc[1]);
+      if (measure) {
+        stats = new Stats(measured[0] + indexRamBytes(), chunkAcc[0], chunkAcc[1]);
+      }
       return dead.size();
     } finally {
       truncateLock.unlock();
@@ -390,12 +394,15 @@ public final class Head implements Appendable, Queryable {
   }
 
   /**
-   * The head's size as the last {@link #truncate} (the periodic {@link #gc()}) measured it while
-   * it visited every series anyway: {@link #ramBytesUsed()} and {@link #chunkStats()} at that
-   * moment. A call before any truncation measures once. For /metrics: walking every series on
-   * each scrape of it cost the leaf more CPU than a scrape of a 5,000-series target.
+   * The head's size as a {@link #truncate} (the periodic {@link #gc()}) measured it while it
+   * visited every series anyway: {@link #ramBytesUsed()} and {@link #chunkStats()} at that moment.
+   * Each call asks the next truncation to measure again, so a reader polling at least once per gc
+   * interval (Prometheus scraping /metrics) sees figures at most one interval old, and nobody pays
+   * for figures nobody reads. The first call measures at once. For /metrics: walking every series
+   * on each scrape of it cost the leaf more CPU than a scrape of a 5,000-series target.
    */
   public Stats stats() {
+    statsWanted = true;
     Stats s = stats;
     if (s == null) {
       truncateLock.lock(); // one walk, not one per concurrent caller
@@ -421,8 +428,11 @@ public final class Head implements Appendable, Queryable {
    */
   public record Stats(long ramBytes, long chunkBytes, long chunkSamples) {}
 
-  /** What the last truncation measured; null before the first (see {@link #stats()}). */
+  /** What the last measuring truncation found; null before the first (see {@link #stats()}). */
   private volatile Stats stats;
+
+  /** Whether {@link #stats()} was called since the last truncation that measured. */
+  private volatile boolean statsWanted;
 
   /**
    * Closed chunks over all series: {heap bytes (the packed stores with their index, headers and

@@ -79,11 +79,20 @@ class HeadTest {
     app.commit();
     assertThat(head.stats()).as("unchanged until the next gc").isSameAs(first);
 
-    head.gc();
+    head.gc(); // stats() was called since the last measurement: this walk measures
     Head.Stats after = head.stats();
     assertThat(after.chunkSamples()).isEqualTo(3);
     assertThat(after.chunkBytes()).isEqualTo(head.chunkStats()[0]);
     assertThat(after.ramBytes()).isEqualTo(head.ramBytesUsed());
+
+    head.gc(); // measures: asked by the call just above
+    app = head.appender();
+    app.append(0, UP, T0 + 30_000, 3);
+    app.commit();
+    head.gc(); // nobody asked since the last measurement: not measured
+    assertThat(head.stats().chunkSamples()).isEqualTo(3);
+    head.gc(); // asked again
+    assertThat(head.stats().chunkSamples()).isEqualTo(4);
 
     now.set(T0 + Duration.ofHours(3).toMillis());
     head.gc(); // everything is past the retention: both series go

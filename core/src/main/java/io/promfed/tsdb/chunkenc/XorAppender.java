@@ -39,10 +39,9 @@ public final class XorAppender {
    * (see {@code HeadAppender.commit}). Racy by design: a stale read only warms the wrong line.
    */
   public int touch() {
-    XorChunk chunk = c;
-    byte[] b = chunk.bytes;
-    int i = chunk.bitLength >>> 3;
-    return (int) t + (i < b.length ? b[i] : 0);
+    byte[] b = c.bytes; // may even be null here, read without the lock that publishes it
+    int i = c.bitLength >>> 3;
+    return (int) t + (b != null && i < b.length ? b[i] : 0);
   }
 
   /** The chunk being written. */
