@@ -85,11 +85,8 @@ final class ScrapeCache {
    * is scraped only every few seconds).
    */
   int get(byte[] buf, int start, int end) {
-    int len = end - start;
-    int next = lastHit + 1;
-    if (next < size
-        && keyLengths[next] == len
-        && Arrays.equals(buf, start, end, arena, keyOffsets[next], keyOffsets[next] + len)) {
+    int next = expectedNext();
+    if (next != ABSENT && keyEquals(next, buf, start, end)) {
       lastHit = next;
       return next;
     }
@@ -100,13 +97,17 @@ final class ScrapeCache {
       if (id < 0) {
         return ABSENT;
       }
-      if (keyHashes[id] == h
-          && keyLengths[id] == len
-          && Arrays.equals(buf, start, end, arena, keyOffsets[id], keyOffsets[id] + len)) {
+      if (keyHashes[id] == h && keyEquals(id, buf, start, end)) {
         lastHit = id;
         return id;
       }
     }
+  }
+
+  private boolean keyEquals(int id, byte[] buf, int start, int end) {
+    int len = end - start;
+    return keyLengths[id] == len
+        && Arrays.equals(buf, start, end, arena, keyOffsets[id], keyOffsets[id] + len);
   }
 
   /**

@@ -201,8 +201,7 @@ public final class Head implements Appendable, Queryable {
                     s.removed = true;
                     deadHere.add(s);
                   } else if (measure) {
-                    measured[0] += s.ramBytesUsed();
-                    s.addChunkStats(chunkAcc);
+                    measure(s, measured, chunkAcc);
                   }
                 }
               });
@@ -409,14 +408,27 @@ public final class Head implements Appendable, Queryable {
       try {
         s = stats;
         if (s == null) {
-          long[] c = chunkStats();
-          s = stats = new Stats(ramBytesUsed(), c[0], c[1]);
+          long[] bytes = new long[1];
+          long[] chunks = new long[2];
+          series.forEach(
+              m -> {
+                synchronized (m) {
+                  measure(m, bytes, chunks);
+                }
+              });
+          s = stats = new Stats(bytes[0] + indexRamBytes(), chunks[0], chunks[1]);
         }
       } finally {
         truncateLock.unlock();
       }
     }
     return s;
+  }
+
+  /** Adds a series (its monitor held) to the figures of {@link #stats()}. */
+  private static void measure(MemSeries s, long[] bytes, long[] chunks) {
+    bytes[0] += s.ramBytesUsed();
+    s.addChunkStats(chunks);
   }
 
   /**
