@@ -42,12 +42,18 @@ public final class EngineMetrics implements MeterBinder {
         .register(registry);
     Gauge.builder("promfed.head.chunk.bytes", head, h -> h.stats().chunkBytes())
         .description(
-            "Encoded bytes of the samples in memory, open chunks included (as of the last head gc).")
+            "Encoded bytes of the head's samples, open chunks and chunks on disk included (as of the last head gc).")
         .baseUnit("bytes")
         .register(registry);
     Gauge.builder("promfed.head.chunk.samples", head, h -> h.stats().chunkSamples())
         .description("Samples held in the head's chunks (as of the last head gc).")
         .register(registry);
+    Gauge.builder("promfed.head.chunk.files.bytes", head, Head::chunkFilesBytes)
+        .description("Bytes in the head's chunk files (<storage.path>/chunks_head), closed chunks moved out of the heap.")
+        .baseUnit("bytes")
+        .register(registry);
+    counter(registry, "promfed.head.chunks.moved.to.disk", "Closed chunks moved from the heap to the chunk files.", head, Head::chunksMovedToDisk);
+    counter(registry, "promfed.head.chunk.write.failures", "Batches of closed chunks that could not be written to the chunk files (kept in memory).", head, Head::chunkWriteFailures);
     counter(registry, "promfed.head.samples.appended", "Samples committed to the head.", head, Head::samplesAppended);
     counter(registry, "promfed.head.out.of.order.samples", "Samples rejected as out of order.", head, Head::outOfOrderSamples);
     counter(registry, "promfed.head.duplicate.samples", "Samples rejected: same timestamp, other value.", head, Head::duplicateSamples);

@@ -8,6 +8,7 @@ import io.promfed.storage.MetricMetadata;
 import io.promfed.storage.Querier;
 import io.promfed.storage.Queryable;
 import io.promfed.storage.StorageException;
+import io.promfed.tsdb.chunkenc.ChunkFiles;
 import io.promfed.tsdb.index.MemPostings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +25,8 @@ import java.util.function.LongSupplier;
  * The in-memory time-series store (Prometheus's {@code tsdb.Head}): series in {@link MemSeries}
  * found through striped maps by reference or label hash, samples in Gorilla XOR chunks of {@value
  * io.promfed.tsdb.chunkenc.XorChunk#TARGET_SAMPLES} samples (closed ones packed per series into one
- * array, {@link io.promfed.tsdb.chunkenc.PackedChunks}), an inverted index ({@link MemPostings})
+ * array, {@link io.promfed.tsdb.chunkenc.PackedChunks}, and moved to {@link ChunkFiles} by each
+ * truncation when the head has them, see {@link #mapChunksTo}), an inverted index ({@link MemPostings})
  * for selectors, label strings interned in a {@link SymbolTable}, and metadata per metric family.
  *
  * <p><b>Writes</b> go through {@link #appender()}: one transaction per scrape or rule evaluation.
@@ -95,6 +97,10 @@ public final class Head implements Appendable, Queryable {
   private final LongAdder seriesCreated = new LongAdder();
   private final LongAdder seriesRemoved = new LongAdder();
   private final LongAdder chunksRemoved = new LongAdder();
+  private final LongAdder chunksMovedToDisk = new LongAdder();
+
+  /** See {@link #mapChunksTo}; null while closed chunks stay in memory. */
+  private volatile ChunkFiles chunkFiles;
 
   /**
    * A head without a series limit.
@@ -188,6 +194,8 @@ public final class Head implements Appendable, Queryable {
       statsWanted = false;
       long[] measured = new long[1];
       long[] chunkAcc = new long[2];
+      ChunkFiles files = chunkFiles;
+      ClosedChunkMover mover = files == null ? null : new ClosedChunkMover(files);
       for (int i = 0; i < series.stripes(); i++) {
         StripeSeries.HashStripe hs = series.hashStripeAt(i);
         List<MemSeries> deadHere = new ArrayList<>();
@@ -200,8 +208,13 @@ public final class Head implements Appendable, Queryable {
                   if (s.isEmpty() && s.pendingSamples == 0) {
                     s.removed = true;
                     deadHere.add(s);
-                  } else if (measure) {
-                    measure(s, measured, chunkAcc);
+                  } else {
+                    if (measure) {
+                      measure(s, measured, chunkAcc);
+                    }
+                    if (mover != null) {
+                      mover.gather(s);
+                    }
                   }
                 }
               });
@@ -212,6 +225,12 @@ public final class Head implements Appendable, Queryable {
           }
         }
         dead.addAll(deadHere);
+        if (mover != null) {
+          mover.writeIfFull();
+        }
+      }
+      if (mover != null) {
+        chunksMovedToDisk.add(mover.finish(mintMs));
       }
       if (!dead.isEmpty()) {
         long[] refs = new long[dead.size()];
@@ -240,6 +259,43 @@ public final class Head implements Appendable, Queryable {
     } finally {
       truncateLock.unlock();
     }
+  }
+
+  /**
+   * From the next truncation on, closed chunks are written to {@code files} and only their index
+   * entries stay in memory (Prometheus's m-mapped head chunks): for a head behind a write-ahead log,
+   * which holds the samples again. Call once, before the first truncation.
+   */
+  public void mapChunksTo(ChunkFiles files) {
+    if (files == null) {
+      throw new IllegalArgumentException("files are required");
+    }
+    if (chunkFiles != null) {
+      throw new IllegalStateException("chunk files already set: " + chunkFiles.dir());
+    }
+    chunkFiles = files;
+  }
+
+  /** The files closed chunks go to, or null when they stay in memory. */
+  ChunkFiles chunkFiles() {
+    return chunkFiles;
+  }
+
+  /** Bytes of closed chunks in the chunk files (0 without them). */
+  public long chunkFilesBytes() {
+    ChunkFiles f = chunkFiles;
+    return f == null ? 0 : f.sizeBytes();
+  }
+
+  /** Closed chunks moved from memory to the chunk files. */
+  public long chunksMovedToDisk() {
+    return chunksMovedToDisk.sum();
+  }
+
+  /** Batches of closed chunks that could not be written to the chunk files (they stayed in memory). */
+  public long chunkWriteFailures() {
+    ChunkFiles f = chunkFiles;
+    return f == null ? 0 : f.writeFailures();
   }
 
   /** {@link #truncate(long)} at {@code now - retention}: what a scheduler calls periodically. */

@@ -71,7 +71,7 @@ final class HeadQuerier implements Querier {
           list[i] = null; // let the GC have removed series as soon as we pass them
           HeadSeries hs;
           synchronized (s) {
-            hs = s.snapshot(state, mintMs, maxtMs);
+            hs = s.snapshot(state, mintMs, maxtMs, head.chunkFiles());
           }
           if (hs != null && (hs.latestKnown() || hs.cursor().next())) {
             current = hs;

@@ -1,6 +1,7 @@
 package io.promfed.tsdb;
 
 import io.promfed.model.labels.Labels;
+import io.promfed.tsdb.chunkenc.ChunkFiles;
 import io.promfed.tsdb.chunkenc.PackedChunks;
 import io.promfed.tsdb.chunkenc.XorAppender;
 import io.promfed.tsdb.chunkenc.XorChunk;
@@ -233,6 +234,19 @@ final class MemSeries {
   }
 
   /**
+   * Adds this series' closed chunks in memory to {@code batch} (see {@link
+   * PackedChunks#gatherForDisk}); returns how many, to be passed to {@link #movedToDisk}.
+   */
+  int gatherForDisk(ChunkFiles.Batch batch, int maxChunkBytes) {
+    return closed == null ? 0 : closed.gatherForDisk(batch, maxChunkBytes);
+  }
+
+  /** The {@code n} chunks gathered into {@code batch} from {@code firstInBatch} are on disk now. */
+  void movedToDisk(int n, ChunkFiles.Batch batch, int firstInBatch) {
+    closed.movedToDisk(n, batch, firstInBatch);
+  }
+
+  /**
    * Drops chunks whose last sample is before {@code mintMs} (the head chunk included, like
    * Prometheus's {@code truncateChunksBefore}). Returns how many were dropped.
    */
@@ -275,6 +289,11 @@ final class MemSeries {
     return hasLast ? lastT : Long.MIN_VALUE;
   }
 
+  /** Closed chunks whose bytes are in the chunk files. */
+  int numMappedChunks() {
+    return closed == null ? 0 : closed.numMappedChunks();
+  }
+
   int numChunks() {
     return (closed == null ? 0 : closed.numChunks()) + (headSamples() > 0 ? 1 : 0);
   }
@@ -285,8 +304,8 @@ final class MemSeries {
    * chunk copied, plus the ordinals of samples to hide (written by commits the read must not see).
    * Null when no chunk overlaps the range.
    */
-  HeadSeries snapshot(Isolation.ReadState state, long mintMs, long maxtMs) {
-    PackedChunks.View view = closed == null ? null : closed.view(mintMs, maxtMs);
+  HeadSeries snapshot(Isolation.ReadState state, long mintMs, long maxtMs, ChunkFiles files) {
+    PackedChunks.View view = closed == null ? null : closed.view(mintMs, maxtMs, files);
     XorChunk head = headChunk();
     int headCount = head == null ? 0 : head.numSamples();
     XorChunk headCopy = null;

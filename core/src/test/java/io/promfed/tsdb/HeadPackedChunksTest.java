@@ -12,18 +12,26 @@ import io.promfed.storage.SeriesSet;
 import io.promfed.tsdb.HeadTest.S;
 import io.promfed.tsdb.chunkenc.PackedChunks;
 import io.promfed.tsdb.chunkenc.XorChunk;
+import io.promfed.tsdb.chunkenc.ChunkFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The head over its packed closed chunks: appends, commits and rollbacks, truncation and range
@@ -80,12 +88,36 @@ class HeadPackedChunksTest {
     }
   }
 
+  @TempDir Path tmp;
+
+  /**
+   * A head that keeps its closed chunks in memory, or ({@code onDisk}) one that moves them to chunk
+   * files at every truncation, in segments so small that nearly every move cuts a new one and many
+   * are deleted.
+   */
+  private Head newHead(Duration retention, boolean onDisk) throws IOException {
+    Head head = new Head(() -> T0, retention);
+    if (onDisk) {
+      head.mapChunksTo(ChunkFiles.open(tmp.resolve("chunks-" + UUID.randomUUID()), 4096));
+    }
+    return head;
+  }
+
   @RepeatedTest(25)
   void randomAppendsTruncationsAndReadsMatchTheModel() throws Exception {
+    randomAppendsTruncationsAndReads(false);
+  }
+
+  @RepeatedTest(25)
+  void randomAppendsTruncationsAndReadsMatchTheModelWithChunksOnDisk() throws Exception {
+    randomAppendsTruncationsAndReads(true);
+  }
+
+  private void randomAppendsTruncationsAndReads(boolean onDisk) throws Exception {
     long seed = seed();
     String why = "seed=" + seed + " (rerun with -Dtsdb.seed=" + seed + ")";
     SplittableRandom r = new SplittableRandom(seed);
-    Head head = new Head(() -> T0, Duration.ofDays(100_000));
+    Head head = newHead(Duration.ofDays(100_000), onDisk);
     int n = 1 + r.nextInt(4);
     Labels[] labels = new Labels[n];
     long[] refs = new long[n];
@@ -151,6 +183,18 @@ class HeadPackedChunksTest {
       }
     }
     checkRead(head, model, Long.MIN_VALUE, Long.MAX_VALUE, r, why);
+    if (onDisk) {
+      head.truncate(truncatedBefore);
+      long closed = model.values().stream().mapToLong(ms -> ms.chunks.size() - 1).sum();
+      assertThat(head.closedChunkStats()[3]).as(why + " closed chunks").isEqualTo(closed);
+      long inMemory = 0;
+      for (Labels l : labels) {
+        MemSeries s = head.series.hashStripe(l.hash64()).get(l.hash64(), l);
+        inMemory += s == null ? 0 : s.numChunks() - 1 - s.numMappedChunks();
+      }
+      assertThat(inMemory).as(why + " closed chunks left in memory after a truncation").isZero();
+      checkRead(head, model, Long.MIN_VALUE, Long.MAX_VALUE, r, why);
+    }
   }
 
   private static long randomTime(SplittableRandom r, Map<Labels, ModelSeries> model) {
@@ -217,10 +261,11 @@ class HeadPackedChunksTest {
    * compactions of the packed closed chunks. Bounded by wall time (~1.5 s); correctness does not
    * depend on timing.
    */
-  @Test
+  @ParameterizedTest(name = "chunks on disk: {0}")
+  @ValueSource(booleans = {false, true})
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
-  void readersSeeWholeGapFreeRunsWhileAppendsAndTruncationsGoOn() throws Exception {
-    Head head = new Head(() -> T0, Duration.ofDays(1));
+  void readersSeeWholeGapFreeRunsWhileAppendsAndTruncationsGoOn(boolean onDisk) throws Exception {
+    Head head = newHead(Duration.ofDays(1), onDisk);
     int seriesCount = 4;
     Labels[] labels = new Labels[seriesCount];
     for (int i = 0; i < seriesCount; i++) {
@@ -313,6 +358,9 @@ class HeadPackedChunksTest {
     assertThat(committed.get()).isGreaterThan(2 * XorChunk.TARGET_SAMPLES);
     assertThat(head.chunksRemoved()).isPositive();
     assertThat(checks.get()).isGreaterThan(10);
+    if (onDisk) {
+      assertThat(head.chunksMovedToDisk()).isPositive();
+    }
   }
 
   /**
@@ -320,9 +368,10 @@ class HeadPackedChunksTest {
    * packed, whichever chunk a read's range starts in (the ordinals of a view that skips the oldest
    * chunks are counted from the packed headers) and after truncation dropped older chunks.
    */
-  @Test
-  void samplesOfOpenCommitsStayHiddenAfterTheirChunksArePacked() throws Exception {
-    Head head = new Head(() -> T0, Duration.ofDays(1));
+  @ParameterizedTest(name = "chunks on disk: {0}")
+  @ValueSource(booleans = {false, true})
+  void samplesOfOpenCommitsStayHiddenAfterTheirChunksArePacked(boolean onDisk) throws Exception {
+    Head head = newHead(Duration.ofDays(1), onDisk);
     Labels l = Labels.of("__name__", "hidden");
     Appender app = head.appender();
     long ref = app.append(0, l, T0, 0);
@@ -352,6 +401,10 @@ class HeadPackedChunksTest {
       all.add(S.of(T0 + i * 1_000L, i));
     }
     assertThat(s.numChunks()).isEqualTo(5); // four packed + the head chunk
+    if (onDisk) {
+      head.truncate(T0); // drops nothing, moves the four closed chunks to disk
+      assertThat(s.numMappedChunks()).isEqualTo(4);
+    }
     long from = T0 + 150_000;
     assertThat(HeadTest.readAll(head).get(l)).isEqualTo(visible);
     assertThat(HeadTest.read(head, from, Long.MAX_VALUE, Matcher.equal("__name__", "hidden")))
@@ -367,6 +420,41 @@ class HeadPackedChunksTest {
     head.isolation.endAppend(z[0]);
     assertThat(HeadTest.readAll(head).get(l))
         .isEqualTo(all.stream().filter(v -> v.t() >= T0 + 120_000).toList());
+  }
+
+  /**
+   * When the chunk files cannot be written (here: a directory where the first segment goes), the
+   * closed chunks stay in memory and readable, the failure is counted, and the next truncation
+   * moves them once the files can be written again.
+   */
+  @Test
+  void closedChunksStayInMemoryWhileTheChunkFilesCannotBeWritten() throws Exception {
+    Path chunks = tmp.resolve("chunks");
+    Head head = new Head(() -> T0, Duration.ofDays(1));
+    head.mapChunksTo(ChunkFiles.open(chunks, 4096));
+    Files.createDirectory(chunks.resolve("00000001"));
+    Labels l = Labels.of("__name__", "m");
+    List<S> all = new ArrayList<>();
+    long ref = 0;
+    for (int i = 0; i < 3 * XorChunk.TARGET_SAMPLES + 5; i++) {
+      Appender app = head.appender();
+      ref = app.append(ref, l, T0 + i * 15_000L, i);
+      app.commit();
+      all.add(S.of(T0 + i * 15_000L, i));
+    }
+    MemSeries s = head.seriesByRef(ref);
+
+    head.truncate(T0);
+    assertThat(head.chunkWriteFailures()).isEqualTo(1);
+    assertThat(head.chunksMovedToDisk()).isZero();
+    assertThat(s.numMappedChunks()).isZero();
+    assertThat(HeadTest.readAll(head).get(l)).isEqualTo(all);
+
+    Files.delete(chunks.resolve("00000001"));
+    head.truncate(T0);
+    assertThat(head.chunksMovedToDisk()).isEqualTo(3);
+    assertThat(s.numMappedChunks()).isEqualTo(3);
+    assertThat(HeadTest.readAll(head).get(l)).isEqualTo(all);
   }
 
   private static Thread worker(

@@ -29,6 +29,14 @@ import java.util.Arrays;
  * long retentions copy each byte a bounded number of times. Truncation compacts at once when more
  * than 1/8 of the array is dead, so a series that stopped receiving samples shrinks too.
  *
+ * <p><b>On disk.</b> With {@link ChunkFiles} (the head has a storage path), the head's periodic
+ * truncation moves the closed chunks to disk ({@link #gatherForDisk}, then {@link #movedToDisk}
+ * once written), and only a 24-byte entry per chunk stays here: {@code mapped[3i]} the min time,
+ * {@code mapped[3i+1]} the chunk's reference in the files, {@code mapped[3i+2]} {@code spanMs << 32
+ * | numSamples << 16 | length}. Chunks {@code mFirst .. mEnd-1} are live; they are all older than
+ * the chunks in {@code bytes}, so the series' closed chunks are the mapped ones, then the packed
+ * ones. Views read mapped chunks through the {@link ChunkFiles.Segments} taken with them.
+ *
  * <p><b>Concurrency.</b> Not thread-safe for writers: the head calls {@link #append} and {@link
  * #truncateBefore} under the series lock. Readers take a {@link View} under the same lock and read
  * it afterwards without locking, while the series goes on. This is safe because the bytes and index
@@ -50,8 +58,10 @@ public final class PackedChunks {
   /** Bit positions in a cursor are ints: keep byte offsets below 2^28. */
   static final int MAX_BYTES = 1 << 28;
 
-  /** Shallow size with compressed oops: 12-byte header, two references, three ints. */
-  static final long SHALLOW_BYTES = 32;
+  /** Shallow size with compressed oops: 12-byte header, three references, five ints = 44, aligned. */
+  static final long SHALLOW_BYTES = 48;
+
+  private static final int MAPPED_STRIDE = 3;
 
   private static final byte[] NO_BYTES = new byte[0];
   private static final long[] NO_INDEX = new long[0];
@@ -61,6 +71,10 @@ public final class PackedChunks {
   private int first;
   private int end;
   private int endByte;
+
+  private long[] mapped = NO_INDEX;
+  private int mFirst;
+  private int mEnd;
 
   /** An empty store; it allocates nothing until the first chunk arrives. */
   public PackedChunks() {}
@@ -79,7 +93,7 @@ public final class PackedChunks {
     if (Long.compareUnsigned(span, MAX_SPAN_MS) > 0) {
       throw new IllegalArgumentException("chunk spans more than " + MAX_SPAN_MS + " ms: " + span);
     }
-    if (end > first && chunk.minTimeMs <= maxTimeMs(end - 1)) {
+    if (end > first ? chunk.minTimeMs <= maxTimeMs(end - 1) : mEnd > mFirst && chunk.minTimeMs <= mappedMaxTimeMs(mapped, mEnd - 1)) {
       throw new IllegalArgumentException("chunk does not start after the last one");
     }
     int streamBytes = chunk.byteLength();
@@ -157,11 +171,51 @@ public final class PackedChunks {
    * as Prometheus's {@code truncateChunksBefore}). Returns how many were dropped.
    */
   public int truncateBefore(long mintMs) {
+    int droppedMapped = truncateMappedBefore(mintMs);
+    if (mEnd > mFirst) {
+      return droppedMapped; // the packed chunks are all newer than a live mapped one
+    }
     int keep = firstEndingAtOrAfter(mintMs);
     int dropped = keep - first;
-    if (dropped == 0) {
-      return 0;
+    if (dropped > 0) {
+      dropPacked(keep);
     }
+    return droppedMapped + dropped;
+  }
+
+  /** Index of the first live mapped chunk with max time {@code >= t}, or {@code mEnd}. */
+  private int firstMappedEndingAtOrAfter(long t) {
+    int lo = mFirst;
+    int hi = mEnd;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (mappedMaxTimeMs(mapped, mid) < t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private int truncateMappedBefore(long mintMs) {
+    int lo = firstMappedEndingAtOrAfter(mintMs);
+    int dropped = lo - mFirst;
+    mFirst = lo;
+    if (mFirst == mEnd) {
+      mapped = NO_INDEX;
+      mFirst = 0;
+      mEnd = 0;
+    } else if (dropped > 0 && mFirst * MAPPED_STRIDE > mapped.length >>> 3) {
+      mapped = Arrays.copyOfRange(mapped, mFirst * MAPPED_STRIDE, mEnd * MAPPED_STRIDE);
+      mEnd -= mFirst;
+      mFirst = 0;
+    }
+    return dropped;
+  }
+
+  /** Drops the packed chunks before {@code keep}: the shared tail of truncation and moving out. */
+  private void dropPacked(int keep) {
     first = keep;
     if (first == end) {
       bytes = NO_BYTES;
@@ -175,7 +229,65 @@ public final class PackedChunks {
         relocate(liveStart, endByte - liveStart, 0, end - first);
       }
     }
-    return dropped;
+  }
+
+  /**
+   * Adds the packed chunks, oldest first, to {@code batch}, up to the first longer than {@code
+   * maxChunkBytes} (which stays here, and the chunks after it too); returns how many. Nothing
+   * changes here until the batch is written and {@link #movedToDisk} is called with the same count.
+   */
+  public int gatherForDisk(ChunkFiles.Batch batch, int maxChunkBytes) {
+    int n = 0;
+    for (int i = first; i < end; i++) {
+      int start = startByte(i);
+      int len = startByte(i + 1) - start;
+      if (len > maxChunkBytes) {
+        break;
+      }
+      batch.add(bytes, start, len, maxTimeMs(i));
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Replaces the {@code n} oldest packed chunks, gathered by {@link #gatherForDisk} into {@code
+   * batch} from index {@code firstInBatch} and written since, by their entries on disk. Only
+   * truncation drops chunks from the front, and the head runs both in its truncation, so these are
+   * still the chunks gathered (appends only add newer ones).
+   */
+  public void movedToDisk(int n, ChunkFiles.Batch batch, int firstInBatch) {
+    if (n <= 0) {
+      return;
+    }
+    if (n > end - first) {
+      throw new IllegalStateException("moved " + n + " chunks, " + (end - first) + " are packed");
+    }
+    int live = mEnd - mFirst;
+    if ((mEnd + n) * MAPPED_STRIDE > mapped.length) {
+      int need = live + n;
+      long[] nm = new long[(need + (need >>> 3) + 1) * MAPPED_STRIDE];
+      System.arraycopy(mapped, mFirst * MAPPED_STRIDE, nm, 0, live * MAPPED_STRIDE);
+      mapped = nm;
+      mFirst = 0;
+      mEnd = live;
+    }
+    for (int k = 0; k < n; k++) {
+      int i = first + k;
+      int start = startByte(i);
+      int len = startByte(i + 1) - start;
+      int at = (mEnd + k) * MAPPED_STRIDE;
+      mapped[at] = minTimeMs(i);
+      mapped[at + 1] = batch.ref(firstInBatch + k);
+      mapped[at + 2] = (index[i] & MAX_SPAN_MS) << 32 | (long) numSamples(bytes, index, i) << 16 | len;
+    }
+    mEnd += n;
+    dropPacked(first + n);
+  }
+
+  /** Chunks kept on disk (their entries here). */
+  public int numMappedChunks() {
+    return mEnd - mFirst;
   }
 
   /** Index of the first live chunk with max time {@code >= t}, or {@code end}. */
@@ -213,14 +325,53 @@ public final class PackedChunks {
    * does. Take it under the lock that guards the writes; read it anywhere afterwards.
    */
   public View view(long mintMs, long maxtMs) {
+    return view(mintMs, maxtMs, null);
+  }
+
+  /**
+   * {@link #view(long, long)} of a store whose older chunks may be on disk in {@code files}
+   * (required when any is); the view pins the files' current mappings.
+   */
+  public View view(long mintMs, long maxtMs, ChunkFiles files) {
+    int mFrom = mFirst;
+    int mTo = mEnd;
+    if (mEnd > mFirst) {
+      mFrom = firstMappedEndingAtOrAfter(mintMs);
+      int lo = mFrom;
+      int hi = mEnd;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (mapped[mid * MAPPED_STRIDE] <= maxtMs) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      mTo = lo;
+    }
     int from = firstEndingAtOrAfter(mintMs);
     int to = firstStartingAfter(from, maxtMs);
-    return from < to ? new View(bytes, index, from, to) : null;
+    if (mFrom >= mTo) {
+      return from < to ? new View(bytes, index, from, to, NO_INDEX, 0, 0, null) : null;
+    }
+    if (files == null) {
+      throw new IllegalStateException("chunks on disk, but no chunk files given");
+    }
+    return new View(bytes, index, from, to, mapped, mFrom, mTo, files.segments());
   }
 
   /** Total samples in the live chunks from the first chunk of {@code v} to the last live chunk. */
   public long numSamplesFrom(View v) {
     long n = 0;
+    if (v.mTo > v.mFrom) {
+      for (int i = v.mFrom; i < mEnd; i++) {
+        n += mappedNumSamples(mapped, i);
+      }
+      for (int i = first; i < end; i++) {
+        n += numSamples(bytes, index, i);
+      }
+      return n;
+    }
     for (int i = v.from; i < end; i++) {
       n += numSamples(bytes, index, i);
     }
@@ -228,31 +379,41 @@ public final class PackedChunks {
   }
 
   public boolean isEmpty() {
-    return first == end;
+    return first == end && mFirst == mEnd;
   }
 
   public int numChunks() {
-    return end - first;
+    return (mEnd - mFirst) + (end - first);
   }
 
   /** Min time of the {@code k}-th live chunk (0 is the oldest). */
   public long chunkMinTimeMs(int k) {
-    return minTimeMs(first + k);
+    int m = mEnd - mFirst;
+    return k < m ? mapped[(mFirst + k) * MAPPED_STRIDE] : minTimeMs(first + k - m);
   }
 
   /** Max time of the {@code k}-th live chunk (0 is the oldest). */
   public long chunkMaxTimeMs(int k) {
-    return maxTimeMs(first + k);
+    int m = mEnd - mFirst;
+    return k < m ? mappedMaxTimeMs(mapped, mFirst + k) : maxTimeMs(first + k - m);
   }
 
   /** Samples of the {@code k}-th live chunk (0 is the oldest). */
   public int chunkNumSamples(int k) {
-    return numSamples(bytes, index, first + k);
+    int m = mEnd - mFirst;
+    return k < m ? mappedNumSamples(mapped, mFirst + k) : numSamples(bytes, index, first + k - m);
   }
 
-  /** Encoded bytes of the live chunks in Prometheus's format, 2-byte headers included. */
-  public int encodedBytes() {
-    return endByte - startByte(first);
+  /**
+   * Encoded bytes of the live chunks in Prometheus's format, 2-byte headers included, those on disk
+   * too.
+   */
+  public long encodedBytes() {
+    long n = endByte - startByte(first);
+    for (int i = mFirst; i < mEnd; i++) {
+      n += mapped[i * MAPPED_STRIDE + 2] & 0xffff;
+    }
+    return n;
   }
 
   /**
@@ -267,6 +428,9 @@ public final class PackedChunks {
     }
     if (index.length > 0) {
       r += align(16L + 8L * index.length);
+    }
+    if (mapped.length > 0) {
+      r += align(16L + 8L * mapped.length);
     }
     return r;
   }
@@ -306,6 +470,14 @@ public final class PackedChunks {
     return minTimeMs(bytes, index, i) + (index[i] & MAX_SPAN_MS);
   }
 
+  static long mappedMaxTimeMs(long[] mapped, int i) {
+    return mapped[i * MAPPED_STRIDE] + (mapped[i * MAPPED_STRIDE + 2] >>> 32);
+  }
+
+  static int mappedNumSamples(long[] mapped, int i) {
+    return (int) (mapped[i * MAPPED_STRIDE + 2] >>> 16) & 0xffff;
+  }
+
   private static long align(long n) {
     return (n + 7) & ~7L;
   }
@@ -317,40 +489,73 @@ public final class PackedChunks {
    */
   public static final class View {
 
-    /** Shallow size with compressed oops: 12-byte header, two references, two ints. */
-    static final long SHALLOW_BYTES = 32;
-
     private final byte[] bytes;
     private final long[] index;
     private final int from;
     private final int to;
+    private final long[] mapped;
+    private final int mFrom;
+    private final int mTo;
+    private final ChunkFiles.Segments segments;
 
-    View(byte[] bytes, long[] index, int from, int to) {
+    View(
+        byte[] bytes,
+        long[] index,
+        int from,
+        int to,
+        long[] mapped,
+        int mFrom,
+        int mTo,
+        ChunkFiles.Segments segments) {
       this.bytes = bytes;
       this.index = index;
       this.from = from;
       this.to = to;
+      this.mapped = mapped;
+      this.mFrom = mFrom;
+      this.mTo = mTo;
+      this.segments = segments;
     }
 
     public int numChunks() {
-      return to - from;
+      return (mTo - mFrom) + (to - from);
     }
 
     public long minTimeMs(int k) {
-      return PackedChunks.minTimeMs(bytes, index, from + k);
+      int m = mTo - mFrom;
+      return k < m
+          ? mapped[(mFrom + k) * MAPPED_STRIDE]
+          : PackedChunks.minTimeMs(bytes, index, from + k - m);
     }
 
     public long maxTimeMs(int k) {
-      return PackedChunks.maxTimeMs(bytes, index, from + k);
+      int m = mTo - mFrom;
+      return k < m
+          ? mappedMaxTimeMs(mapped, mFrom + k)
+          : PackedChunks.maxTimeMs(bytes, index, from + k - m);
     }
 
     public int numSamples(int k) {
-      return PackedChunks.numSamples(bytes, index, from + k);
+      int m = mTo - mFrom;
+      return k < m
+          ? mappedNumSamples(mapped, mFrom + k)
+          : PackedChunks.numSamples(bytes, index, from + k - m);
     }
 
-    /** Positions {@code cursor} before the first sample of chunk {@code k}; returns it. */
+    /**
+     * Positions {@code cursor} before the first sample of chunk {@code k}; returns it. A chunk on
+     * disk is copied into the cursor's own buffer first.
+     */
     public XorCursor reset(XorCursor cursor, int k) {
-      int i = from + k;
+      int m = mTo - mFrom;
+      if (k < m) {
+        int at = (mFrom + k) * MAPPED_STRIDE;
+        int len = (int) mapped[at + 2] & 0xffff;
+        byte[] buf = cursor.scratch(len);
+        segments.read(mapped[at + 1], buf, len);
+        return cursor.reset(buf, HEADER_BYTES, numSamples(k));
+      }
+      int i = from + k - m;
       int s = (int) (index[i] >>> 32);
       return cursor.reset(bytes, s + HEADER_BYTES, numSamples(k));
     }

@@ -29,6 +29,9 @@ public final class XorCursor {
   private int leading;
   private int trailing;
 
+  /** Holds a chunk copied from disk ({@link PackedChunks.View#reset}); grown, never shrunk. */
+  private byte[] scratch;
+
   /** A cursor positioned on nothing; call {@link #reset(XorChunk)} before use. */
   public XorCursor() {
     this.b = new byte[0];
@@ -59,6 +62,14 @@ public final class XorCursor {
     this.leading = 0xff; // as the appender: no window yet, so appender() restores exact state
     this.trailing = 0;
     return this;
+  }
+
+  /** This cursor's own buffer of at least {@code len} bytes, for a chunk copied in to be read. */
+  byte[] scratch(int len) {
+    if (scratch == null || scratch.length < len) {
+      scratch = new byte[Math.max(len, 256)];
+    }
+    return scratch;
   }
 
   /** Advances to the next sample; false when the chunk is exhausted. */

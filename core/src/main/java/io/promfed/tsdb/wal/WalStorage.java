@@ -11,6 +11,7 @@ import io.promfed.storage.SeriesCursor;
 import io.promfed.storage.SeriesSet;
 import io.promfed.storage.StorageException;
 import io.promfed.tsdb.Head;
+import io.promfed.tsdb.chunkenc.ChunkFiles;
 import io.promfed.tsdb.chunkenc.XorAppender;
 import io.promfed.tsdb.chunkenc.XorChunk;
 import io.promfed.tsdb.chunkenc.XorCursor;
@@ -49,6 +50,11 @@ import java.util.stream.Stream;
  * replayed into the head, so {@code kill -9} and a restart lose no committed sample, only the gap
  * while the process was down.
  *
+ * <p>The head's closed chunks go to {@code <storage.path>/chunks_head} ({@link ChunkFiles}), so its
+ * heap holds only the chunks being written and an index of the rest. Those files are not part of
+ * what a restart reads: they are emptied on open and filled again by the replay, whose own
+ * truncations move the chunks out as they close (every {@link Replayer#GC_EVERY_COMMITS} commits).
+ *
  * <p>Writing the log can fail (a full disk): the transaction is then rolled back, nothing of it
  * becomes visible, the failure is counted and the caller gets an {@link UncheckedIOException}
  * naming the cause, so ingestion stops visibly instead of the data silently going missing.
@@ -57,12 +63,15 @@ public final class WalStorage implements Appendable, AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(WalStorage.class.getName());
   private static final String CHECKPOINT_PREFIX = "checkpoint.";
+  /** Prometheus's name for the directory of its head's m-mapped chunks. */
+  static final String CHUNKS_DIR = "chunks_head";
   /** Marks a checkpoint's own series references, so they never collide with the head's. */
   private static final long CHECKPOINT_REF_BIT = 1L << 62;
 
   private final Head head;
   private final Path dir;
   private final Wal wal;
+  private final ChunkFiles chunkFiles;
   /** Head series references whose labels are in the log since the last checkpoint. */
   private final RefBitSet logged = new RefBitSet();
 
@@ -73,10 +82,11 @@ public final class WalStorage implements Appendable, AutoCloseable {
   private volatile long checkpointSamples;
   private ScheduledFuture<?> checkpoints;
 
-  private WalStorage(Head head, Path dir, Wal wal) {
+  private WalStorage(Head head, Path dir, Wal wal, ChunkFiles chunkFiles) {
     this.head = head;
     this.dir = dir;
     this.wal = wal;
+    this.chunkFiles = chunkFiles;
   }
 
   /**
@@ -89,7 +99,9 @@ public final class WalStorage implements Appendable, AutoCloseable {
 
   static WalStorage open(Path dir, Head head, long segmentBytes) throws IOException {
     Files.createDirectories(dir);
-    Replayer replayer = new Replayer(head);
+    ChunkFiles chunkFiles = ChunkFiles.open(dir.resolve(CHUNKS_DIR));
+    head.mapChunksTo(chunkFiles);
+    Replayer replayer = new Replayer(head, head::gc);
     long t0 = System.nanoTime();
     int checkpointSegment = -1;
     Path checkpoint = latestCheckpoint(dir);
@@ -108,7 +120,7 @@ public final class WalStorage implements Appendable, AutoCloseable {
     }
     Wal wal = Wal.open(walDir, segmentBytes, replayer::accept);
     replayer.commit();
-    WalStorage storage = new WalStorage(head, dir, wal);
+    WalStorage storage = new WalStorage(head, dir, wal, chunkFiles);
     storage.samplesReplayed.add(replayer.samples);
     LOG.log(
         System.Logger.Level.INFO,
@@ -277,6 +289,7 @@ public final class WalStorage implements Appendable, AutoCloseable {
       checkpoints.cancel(false);
     }
     wal.close();
+    chunkFiles.close();
   }
 
   /**
@@ -448,7 +461,16 @@ public final class WalStorage implements Appendable, AutoCloseable {
   /** Replays records into the head through one appender, committing every so often. */
   private static final class Replayer {
     private static final int COMMIT_EVERY = 100_000;
+
+    /**
+     * A truncation every this many commits (10M samples) moves the chunks closed so far to disk,
+     * so replaying a long retention does not hold it all in the heap first.
+     */
+    static final int GC_EVERY_COMMITS = 100;
+
     private final Appendable head;
+    private final Runnable gc;
+    private int commits;
     private final Long2LongOpenHashMap refs = new Long2LongOpenHashMap();
     private final Long2ObjectOpenHashMap<Labels> labels = new Long2ObjectOpenHashMap<>();
     private final XorCursor cursor = new XorCursor();
@@ -456,8 +478,9 @@ public final class WalStorage implements Appendable, AutoCloseable {
     private long samples;
     private long pending;
 
-    Replayer(Appendable head) {
+    Replayer(Appendable head, Runnable gc) {
       this.head = head;
+      this.gc = gc;
       this.app = head.appender();
     }
 
@@ -514,6 +537,9 @@ public final class WalStorage implements Appendable, AutoCloseable {
 
     void commit() {
       app.commit();
+      if (++commits % GC_EVERY_COMMITS == 0) {
+        gc.run();
+      }
       app = head.appender();
       pending = 0;
     }

@@ -144,6 +144,39 @@ class WalStorageTest {
     assertThat(dir.resolve("wal").resolve(Wal.name(2) + ".corrupt")).exists();
   }
 
+  /**
+   * Closed chunks go to {@code chunks_head} at each truncation and are read from there; a restart
+   * empties the directory and the replay (with its own truncations) fills it again, and a
+   * checkpoint taken while chunks are on disk reads them back.
+   */
+  @Test
+  void closedChunksLiveOnDiskAndARestartRebuildsThemFromTheLog() throws Exception {
+    Head first = head();
+    WalStorage s = WalStorage.open(dir, first);
+    write(s, 20, T0, 400); // 100 minutes at 15 s: 3 closed chunks and a head chunk per series
+    long heapBefore = first.ramBytesUsed();
+    first.gc();
+    assertThat(first.chunksMovedToDisk()).isEqualTo(20 * 3);
+    assertThat(first.chunkFilesBytes()).isGreaterThan(20 * 3 * 50);
+    assertThat(first.ramBytesUsed()).isLessThan(heapBefore - first.chunkFilesBytes() / 2);
+    assertThat(dump(first)).hasSize(20 * 400);
+    s.checkpoint(Long.MIN_VALUE);
+    write(s, 20, T0 + 400 * 15_000L, 5);
+    // No close(): as after kill -9.
+
+    Head second = head();
+    WalStorage reopened = WalStorage.open(dir, second);
+    assertThat(dump(second)).hasSize(20 * 405).isEqualTo(dump(first));
+    second.gc();
+    assertThat(second.chunksMovedToDisk()).isEqualTo(20 * 3);
+    assertThat(second.chunkFilesBytes()).isEqualTo(first.chunkFilesBytes());
+    assertThat(dump(second)).isEqualTo(dump(first));
+    reopened.close();
+    try (Stream<Path> files = Files.list(dir.resolve("chunks_head"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("00000001");
+    }
+  }
+
   @Test
   void aCheckpointBoundsTheLogAndKeepsTheData() throws Exception {
     Head first = head();
