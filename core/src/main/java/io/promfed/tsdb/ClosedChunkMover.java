@@ -2,6 +2,7 @@ package io.promfed.tsdb;
 
 import io.promfed.tsdb.chunkenc.ChunkFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -86,7 +87,12 @@ final class ClosedChunkMover {
   /** Writes the rest, then deletes the files that only held chunks before {@code mintMs}. */
   long finish(long mintMs) {
     write();
-    files.removeBefore(mintMs);
+    try {
+      files.removeBefore(mintMs);
+    } catch (UncheckedIOException e) {
+      // The next truncation tries again; meanwhile the files only take disk space.
+      LOG.log(System.Logger.Level.WARNING, "could not delete old chunk files: {0}", e.getCause().toString());
+    }
     if (failure != null) {
       LOG.log(
           System.Logger.Level.WARNING,

@@ -15,7 +15,8 @@ import java.util.Arrays;
  *
  * <p>Memory: closed chunks are packed into one {@link PackedChunks} (one byte array and one {@code
  * long} of index per chunk, no object per chunk), allocated when the first chunk closes and dropped
- * when truncation empties it; the head chunk is reached through its appender. A series with one
+ * when truncation empties it; with chunk files, each truncation moves them to disk and keeps a
+ * 24-byte entry per chunk instead. The head chunk is reached through its appender. A series with one
  * sample costs about 104 bytes here, 120 for 10 labels and 136 for its head chunk (see {@link
  * #ramBytesUsed()}).
  *
@@ -290,8 +291,8 @@ final class MemSeries {
   }
 
   /** Closed chunks whose bytes are in the chunk files. */
-  int numMappedChunks() {
-    return closed == null ? 0 : closed.numMappedChunks();
+  int numChunksOnDisk() {
+    return closed == null ? 0 : closed.numChunksOnDisk();
   }
 
   int numChunks() {

@@ -185,12 +185,13 @@ class HeadPackedChunksTest {
     checkRead(head, model, Long.MIN_VALUE, Long.MAX_VALUE, r, why);
     if (onDisk) {
       head.truncate(truncatedBefore);
-      long closed = model.values().stream().mapToLong(ms -> ms.chunks.size() - 1).sum();
+      // (A series whose only transaction was rolled back has an empty entry in the model.)
+      long closed = model.values().stream().mapToLong(ms -> Math.max(0, ms.chunks.size() - 1)).sum();
       assertThat(head.closedChunkStats()[3]).as(why + " closed chunks").isEqualTo(closed);
       long inMemory = 0;
       for (Labels l : labels) {
         MemSeries s = head.series.hashStripe(l.hash64()).get(l.hash64(), l);
-        inMemory += s == null ? 0 : s.numChunks() - 1 - s.numMappedChunks();
+        inMemory += s == null ? 0 : s.numChunks() - 1 - s.numChunksOnDisk();
       }
       assertThat(inMemory).as(why + " closed chunks left in memory after a truncation").isZero();
       checkRead(head, model, Long.MIN_VALUE, Long.MAX_VALUE, r, why);
@@ -403,7 +404,7 @@ class HeadPackedChunksTest {
     assertThat(s.numChunks()).isEqualTo(5); // four packed + the head chunk
     if (onDisk) {
       head.truncate(T0); // drops nothing, moves the four closed chunks to disk
-      assertThat(s.numMappedChunks()).isEqualTo(4);
+      assertThat(s.numChunksOnDisk()).isEqualTo(4);
     }
     long from = T0 + 150_000;
     assertThat(HeadTest.readAll(head).get(l)).isEqualTo(visible);
@@ -447,13 +448,13 @@ class HeadPackedChunksTest {
     head.truncate(T0);
     assertThat(head.chunkWriteFailures()).isEqualTo(1);
     assertThat(head.chunksMovedToDisk()).isZero();
-    assertThat(s.numMappedChunks()).isZero();
+    assertThat(s.numChunksOnDisk()).isZero();
     assertThat(HeadTest.readAll(head).get(l)).isEqualTo(all);
 
     Files.delete(chunks.resolve("00000001"));
     head.truncate(T0);
     assertThat(head.chunksMovedToDisk()).isEqualTo(3);
-    assertThat(s.numMappedChunks()).isEqualTo(3);
+    assertThat(s.numChunksOnDisk()).isEqualTo(3);
     assertThat(HeadTest.readAll(head).get(l)).isEqualTo(all);
   }
 

@@ -3,7 +3,6 @@ package io.promfed.tsdb.chunkenc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -21,9 +20,13 @@ import java.util.Arrays;
  * <p><b>Files.</b> Numbered segments of at most {@link #DEFAULT_SEGMENT_BYTES} ({@code 00000001},
  * ...), each an 8-byte header ({@code PFCH}, format version, 3 zero bytes) followed by chunks back
  * to back in Prometheus's chunk encoding (2-byte sample count, XOR bit stream). Chunks are written
- * in batches with plain positional writes, never through a writable mapping: written pages then sit
- * in the page cache, which the kernel may reclaim, and count towards the process's resident memory
- * only once a query reads them through the read-only mapping of the segment.
+ * in batches and read back with positional reads ({@code pwrite}/{@code pread}), not through a
+ * memory mapping as Prometheus does: the pages stay in the page cache, which the kernel reclaims
+ * as it needs, and never count towards the process's resident memory. With a mapping, every chunk
+ * the periodic WAL checkpoint reads back would stay mapped, and the resident memory would climb
+ * back to what the chunks take, the very memory this class takes out of the heap. A read costs a
+ * system call per chunk, about a microsecond; queries over recent data read the head chunk, which
+ * is in memory.
  *
  * <p><b>Lifetime.</b> The files are a cache of the head, not a second log: the write-ahead log
  * holds every sample again, so {@link #open} deletes what a previous process left and the replay
@@ -31,10 +34,12 @@ import java.util.Arrays;
  * deleted once every chunk in it ended before the retention ({@link #removeBefore}); the head drops
  * its index entries first, in the same truncation.
  *
- * <p><b>Readers.</b> {@link #segments()} is an immutable snapshot of the mappings. A reader takes it
- * together with the index entries it reads (under the series lock) and keeps the mappings alive as
- * long as it holds them, even after their files are deleted: the JVM unmaps a buffer only when it
- * is unreachable, never under a reader.
+ * <p><b>Readers.</b> {@link #segments()} is an immutable snapshot of the segments' open files. A
+ * reader takes it together with the index entries it reads (under the series lock) and can read
+ * them as long as it holds it, even after their files are deleted: a deleted segment's channel is
+ * not closed but dropped, and the JVM closes a channel's descriptor once it is unreachable, never
+ * under a reader. (Segments are deleted once per segment's worth of chunks, so few descriptors wait
+ * for a collection.)
  *
  * <p>Thread-safe: writes and removals are serialised; snapshots are read without locks.
  */
@@ -70,7 +75,7 @@ public final class ChunkFiles implements AutoCloseable {
   private long writeFailures;
   private boolean closed;
 
-  private volatile Segments segments = new Segments(1, new ByteBuffer[0]);
+  private volatile Segments segments = new Segments(1, new FileChannel[0]);
 
   private ChunkFiles(Path dir, int segmentBytes) {
     this.dir = dir;
@@ -114,7 +119,7 @@ public final class ChunkFiles implements AutoCloseable {
     return Math.min(MAX_CHUNK_BYTES, segmentBytes - HEADER_BYTES);
   }
 
-  /** The mappings as of now; see the class comment. */
+  /** The segments as of now; see the class comment. */
   public Segments segments() {
     return segments;
   }
@@ -133,6 +138,10 @@ public final class ChunkFiles implements AutoCloseable {
     try {
       int i = 0;
       while (i < batch.chunks) {
+        if (batch.length(i) > maxChunkBytes()) {
+          throw new IllegalArgumentException(
+              "chunk of " + batch.length(i) + " bytes does not fit a segment of " + segmentBytes);
+        }
         if (current == null || writePos + batch.length(i) > segmentBytes) {
           cutSegment();
         }
@@ -163,64 +172,42 @@ public final class ChunkFiles implements AutoCloseable {
     }
   }
 
-  /** Starts the next segment: a sparse file of the full size, mapped read-only at once. */
+  /** Starts the next segment. */
   private void cutSegment() throws IOException {
-    int seq = current == null && segments.buffers.length == 0 ? segments.base : currentSeq + 1;
+    int seq = current == null && segments.files.length == 0 ? segments.base : currentSeq + 1;
     Path file = dir.resolve(String.format("%08d", seq));
     FileChannel ch =
         FileChannel.open(
-            file,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.READ,
-            StandardOpenOption.WRITE);
-    MappedByteBuffer map;
+            file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       ch.write(ByteBuffer.wrap(HEADER), 0);
-      // Sized up front so the read-only mapping covers every chunk the segment will hold; the
-      // file stays sparse, and is cut back to what it holds when the next segment starts.
-      ch.write(ByteBuffer.wrap(new byte[1]), segmentBytes - 1L);
-      map = ch.map(FileChannel.MapMode.READ_ONLY, 0, segmentBytes);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
       ch.close();
       Files.deleteIfExists(file);
       throw e;
     }
-    if (current != null) {
-      finishCurrent();
-    }
     Segments old = segments;
     int n = seq - old.base + 1;
-    ByteBuffer[] buffers = Arrays.copyOf(old.buffers, n);
-    buffers[n - 1] = map;
+    FileChannel[] files = Arrays.copyOf(old.files, n);
+    files[n - 1] = ch;
     maxTimes = Arrays.copyOf(maxTimes, n);
     maxTimes[n - 1] = Long.MIN_VALUE;
-    current = ch;
+    current = ch; // the finished segment's channel stays open for readers
     currentSeq = seq;
     writePos = HEADER_BYTES;
     liveBytes += HEADER_BYTES;
-    segments = new Segments(old.base, buffers);
-  }
-
-  /** Cuts the finished segment's file back to what it holds (no reader looks past that). */
-  private void finishCurrent() {
-    try {
-      current.truncate(writePos);
-    } catch (IOException e) {
-      // Only apparent size: the tail was never written, so it takes no disk space.
-    }
-    closeQuietly(current);
-    current = null;
+    segments = new Segments(old.base, files);
   }
 
   /**
    * Deletes the segments, except the one being written, whose chunks all end before {@code mintMs}.
    * The head must have dropped its entries for those chunks first (readers holding a snapshot keep
-   * their mappings). Returns how many segments were deleted.
+   * reading them). Returns how many segments were deleted.
    */
   public synchronized int removeBefore(long mintMs) {
     Segments old = segments;
     int drop = 0;
-    while (drop < old.buffers.length
+    while (drop < old.files.length
         && old.base + drop != currentSeq
         && maxTimes[drop] < mintMs) {
       drop++;
@@ -239,7 +226,7 @@ public final class ChunkFiles implements AutoCloseable {
       }
     }
     maxTimes = Arrays.copyOfRange(maxTimes, drop, maxTimes.length);
-    segments = new Segments(old.base + drop, Arrays.copyOfRange(old.buffers, drop, old.buffers.length));
+    segments = new Segments(old.base + drop, Arrays.copyOfRange(old.files, drop, old.files.length));
     return drop;
   }
 
@@ -250,7 +237,7 @@ public final class ChunkFiles implements AutoCloseable {
 
   /** Live segment files. */
   public synchronized int numSegments() {
-    return segments.buffers.length;
+    return segments.files.length;
   }
 
   /** Batches that could not be written (their chunks stayed in memory). */
@@ -258,43 +245,51 @@ public final class ChunkFiles implements AutoCloseable {
     return writeFailures;
   }
 
-  /** Closes the segment being written; the mappings stay readable until unreachable. */
+  /**
+   * Refuses further writes. The segments stay readable for readers that hold them: the head is
+   * closed with the process, and a channel is closed once unreachable.
+   */
   @Override
   public synchronized void close() {
     closed = true;
-    if (current != null) {
-      finishCurrent();
-    }
-  }
-
-  private static void closeQuietly(FileChannel ch) {
-    try {
-      ch.close();
-    } catch (IOException ignored) {
-      // nothing left to release
-    }
+    current = null;
   }
 
   /**
-   * The segments' read-only mappings at one moment: segment {@code seq} is {@code buffers[seq -
-   * base]}. Immutable; holding it keeps the mappings alive.
+   * The segments' files at one moment: segment {@code seq} is {@code files[seq - base]}. Immutable;
+   * holding it keeps the files readable.
    */
   public static final class Segments {
     final int base;
-    final ByteBuffer[] buffers;
+    final FileChannel[] files;
 
-    Segments(int base, ByteBuffer[] buffers) {
+    Segments(int base, FileChannel[] files) {
       this.base = base;
-      this.buffers = buffers;
+      this.files = files;
     }
 
-    /** Copies {@code len} bytes of the chunk at {@code ref} into {@code dst} from index 0. */
+    /**
+     * Copies {@code len} bytes of the chunk at {@code ref} into {@code dst} from index 0.
+     *
+     * @throws UncheckedIOException if the file cannot be read (a disk error)
+     */
     void read(long ref, byte[] dst, int len) {
       int slot = (int) (ref >>> 32) - base;
-      if (slot < 0 || slot >= buffers.length) {
-        throw new IllegalStateException("chunk segment " + (ref >>> 32) + " is not mapped");
+      if (slot < 0 || slot >= files.length) {
+        throw new IllegalStateException("chunk segment " + (ref >>> 32) + " is not open");
       }
-      buffers[slot].get((int) ref, dst, 0, len);
+      ByteBuffer b = ByteBuffer.wrap(dst, 0, len);
+      long pos = ref & 0xffffffffL;
+      try {
+        while (b.hasRemaining()) {
+          int n = files[slot].read(b, pos + b.position());
+          if (n < 0) {
+            throw new IOException("chunk at " + pos + " runs past the end of segment " + (ref >>> 32));
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("reading a chunk of segment " + (ref >>> 32), e);
+      }
     }
   }
 

@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * The closed chunks of one series, packed back to back in one growable {@code byte[]} with a
- * primitive index: the head's in-memory counterpart of Prometheus's m-mapped head chunks.
+ * primitive index: the head's in-memory counterpart of Prometheus's m-mapped head chunks; with
+ * {@link ChunkFiles}, the older ones are only indexed here and their bytes are on disk.
  *
  * <p><b>Why.</b> A closed 120-sample XOR chunk of a regular 15 s series encodes in about 140 bytes,
  * 1.2 bytes per sample. Kept as its own {@link XorChunk} it also costs a 40-byte object, a 16-byte
@@ -31,11 +32,11 @@ import java.util.Arrays;
  *
  * <p><b>On disk.</b> With {@link ChunkFiles} (the head has a storage path), the head's periodic
  * truncation moves the closed chunks to disk ({@link #gatherForDisk}, then {@link #movedToDisk}
- * once written), and only a 24-byte entry per chunk stays here: {@code mapped[3i]} the min time,
- * {@code mapped[3i+1]} the chunk's reference in the files, {@code mapped[3i+2]} {@code spanMs << 32
- * | numSamples << 16 | length}. Chunks {@code mFirst .. mEnd-1} are live; they are all older than
- * the chunks in {@code bytes}, so the series' closed chunks are the mapped ones, then the packed
- * ones. Views read mapped chunks through the {@link ChunkFiles.Segments} taken with them.
+ * once written), and only a 24-byte entry per chunk stays here: {@code disk[3i]} the min time,
+ * {@code disk[3i+1]} the chunk's reference in the files, {@code disk[3i+2]} {@code spanMs << 32
+ * | numSamples << 16 | length}. Chunks {@code dFirst .. dEnd-1} are live; they are all older than
+ * the chunks in {@code bytes}, so the series' closed chunks are those on disk, then the packed
+ * ones. Views read the chunks on disk through the {@link ChunkFiles.Segments} taken with them.
  *
  * <p><b>Concurrency.</b> Not thread-safe for writers: the head calls {@link #append} and {@link
  * #truncateBefore} under the series lock. Readers take a {@link View} under the same lock and read
@@ -61,7 +62,7 @@ public final class PackedChunks {
   /** Shallow size with compressed oops: 12-byte header, three references, five ints = 44, aligned. */
   static final long SHALLOW_BYTES = 48;
 
-  private static final int MAPPED_STRIDE = 3;
+  private static final int DISK_STRIDE = 3;
 
   private static final byte[] NO_BYTES = new byte[0];
   private static final long[] NO_INDEX = new long[0];
@@ -72,9 +73,9 @@ public final class PackedChunks {
   private int end;
   private int endByte;
 
-  private long[] mapped = NO_INDEX;
-  private int mFirst;
-  private int mEnd;
+  private long[] disk = NO_INDEX;
+  private int dFirst;
+  private int dEnd;
 
   /** An empty store; it allocates nothing until the first chunk arrives. */
   public PackedChunks() {}
@@ -93,7 +94,7 @@ public final class PackedChunks {
     if (Long.compareUnsigned(span, MAX_SPAN_MS) > 0) {
       throw new IllegalArgumentException("chunk spans more than " + MAX_SPAN_MS + " ms: " + span);
     }
-    if (end > first ? chunk.minTimeMs <= maxTimeMs(end - 1) : mEnd > mFirst && chunk.minTimeMs <= mappedMaxTimeMs(mapped, mEnd - 1)) {
+    if (end > first ? chunk.minTimeMs <= maxTimeMs(end - 1) : dEnd > dFirst && chunk.minTimeMs <= diskMaxTimeMs(disk, dEnd - 1)) {
       throw new IllegalArgumentException("chunk does not start after the last one");
     }
     int streamBytes = chunk.byteLength();
@@ -171,25 +172,25 @@ public final class PackedChunks {
    * as Prometheus's {@code truncateChunksBefore}). Returns how many were dropped.
    */
   public int truncateBefore(long mintMs) {
-    int droppedMapped = truncateMappedBefore(mintMs);
-    if (mEnd > mFirst) {
-      return droppedMapped; // the packed chunks are all newer than a live mapped one
+    int droppedOnDisk = truncateOnDiskBefore(mintMs);
+    if (dEnd > dFirst) {
+      return droppedOnDisk; // the packed chunks are all newer than a live disk one
     }
     int keep = firstEndingAtOrAfter(mintMs);
     int dropped = keep - first;
     if (dropped > 0) {
       dropPacked(keep);
     }
-    return droppedMapped + dropped;
+    return droppedOnDisk + dropped;
   }
 
-  /** Index of the first live mapped chunk with max time {@code >= t}, or {@code mEnd}. */
-  private int firstMappedEndingAtOrAfter(long t) {
-    int lo = mFirst;
-    int hi = mEnd;
+  /** Index of the first live disk chunk with max time {@code >= t}, or {@code dEnd}. */
+  private int firstOnDiskEndingAtOrAfter(long t) {
+    int lo = dFirst;
+    int hi = dEnd;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (mappedMaxTimeMs(mapped, mid) < t) {
+      if (diskMaxTimeMs(disk, mid) < t) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -198,18 +199,18 @@ public final class PackedChunks {
     return lo;
   }
 
-  private int truncateMappedBefore(long mintMs) {
-    int lo = firstMappedEndingAtOrAfter(mintMs);
-    int dropped = lo - mFirst;
-    mFirst = lo;
-    if (mFirst == mEnd) {
-      mapped = NO_INDEX;
-      mFirst = 0;
-      mEnd = 0;
-    } else if (dropped > 0 && mFirst * MAPPED_STRIDE > mapped.length >>> 3) {
-      mapped = Arrays.copyOfRange(mapped, mFirst * MAPPED_STRIDE, mEnd * MAPPED_STRIDE);
-      mEnd -= mFirst;
-      mFirst = 0;
+  private int truncateOnDiskBefore(long mintMs) {
+    int lo = firstOnDiskEndingAtOrAfter(mintMs);
+    int dropped = lo - dFirst;
+    dFirst = lo;
+    if (dFirst == dEnd) {
+      disk = NO_INDEX;
+      dFirst = 0;
+      dEnd = 0;
+    } else if (dropped > 0 && dFirst * DISK_STRIDE > disk.length >>> 3) {
+      disk = Arrays.copyOfRange(disk, dFirst * DISK_STRIDE, dEnd * DISK_STRIDE);
+      dEnd -= dFirst;
+      dFirst = 0;
     }
     return dropped;
   }
@@ -263,31 +264,31 @@ public final class PackedChunks {
     if (n > end - first) {
       throw new IllegalStateException("moved " + n + " chunks, " + (end - first) + " are packed");
     }
-    int live = mEnd - mFirst;
-    if ((mEnd + n) * MAPPED_STRIDE > mapped.length) {
+    int live = dEnd - dFirst;
+    if ((dEnd + n) * DISK_STRIDE > disk.length) {
       int need = live + n;
-      long[] nm = new long[(need + (need >>> 3) + 1) * MAPPED_STRIDE];
-      System.arraycopy(mapped, mFirst * MAPPED_STRIDE, nm, 0, live * MAPPED_STRIDE);
-      mapped = nm;
-      mFirst = 0;
-      mEnd = live;
+      long[] nm = new long[(need + (need >>> 3) + 1) * DISK_STRIDE];
+      System.arraycopy(disk, dFirst * DISK_STRIDE, nm, 0, live * DISK_STRIDE);
+      disk = nm;
+      dFirst = 0;
+      dEnd = live;
     }
     for (int k = 0; k < n; k++) {
       int i = first + k;
       int start = startByte(i);
       int len = startByte(i + 1) - start;
-      int at = (mEnd + k) * MAPPED_STRIDE;
-      mapped[at] = minTimeMs(i);
-      mapped[at + 1] = batch.ref(firstInBatch + k);
-      mapped[at + 2] = (index[i] & MAX_SPAN_MS) << 32 | (long) numSamples(bytes, index, i) << 16 | len;
+      int at = (dEnd + k) * DISK_STRIDE;
+      disk[at] = minTimeMs(i);
+      disk[at + 1] = batch.ref(firstInBatch + k);
+      disk[at + 2] = (index[i] & MAX_SPAN_MS) << 32 | (long) numSamples(bytes, index, i) << 16 | len;
     }
-    mEnd += n;
+    dEnd += n;
     dropPacked(first + n);
   }
 
   /** Chunks kept on disk (their entries here). */
-  public int numMappedChunks() {
-    return mEnd - mFirst;
+  public int numChunksOnDisk() {
+    return dEnd - dFirst;
   }
 
   /** Index of the first live chunk with max time {@code >= t}, or {@code end}. */
@@ -330,42 +331,42 @@ public final class PackedChunks {
 
   /**
    * {@link #view(long, long)} of a store whose older chunks may be on disk in {@code files}
-   * (required when any is); the view pins the files' current mappings.
+   * (required when any is); the view holds the files' current segments.
    */
   public View view(long mintMs, long maxtMs, ChunkFiles files) {
-    int mFrom = mFirst;
-    int mTo = mEnd;
-    if (mEnd > mFirst) {
-      mFrom = firstMappedEndingAtOrAfter(mintMs);
-      int lo = mFrom;
-      int hi = mEnd;
+    int dFrom = dFirst;
+    int dTo = dEnd;
+    if (dEnd > dFirst) {
+      dFrom = firstOnDiskEndingAtOrAfter(mintMs);
+      int lo = dFrom;
+      int hi = dEnd;
       while (lo < hi) {
         int mid = (lo + hi) >>> 1;
-        if (mapped[mid * MAPPED_STRIDE] <= maxtMs) {
+        if (disk[mid * DISK_STRIDE] <= maxtMs) {
           lo = mid + 1;
         } else {
           hi = mid;
         }
       }
-      mTo = lo;
+      dTo = lo;
     }
     int from = firstEndingAtOrAfter(mintMs);
     int to = firstStartingAfter(from, maxtMs);
-    if (mFrom >= mTo) {
+    if (dFrom >= dTo) {
       return from < to ? new View(bytes, index, from, to, NO_INDEX, 0, 0, null) : null;
     }
     if (files == null) {
       throw new IllegalStateException("chunks on disk, but no chunk files given");
     }
-    return new View(bytes, index, from, to, mapped, mFrom, mTo, files.segments());
+    return new View(bytes, index, from, to, disk, dFrom, dTo, files.segments());
   }
 
   /** Total samples in the live chunks from the first chunk of {@code v} to the last live chunk. */
   public long numSamplesFrom(View v) {
     long n = 0;
-    if (v.mTo > v.mFrom) {
-      for (int i = v.mFrom; i < mEnd; i++) {
-        n += mappedNumSamples(mapped, i);
+    if (v.dTo > v.dFrom) {
+      for (int i = v.dFrom; i < dEnd; i++) {
+        n += diskNumSamples(disk, i);
       }
       for (int i = first; i < end; i++) {
         n += numSamples(bytes, index, i);
@@ -379,29 +380,29 @@ public final class PackedChunks {
   }
 
   public boolean isEmpty() {
-    return first == end && mFirst == mEnd;
+    return first == end && dFirst == dEnd;
   }
 
   public int numChunks() {
-    return (mEnd - mFirst) + (end - first);
+    return (dEnd - dFirst) + (end - first);
   }
 
   /** Min time of the {@code k}-th live chunk (0 is the oldest). */
   public long chunkMinTimeMs(int k) {
-    int m = mEnd - mFirst;
-    return k < m ? mapped[(mFirst + k) * MAPPED_STRIDE] : minTimeMs(first + k - m);
+    int m = dEnd - dFirst;
+    return k < m ? disk[(dFirst + k) * DISK_STRIDE] : minTimeMs(first + k - m);
   }
 
   /** Max time of the {@code k}-th live chunk (0 is the oldest). */
   public long chunkMaxTimeMs(int k) {
-    int m = mEnd - mFirst;
-    return k < m ? mappedMaxTimeMs(mapped, mFirst + k) : maxTimeMs(first + k - m);
+    int m = dEnd - dFirst;
+    return k < m ? diskMaxTimeMs(disk, dFirst + k) : maxTimeMs(first + k - m);
   }
 
   /** Samples of the {@code k}-th live chunk (0 is the oldest). */
   public int chunkNumSamples(int k) {
-    int m = mEnd - mFirst;
-    return k < m ? mappedNumSamples(mapped, mFirst + k) : numSamples(bytes, index, first + k - m);
+    int m = dEnd - dFirst;
+    return k < m ? diskNumSamples(disk, dFirst + k) : numSamples(bytes, index, first + k - m);
   }
 
   /**
@@ -410,8 +411,8 @@ public final class PackedChunks {
    */
   public long encodedBytes() {
     long n = endByte - startByte(first);
-    for (int i = mFirst; i < mEnd; i++) {
-      n += mapped[i * MAPPED_STRIDE + 2] & 0xffff;
+    for (int i = dFirst; i < dEnd; i++) {
+      n += disk[i * DISK_STRIDE + 2] & 0xffff;
     }
     return n;
   }
@@ -429,8 +430,8 @@ public final class PackedChunks {
     if (index.length > 0) {
       r += align(16L + 8L * index.length);
     }
-    if (mapped.length > 0) {
-      r += align(16L + 8L * mapped.length);
+    if (disk.length > 0) {
+      r += align(16L + 8L * disk.length);
     }
     return r;
   }
@@ -470,12 +471,12 @@ public final class PackedChunks {
     return minTimeMs(bytes, index, i) + (index[i] & MAX_SPAN_MS);
   }
 
-  static long mappedMaxTimeMs(long[] mapped, int i) {
-    return mapped[i * MAPPED_STRIDE] + (mapped[i * MAPPED_STRIDE + 2] >>> 32);
+  static long diskMaxTimeMs(long[] disk, int i) {
+    return disk[i * DISK_STRIDE] + (disk[i * DISK_STRIDE + 2] >>> 32);
   }
 
-  static int mappedNumSamples(long[] mapped, int i) {
-    return (int) (mapped[i * MAPPED_STRIDE + 2] >>> 16) & 0xffff;
+  static int diskNumSamples(long[] disk, int i) {
+    return (int) (disk[i * DISK_STRIDE + 2] >>> 16) & 0xffff;
   }
 
   private static long align(long n) {
@@ -493,9 +494,9 @@ public final class PackedChunks {
     private final long[] index;
     private final int from;
     private final int to;
-    private final long[] mapped;
-    private final int mFrom;
-    private final int mTo;
+    private final long[] disk;
+    private final int dFrom;
+    private final int dTo;
     private final ChunkFiles.Segments segments;
 
     View(
@@ -503,42 +504,42 @@ public final class PackedChunks {
         long[] index,
         int from,
         int to,
-        long[] mapped,
-        int mFrom,
-        int mTo,
+        long[] disk,
+        int dFrom,
+        int dTo,
         ChunkFiles.Segments segments) {
       this.bytes = bytes;
       this.index = index;
       this.from = from;
       this.to = to;
-      this.mapped = mapped;
-      this.mFrom = mFrom;
-      this.mTo = mTo;
+      this.disk = disk;
+      this.dFrom = dFrom;
+      this.dTo = dTo;
       this.segments = segments;
     }
 
     public int numChunks() {
-      return (mTo - mFrom) + (to - from);
+      return (dTo - dFrom) + (to - from);
     }
 
     public long minTimeMs(int k) {
-      int m = mTo - mFrom;
+      int m = dTo - dFrom;
       return k < m
-          ? mapped[(mFrom + k) * MAPPED_STRIDE]
+          ? disk[(dFrom + k) * DISK_STRIDE]
           : PackedChunks.minTimeMs(bytes, index, from + k - m);
     }
 
     public long maxTimeMs(int k) {
-      int m = mTo - mFrom;
+      int m = dTo - dFrom;
       return k < m
-          ? mappedMaxTimeMs(mapped, mFrom + k)
+          ? diskMaxTimeMs(disk, dFrom + k)
           : PackedChunks.maxTimeMs(bytes, index, from + k - m);
     }
 
     public int numSamples(int k) {
-      int m = mTo - mFrom;
+      int m = dTo - dFrom;
       return k < m
-          ? mappedNumSamples(mapped, mFrom + k)
+          ? diskNumSamples(disk, dFrom + k)
           : PackedChunks.numSamples(bytes, index, from + k - m);
     }
 
@@ -547,12 +548,12 @@ public final class PackedChunks {
      * disk is copied into the cursor's own buffer first.
      */
     public XorCursor reset(XorCursor cursor, int k) {
-      int m = mTo - mFrom;
+      int m = dTo - dFrom;
       if (k < m) {
-        int at = (mFrom + k) * MAPPED_STRIDE;
-        int len = (int) mapped[at + 2] & 0xffff;
+        int at = (dFrom + k) * DISK_STRIDE;
+        int len = (int) disk[at + 2] & 0xffff;
         byte[] buf = cursor.scratch(len);
-        segments.read(mapped[at + 1], buf, len);
+        segments.read(disk[at + 1], buf, len);
         return cursor.reset(buf, HEADER_BYTES, numSamples(k));
       }
       int i = from + k - m;

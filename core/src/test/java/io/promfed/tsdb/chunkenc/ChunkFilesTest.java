@@ -57,7 +57,6 @@ class ChunkFilesTest {
     assertThat(files()).containsExactly("00000001", "00000002", "00000003", "00000004");
     long written = Arrays.stream(chunks).mapToLong(c -> c.length).sum();
     assertThat(files.sizeBytes()).isEqualTo(written + 4 * 8);
-    // Finished segments are cut back to what they hold; the current one is still sparse-sized.
     assertThat(Files.size(dir.resolve("00000001"))).isEqualTo(8 + 300 + 301 + 302);
     assertThat(Files.readAllBytes(dir.resolve("00000001"))).startsWith('P', 'F', 'C', 'H', 1);
   }
@@ -79,11 +78,11 @@ class ChunkFilesTest {
     assertThat(files.removeBefore(Long.MAX_VALUE)).as("the current segment stays").isZero();
     assertThat(files.sizeBytes()).isEqualTo(8 + 3 * 300);
 
-    // A snapshot taken before keeps its mappings readable after the files are gone.
+    // A snapshot taken before still reads the deleted files.
     assertThat(read(before, batch.ref(0), 300)).isEqualTo(chunk(300, 0));
     assertThatThrownBy(() -> read(files.segments(), batch.ref(0), 300))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("segment 1 is not mapped");
+        .hasMessageContaining("segment 1 is not open");
 
     batch.clear();
     byte[] c = chunk(300, 42);
