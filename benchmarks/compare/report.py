@@ -233,7 +233,7 @@ def render(out):
       "master-aggregator for the master rows; demo-server for /hello (theirs: the seed's Go server). "
       "Ratios are ours / theirs, so below 1 is better for every row but /hello throughput. "
       "(!) marks a figure measured while the 1-minute load was above MAX_LOAD before the run. "
-      "Bytes per sample stored: the leaf's encoded XOR chunks in memory "
+      "Bytes per sample stored: the leaf's encoded XOR chunks (in memory and in chunks_head/) "
       "(promfed_head_chunk_bytes / promfed_head_chunk_samples); Prometheus's head cut into a block by a TSDB "
       "snapshot (chunks/ bytes / numSamples); VictoriaMetrics' data parts after a flush "
       "(vm_data_size_bytes / vm_rows, storage/small + storage/big; indexdb not counted); all after a few "

@@ -26,7 +26,7 @@ OWN_COUNTER = {"prometheus": ("prometheus_tsdb_head_samples_appended_total (incl
                "victoria-metrics": ("vm_promscrape_scraped_samples_sum", False),
                "leaf": ("promfed_scrape_samples_appended_total", False)}
 # What "bytes per sample stored" divides, per scraper.
-STORED_WHAT = {"leaf": "promfed_head_chunk_bytes / promfed_head_chunk_samples (encoded XOR chunks in memory, as of the leaf's last head gc, once a minute)",
+STORED_WHAT = {"leaf": "promfed_head_chunk_bytes / promfed_head_chunk_samples (encoded XOR chunks, in memory and in chunks_head/, as of the leaf's last head gc, once a minute)",
                "prometheus": "the head cut into a block by a TSDB snapshot: chunks/ bytes / meta.json numSamples",
                "victoria-metrics": "vm_data_size_bytes / vm_rows over storage/small and storage/big after /internal/force_flush (indexdb not counted)"}
 
