@@ -53,7 +53,7 @@ import java.util.stream.Stream;
  * <p>The head's closed chunks go to {@code <storage.path>/chunks_head} ({@link ChunkFiles}), so its
  * heap holds only the chunks being written and an index of the rest. Those files are not part of
  * what a restart reads: they are emptied on open and filled again by the replay, whose own
- * truncations move the chunks out as they close (every {@link Replayer#GC_EVERY_COMMITS} commits).
+ * truncations move the chunks out as they close (every {@link #REPLAY_GC_EVERY_SAMPLES} samples).
  *
  * <p>Writing the log can fail (a full disk): the transaction is then rolled back, nothing of it
  * becomes visible, the failure is counted and the caller gets an {@link UncheckedIOException}
@@ -98,10 +98,26 @@ public final class WalStorage implements Appendable, AutoCloseable {
   }
 
   static WalStorage open(Path dir, Head head, long segmentBytes) throws IOException {
+    return open(dir, head, segmentBytes, REPLAY_COMMIT_EVERY_SAMPLES, REPLAY_GC_EVERY_SAMPLES);
+  }
+
+  /** Samples the replay appends per transaction. */
+  static final int REPLAY_COMMIT_EVERY_SAMPLES = 100_000;
+
+  /**
+   * Samples between two truncations of the head during the replay: each moves the chunks closed so
+   * far to disk, so replaying a long retention does not hold it all in the heap first.
+   */
+  static final long REPLAY_GC_EVERY_SAMPLES = 10_000_000;
+
+  /** {@link #open(Path, Head)} with the replay's pace chosen (tests). */
+  static WalStorage open(
+      Path dir, Head head, long segmentBytes, int replayCommitEvery, long replayGcEvery)
+      throws IOException {
     Files.createDirectories(dir);
     ChunkFiles chunkFiles = ChunkFiles.open(dir.resolve(CHUNKS_DIR));
     head.mapChunksTo(chunkFiles);
-    Replayer replayer = new Replayer(head, head::gc);
+    Replayer replayer = new Replayer(head, head::gc, replayCommitEvery, replayGcEvery);
     long t0 = System.nanoTime();
     int checkpointSegment = -1;
     Path checkpoint = latestCheckpoint(dir);
@@ -460,17 +476,11 @@ public final class WalStorage implements Appendable, AutoCloseable {
 
   /** Replays records into the head through one appender, committing every so often. */
   private static final class Replayer {
-    private static final int COMMIT_EVERY = 100_000;
-
-    /**
-     * A truncation every this many commits (10M samples) moves the chunks closed so far to disk,
-     * so replaying a long retention does not hold it all in the heap first.
-     */
-    static final int GC_EVERY_COMMITS = 100;
-
     private final Appendable head;
     private final Runnable gc;
-    private int commits;
+    private final int commitEvery;
+    private final long gcEvery;
+    private long sinceGc;
     private final Long2LongOpenHashMap refs = new Long2LongOpenHashMap();
     private final Long2ObjectOpenHashMap<Labels> labels = new Long2ObjectOpenHashMap<>();
     private final XorCursor cursor = new XorCursor();
@@ -478,9 +488,11 @@ public final class WalStorage implements Appendable, AutoCloseable {
     private long samples;
     private long pending;
 
-    Replayer(Appendable head, Runnable gc) {
+    Replayer(Appendable head, Runnable gc, int commitEvery, long gcEvery) {
       this.head = head;
       this.gc = gc;
+      this.commitEvery = commitEvery;
+      this.gcEvery = gcEvery;
       this.app = head.appender();
     }
 
@@ -530,15 +542,17 @@ public final class WalStorage implements Appendable, AutoCloseable {
       } catch (StorageException e) {
         // Out of retention or already present (a checkpoint overlapping the log): nothing lost.
       }
-      if (++pending >= COMMIT_EVERY) {
+      if (++pending >= commitEvery) {
         commit();
       }
     }
 
     void commit() {
       app.commit();
-      if (++commits % GC_EVERY_COMMITS == 0) {
+      sinceGc += pending;
+      if (sinceGc >= gcEvery) {
         gc.run();
+        sinceGc = 0;
       }
       app = head.appender();
       pending = 0;
