@@ -30,6 +30,7 @@ final class ClosedChunkMover {
   private int[] counts = new int[64];
   private int[] firsts = new int[64];
   private long chunksMoved;
+  private long heapBytesFreed;
   private IOException failure;
 
   ClosedChunkMover(ChunkFiles files) {
@@ -72,7 +73,9 @@ final class ClosedChunkMover {
       for (int i = 0; i < gathered.size(); i++) {
         MemSeries s = gathered.get(i);
         synchronized (s) {
+          long before = s.ramBytesUsed();
           s.movedToDisk(counts[i], batch, firsts[i]);
+          heapBytesFreed += before - s.ramBytesUsed();
         }
       }
       chunksMoved += batch.chunks();
@@ -82,6 +85,11 @@ final class ClosedChunkMover {
       batch.clear();
       gathered.clear();
     }
+  }
+
+  /** Heap bytes the series' closed chunks took less after moving out (as {@code ramBytesUsed}). */
+  long heapBytesFreed() {
+    return heapBytesFreed;
   }
 
   /** Writes the rest, then deletes the files that only held chunks before {@code mintMs}. */

@@ -253,7 +253,9 @@ public final class Head implements Appendable, Queryable {
       }
       chunksRemoved.add(chunks);
       if (measure) {
-        stats = new Stats(measured[0] + indexRamBytes(), chunkAcc[0], chunkAcc[1]);
+        // Measured before the chunks moved out in this walk left the heap: count them as gone.
+        long freed = mover == null ? 0 : mover.heapBytesFreed();
+        stats = new Stats(measured[0] - freed + indexRamBytes(), chunkAcc[0], chunkAcc[1]);
       }
       return dead.size();
     } finally {

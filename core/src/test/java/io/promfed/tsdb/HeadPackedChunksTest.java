@@ -458,6 +458,23 @@ class HeadPackedChunksTest {
     assertThat(HeadTest.readAll(head).get(l)).isEqualTo(all);
   }
 
+  /** The size the truncation reports no longer counts the chunks it moved out of the heap. */
+  @Test
+  void statsOfATruncationThatMovedChunksOutCountThemAsGone() throws Exception {
+    Head head = newHead(Duration.ofDays(1), true);
+    for (int i = 0; i < 3 * XorChunk.TARGET_SAMPLES + 5; i++) {
+      Appender app = head.appender();
+      for (int k = 0; k < 5; k++) {
+        app.append(0, Labels.of("__name__", "m", "k", Integer.toString(k)), T0 + i * 15_000L, i * k);
+      }
+      app.commit();
+    }
+    long before = head.stats().ramBytes(); // measured now; asks the next truncation to measure
+    head.truncate(T0);
+    assertThat(head.chunksMovedToDisk()).isEqualTo(15);
+    assertThat(head.stats().ramBytes()).isLessThan(before).isEqualTo(head.ramBytesUsed());
+  }
+
   private static Thread worker(
       AtomicReference<Throwable> failure, HeadIsolationTest.ThrowingRunnable body) {
     return new Thread(
