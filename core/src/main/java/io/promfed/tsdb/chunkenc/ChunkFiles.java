@@ -71,6 +71,7 @@ public final class ChunkFiles implements AutoCloseable {
   private int currentSeq;
   private long writePos;
   private long[] maxTimes = new long[0]; // by seq - segments.base, the newest sample in the segment
+  private long[] sizes = new long[0]; // by seq - segments.base, the bytes written to the segment
   private long liveBytes;
   private long writeFailures;
   private boolean closed;
@@ -160,9 +161,10 @@ public final class ChunkFiles implements AutoCloseable {
         while (src.hasRemaining()) {
           pos += current.write(src, pos);
         }
+        int slot = currentSeq - segments.base;
+        sizes[slot] += end - writePos;
         liveBytes += end - writePos;
         writePos = end;
-        int slot = currentSeq - segments.base;
         maxTimes[slot] = Math.max(maxTimes[slot], maxT);
         i = j;
       }
@@ -192,6 +194,8 @@ public final class ChunkFiles implements AutoCloseable {
     files[n - 1] = ch;
     maxTimes = Arrays.copyOf(maxTimes, n);
     maxTimes[n - 1] = Long.MIN_VALUE;
+    sizes = Arrays.copyOf(sizes, n);
+    sizes[n - 1] = HEADER_BYTES;
     current = ch; // the finished segment's channel stays open for readers
     currentSeq = seq;
     writePos = HEADER_BYTES;
@@ -212,22 +216,30 @@ public final class ChunkFiles implements AutoCloseable {
         && maxTimes[drop] < mintMs) {
       drop++;
     }
-    if (drop == 0) {
-      return 0;
-    }
-    for (int i = 0; i < drop; i++) {
-      int seq = old.base + i;
-      Path file = dir.resolve(String.format("%08d", seq));
+    // Forgets each segment as soon as its file is gone, so a failure part way leaves a consistent
+    // state for the next try.
+    int deleted = 0;
+    UncheckedIOException failure = null;
+    for (; deleted < drop; deleted++) {
+      Path file = dir.resolve(String.format("%08d", old.base + deleted));
       try {
-        liveBytes -= Files.size(file);
         Files.deleteIfExists(file);
+        liveBytes -= sizes[deleted];
       } catch (IOException e) {
-        throw new UncheckedIOException("deleting " + file, e);
+        failure = new UncheckedIOException("deleting " + file, e);
+        break;
       }
     }
-    maxTimes = Arrays.copyOfRange(maxTimes, drop, maxTimes.length);
-    segments = new Segments(old.base + drop, Arrays.copyOfRange(old.files, drop, old.files.length));
-    return drop;
+    if (deleted > 0) {
+      maxTimes = Arrays.copyOfRange(maxTimes, deleted, maxTimes.length);
+      sizes = Arrays.copyOfRange(sizes, deleted, sizes.length);
+      segments =
+          new Segments(old.base + deleted, Arrays.copyOfRange(old.files, deleted, old.files.length));
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return deleted;
   }
 
   /** Bytes in the live segments (headers included). */

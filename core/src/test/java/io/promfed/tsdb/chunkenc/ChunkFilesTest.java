@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -90,6 +91,30 @@ class ChunkFilesTest {
     files.write(batch);
     assertThat(batch.ref(0) >>> 32).as("next segment").isEqualTo(4);
     assertThat(read(files.segments(), batch.ref(0), 300)).isEqualTo(c);
+  }
+
+  @Test
+  void aSegmentThatCannotBeDeletedStopsTheDeletionThereAndIsRetried() throws IOException {
+    ChunkFiles files = ChunkFiles.open(dir, 1024);
+    ChunkFiles.Batch batch = new ChunkFiles.Batch();
+    for (int i = 0; i < 9; i++) { // segments 1..3
+      byte[] c = chunk(300, i);
+      batch.add(c, 0, c.length, 1_000L * i);
+    }
+    files.write(batch);
+    Files.delete(dir.resolve("00000002"));
+    Files.createDirectories(dir.resolve("00000002").resolve("in-the-way"));
+
+    assertThatThrownBy(() -> files.removeBefore(Long.MAX_VALUE))
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("00000002");
+    assertThat(files()).containsExactly("00000002", "00000003"); // segment 1 went, and is forgotten
+    assertThat(files.numSegments()).isEqualTo(2);
+
+    Files.delete(dir.resolve("00000002").resolve("in-the-way"));
+    assertThat(files.removeBefore(Long.MAX_VALUE)).isEqualTo(1);
+    assertThat(files()).containsExactly("00000003");
+    assertThat(files.sizeBytes()).isEqualTo(8 + 3 * 300);
   }
 
   @Test
