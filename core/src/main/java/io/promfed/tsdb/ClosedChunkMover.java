@@ -23,7 +23,6 @@ final class ClosedChunkMover {
   private static final System.Logger LOG = System.getLogger(ClosedChunkMover.class.getName());
 
   private final ChunkFiles files;
-  private final int batchBytes;
   private final int maxChunkBytes;
   private final ChunkFiles.Batch batch = new ChunkFiles.Batch();
   private final List<MemSeries> gathered = new ArrayList<>();
@@ -35,7 +34,6 @@ final class ClosedChunkMover {
 
   ClosedChunkMover(ChunkFiles files) {
     this.files = files;
-    this.batchBytes = files.batchBytes();
     this.maxChunkBytes = files.maxChunkBytes();
   }
 
@@ -58,7 +56,7 @@ final class ClosedChunkMover {
 
   /** Writes the batch once it is large; call with no series lock held. */
   void writeIfFull() {
-    if (batch.size() >= batchBytes) {
+    if (batch.size() >= ChunkFiles.BATCH_BYTES) {
       write();
     }
   }
@@ -73,9 +71,7 @@ final class ClosedChunkMover {
       for (int i = 0; i < gathered.size(); i++) {
         MemSeries s = gathered.get(i);
         synchronized (s) {
-          long before = s.ramBytesUsed();
-          s.movedToDisk(counts[i], batch, firsts[i]);
-          heapBytesFreed += before - s.ramBytesUsed();
+          heapBytesFreed += s.movedToDisk(counts[i], batch, firsts[i]);
         }
       }
       chunksMoved += batch.chunks();

@@ -242,9 +242,12 @@ final class MemSeries {
     return closed == null ? 0 : closed.gatherForDisk(batch, maxChunkBytes);
   }
 
-  /** The {@code n} chunks gathered into {@code batch} from {@code firstInBatch} are on disk now. */
-  void movedToDisk(int n, ChunkFiles.Batch batch, int firstInBatch) {
-    closed.movedToDisk(n, batch, firstInBatch);
+  /**
+   * The {@code n} chunks gathered into {@code batch} from {@code firstInBatch} are on disk now;
+   * returns the heap bytes this series takes less.
+   */
+  long movedToDisk(int n, ChunkFiles.Batch batch, int firstInBatch) {
+    return closed.movedToDisk(n, batch, firstInBatch);
   }
 
   /**
@@ -375,11 +378,6 @@ final class MemSeries {
   }
 
   /**
-   * Adds to {@code acc} this series' closed chunks: {heap bytes (the packed store, its arrays and
-   * index, headers and padding included), encoded bytes (Prometheus's format: bit streams plus
-   * 2-byte headers), samples, chunks}.
-   */
-  /**
    * Adds this series' stored samples and their encoded size (closed chunks plus the open head
    * chunk, in Prometheus's chunk encoding: 2-byte sample count header and the bit stream) to
    * {@code acc[0]} (bytes) and {@code acc[1]} (samples).
@@ -398,6 +396,11 @@ final class MemSeries {
     }
   }
 
+  /**
+   * Adds to {@code acc} this series' closed chunks: {heap bytes (the packed store, its arrays and
+   * index, headers and padding included), encoded bytes (Prometheus's format: bit streams plus
+   * 2-byte headers), samples, chunks}.
+   */
   void addClosedChunkStats(long[] acc) {
     if (closed == null) {
       return;

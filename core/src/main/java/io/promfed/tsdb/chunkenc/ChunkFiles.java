@@ -110,11 +110,6 @@ public final class ChunkFiles implements AutoCloseable {
     return dir;
   }
 
-  /** The size at which the head writes a {@link Batch}: large writes, a bounded buffer. */
-  public int batchBytes() {
-    return BATCH_BYTES;
-  }
-
   /** The longest chunk these files take: {@link #MAX_CHUNK_BYTES}, or what fits a segment. */
   public int maxChunkBytes() {
     return Math.min(MAX_CHUNK_BYTES, segmentBytes - HEADER_BYTES);

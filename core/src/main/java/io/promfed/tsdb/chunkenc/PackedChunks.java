@@ -199,6 +199,21 @@ public final class PackedChunks {
     return lo;
   }
 
+  /** Index of the first live chunk on disk at or after {@code from} with min time {@code > t}. */
+  private int firstOnDiskStartingAfter(int from, long t) {
+    int lo = from;
+    int hi = dEnd;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (disk[mid * DISK_STRIDE] <= t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
   private int truncateOnDiskBefore(long mintMs) {
     int lo = firstOnDiskEndingAtOrAfter(mintMs);
     int dropped = lo - dFirst;
@@ -255,12 +270,14 @@ public final class PackedChunks {
    * Replaces the {@code n} oldest packed chunks, gathered by {@link #gatherForDisk} into {@code
    * batch} from index {@code firstInBatch} and written since, by their entries on disk. Only
    * truncation drops chunks from the front, and the head runs both in its truncation, so these are
-   * still the chunks gathered (appends only add newer ones).
+   * still the chunks gathered (appends only add newer ones). Returns the heap bytes this store takes
+   * less now (as {@link #ramBytesUsed()}).
    */
-  public void movedToDisk(int n, ChunkFiles.Batch batch, int firstInBatch) {
+  public long movedToDisk(int n, ChunkFiles.Batch batch, int firstInBatch) {
     if (n <= 0) {
-      return;
+      return 0;
     }
+    long before = ramBytesUsed();
     if (n > end - first) {
       throw new IllegalStateException("moved " + n + " chunks, " + (end - first) + " are packed");
     }
@@ -284,6 +301,7 @@ public final class PackedChunks {
     }
     dEnd += n;
     dropPacked(first + n);
+    return before - ramBytesUsed();
   }
 
   /** Chunks kept on disk (their entries here). */
@@ -338,17 +356,7 @@ public final class PackedChunks {
     int dTo = dEnd;
     if (dEnd > dFirst) {
       dFrom = firstOnDiskEndingAtOrAfter(mintMs);
-      int lo = dFrom;
-      int hi = dEnd;
-      while (lo < hi) {
-        int mid = (lo + hi) >>> 1;
-        if (disk[mid * DISK_STRIDE] <= maxtMs) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      dTo = lo;
+      dTo = firstOnDiskStartingAfter(dFrom, maxtMs);
     }
     int from = firstEndingAtOrAfter(mintMs);
     int to = firstStartingAfter(from, maxtMs);
