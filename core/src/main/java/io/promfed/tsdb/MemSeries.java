@@ -3,7 +3,6 @@ package io.promfed.tsdb;
 import io.promfed.model.labels.Labels;
 import io.promfed.tsdb.chunkenc.ChunkFiles;
 import io.promfed.tsdb.chunkenc.PackedChunks;
-import io.promfed.tsdb.chunkenc.XorAppender;
 import io.promfed.tsdb.chunkenc.XorChunk;
 import java.util.Arrays;
 
@@ -16,9 +15,9 @@ import java.util.Arrays;
  * <p>Memory: closed chunks are packed into one {@link PackedChunks} (one byte array and one {@code
  * long} of index per chunk, no object per chunk), allocated when the first chunk closes and dropped
  * when truncation empties it; with chunk files, each truncation moves them to disk and keeps a
- * 24-byte entry per chunk instead. The head chunk is reached through its appender. A series with one
- * sample costs about 104 bytes here, 120 for 10 labels and 136 for its head chunk (see {@link
- * #ramBytesUsed()}).
+ * 24-byte entry per chunk instead. The head chunk carries its own encoder state (no appender
+ * object). A series with one sample costs about 104 bytes here, 120 for 10 labels and 104 for its
+ * head chunk (see {@link #ramBytesUsed()}).
  *
  * <p>Thread-safety: all mutable state is guarded by the series' own monitor ({@code synchronized
  * (series)}), held only for one sample's validation or write, or for taking a read snapshot. A
@@ -45,9 +44,6 @@ final class MemSeries {
   /** Shallow size of a {@link Labels}: header, the pairs reference and the cached hash. */
   static final long LABELS_SHALLOW_BYTES = 24;
 
-  /** Shallow size of an {@link XorAppender}: header, chunk reference, 3 longs, 2 ints. */
-  static final long APPENDER_SHALLOW_BYTES = 48;
-
   final long ref;
   final Labels labels;
 
@@ -56,8 +52,8 @@ final class MemSeries {
   /** Closed chunks, oldest first; null while there are none. */
   private PackedChunks closed;
 
-  /** Appender of the open head chunk ({@code app.chunk()}); null while there is none. */
-  private XorAppender app;
+  /** The open head chunk, which carries its own encoder state; null while there is none. */
+  private XorChunk head;
 
   /** Samples ever written; sample ordinals run 0..appendedCount-1. */
   private long appendedCount;
@@ -113,8 +109,8 @@ final class MemSeries {
    * HeadAppender.commit}); the result means nothing. Racy by design.
    */
   int touch() {
-    XorAppender a = app;
-    return (int) lastT + (a == null ? 0 : a.touch());
+    XorChunk h = head;
+    return (int) lastT + (h == null ? 0 : h.touch());
   }
 
   /**
@@ -154,14 +150,13 @@ final class MemSeries {
    * index. Ids below {@code lowWatermark} are dropped from the ring first.
    */
   void write(long t, long vBits, long appendId, long lowWatermark) {
-    XorChunk head = app == null ? null : app.chunk();
     if (head == null
         || head.numSamples() >= XorChunk.TARGET_SAMPLES
         || (head.numSamples() > 0
             && Long.compareUnsigned(t - head.minTimeMs(), PackedChunks.MAX_SPAN_MS) > 0)) {
-      cutChunk(head);
+      cutChunk();
     }
-    app.appendBits(t, vBits);
+    head.appendBits(t, vBits);
     hasLast = true;
     lastT = t;
     lastVBits = vBits;
@@ -171,22 +166,24 @@ final class MemSeries {
   }
 
   /**
-   * Moves the head chunk's bytes into the packed closed chunks and opens a new head chunk in the
-   * same buffer (snapshots copy the head chunk, so no reader holds it).
+   * Moves the head chunk's bytes into the packed closed chunks and opens a new head chunk.
+   *
+   * <p>The new chunk starts with a small buffer that grows with it. Reusing the full one would
+   * spare the regrowth and its old-generation garbage, but a buffer the size of a full chunk from
+   * the first sample on holds on average half a chunk unused: about 150 bytes per series on
+   * regular data. At 100k series scraped every second (15 times the garbage of a 15 s interval),
+   * 60 samples into a chunk, reused buffers held 34 MiB more live heap; new ones moved the
+   * collector from 2 to 10 % of the leaf's CPU, with the same CPU per sample (docs/benchmarks.md,
+   * sixth round).
    */
-  private void cutChunk(XorChunk head) {
-    if (head == null) {
-      app = new XorChunk().appender();
-      return;
-    }
-    if (head.numSamples() > 0) {
+  private void cutChunk() {
+    if (head != null && head.numSamples() > 0) {
       if (closed == null) {
         closed = new PackedChunks();
       }
       closed.append(head);
     }
-    head.reset();
-    app = head.appender();
+    head = new XorChunk();
   }
 
   private void trimTx(long lowWatermark) {
@@ -262,20 +259,15 @@ final class MemSeries {
         closed = null; // an idle series keeps no empty store
       }
     }
-    XorChunk head = headChunk();
     if (head != null && head.numSamples() > 0 && head.maxTimeMs() < mintMs && closed == null) {
-      app = null;
+      head = null;
       drop++;
     }
     return drop;
   }
 
-  private XorChunk headChunk() {
-    return app == null ? null : app.chunk();
-  }
-
   private int headSamples() {
-    return app == null ? 0 : app.chunk().numSamples();
+    return head == null ? 0 : head.numSamples();
   }
 
   /** No samples left in memory. */
@@ -310,7 +302,6 @@ final class MemSeries {
    */
   HeadSeries snapshot(Isolation.ReadState state, long mintMs, long maxtMs, ChunkFiles files) {
     PackedChunks.View view = closed == null ? null : closed.view(mintMs, maxtMs, files);
-    XorChunk head = headChunk();
     int headCount = head == null ? 0 : head.numSamples();
     XorChunk headCopy = null;
     if (headCount > 0 && head.maxTimeMs() >= mintMs && head.minTimeMs() <= maxtMs) {
@@ -359,7 +350,7 @@ final class MemSeries {
   /**
    * Heap bytes of this series with compressed oops: this object, its {@link Labels} object and
    * pairs array (the strings are the symbol table's), the packed closed chunks, the head chunk with
-   * its buffer and appender, and the append-id ring. Object and array headers and alignment padding
+   * its buffer, and the append-id ring. Object and array headers and alignment padding
    * included; spare capacity counts as used.
    */
   long ramBytesUsed() {
@@ -368,8 +359,8 @@ final class MemSeries {
     if (closed != null) {
       bytes += closed.ramBytesUsed();
     }
-    if (app != null) {
-      bytes += app.chunk().ramBytesUsed() + APPENDER_SHALLOW_BYTES;
+    if (head != null) {
+      bytes += head.ramBytesUsed();
     }
     if (txIds != null) {
       bytes += align(16 + 8L * txIds.length);
@@ -389,7 +380,6 @@ final class MemSeries {
         acc[1] += closed.chunkNumSamples(k);
       }
     }
-    XorChunk head = headChunk();
     if (head != null && head.numSamples() > 0) {
       acc[0] += head.byteLength();
       acc[1] += head.numSamples();

@@ -21,8 +21,9 @@ import java.util.Arrays;
  * <p>Values are always handled as raw bits ({@link Double#doubleToRawLongBits}), so every NaN
  * payload, in particular the staleness marker {@code 0x7ff0000000000002}, round-trips bit-exactly.
  *
- * <p>Threading and lifetime: a chunk is written by at most one {@link XorAppender} and is not
- * thread-safe while it is being appended to. The head uses it only for the open head chunk, read
+ * <p>Threading and lifetime: a chunk is written by one writer at a time (through {@link
+ * #appendBits} or an {@link XorAppender} handle) and is not thread-safe while it is being appended
+ * to. The head uses it only for the open head chunk, read
  * through {@link #snapshot()} taken under its series lock; when the chunk is full the head copies
  * its bytes into the series' {@link PackedChunks} and drops it, because a chunk object per closed
  * chunk costs too much heap (issue #3). A chunk no longer appended to (e.g. after {@link
@@ -43,45 +44,168 @@ public final class XorChunk {
 
   private static final int INITIAL_CAPACITY_BYTES = 32;
 
-  /** Shallow size of this object with compressed oops: header 12 + 4 + 4 + 4 + 8 + 8. */
-  private static final long SHALLOW_BYTES = 40;
+  /**
+   * Shallow size of this object with compressed oops: header 12, buffer reference 4, bit length 4,
+   * sample count 2, window 1 + 1, four longs 32.
+   */
+  static final long SHALLOW_BYTES = 56;
 
   private static final long ARRAY_HEADER_BYTES = 16;
 
   byte[] bytes;
   int bitLength;
-  int numSamples;
+
+  /** A {@code char}: the format counts samples in 16 bits ({@link #MAX_SAMPLES}), and it packs. */
+  char numSamples;
+
+  // The encoder's state for the next sample (xor.go's xorAppender keeps it in the appender). It
+  // lives here so that the head's open chunk needs no appender object beside it: one object, 32
+  // bytes less per series. The previous timestamp is maxTimeMs.
+
+  /** Leading zeros of the current XOR window; 0xff (as a byte, -1) means "no window yet". */
+  private byte leading = (byte) 0xff;
+
+  private byte trailing;
   long minTimeMs;
   long maxTimeMs;
+  private long prevVBits;
+  private long tDelta;
 
   /** An empty chunk with a small growable buffer. */
   public XorChunk() {
     this.bytes = new byte[INITIAL_CAPACITY_BYTES];
   }
 
-  private XorChunk(byte[] bytes, int bitLength, int numSamples, long minTimeMs, long maxTimeMs) {
+  /** A copy of {@code c} with the given buffer, its encoder state included. */
+  private XorChunk(XorChunk c, byte[] bytes) {
     this.bytes = bytes;
-    this.bitLength = bitLength;
-    this.numSamples = numSamples;
-    this.minTimeMs = minTimeMs;
-    this.maxTimeMs = maxTimeMs;
+    this.bitLength = c.bitLength;
+    this.numSamples = c.numSamples;
+    this.leading = c.leading;
+    this.trailing = c.trailing;
+    this.minTimeMs = c.minTimeMs;
+    this.maxTimeMs = c.maxTimeMs;
+    this.prevVBits = c.prevVBits;
+    this.tDelta = c.tDelta;
   }
 
   /**
-   * An appender continuing this chunk. For a non-empty chunk the encoder state is recovered by
-   * decoding every sample, as Prometheus's {@code XORChunk.Appender} does; the head keeps its one
-   * appender instead. Only one appender may be used on a chunk.
+   * An appender continuing this chunk. The chunk carries its encoder state, so this is a handle,
+   * not a decoder run (Prometheus's {@code XORChunk.Appender} decodes every sample to recover it);
+   * appending through the chunk itself ({@link #appendBits}) is the same.
    */
   public XorAppender appender() {
-    XorAppender a = new XorAppender(this);
-    if (numSamples > 0) {
-      XorCursor c = new XorCursor().reset(this);
-      while (c.next()) {
-        // decode to the end to learn the encoder state
+    return new XorAppender(this);
+  }
+
+  /**
+   * Appends a sample; {@code v} is stored by its raw bits.
+   *
+   * @throws IllegalArgumentException if {@code timestampMs} is not after the previous sample's: the
+   *     format cannot express a negative or zero delta for the second sample, and the head rejects
+   *     such samples (out of order / duplicate) before they get here
+   * @throws IllegalStateException if the chunk already holds {@link #MAX_SAMPLES}
+   */
+  public void append(long timestampMs, double v) {
+    appendBits(timestampMs, Double.doubleToRawLongBits(v));
+  }
+
+  /** {@link #append(long, double)} with the value given as raw IEEE-754 bits. */
+  public void appendBits(long timestampMs, long valueBits) {
+    int num = numSamples;
+    if (num == 0) {
+      writeUvarint((timestampMs << 1) ^ (timestampMs >> 63)); // Go's binary.PutVarint
+      writeBits(valueBits, 64);
+      minTimeMs = timestampMs;
+    } else {
+      if (timestampMs <= maxTimeMs) {
+        throw new IllegalArgumentException(
+            "sample at " + timestampMs + " not after previous sample at " + maxTimeMs);
       }
-      a.restore(c.atT(), c.atVBits(), c.tDelta(), c.leading(), c.trailing());
+      if (num >= MAX_SAMPLES) {
+        throw new IllegalStateException("chunk capacity exceeded");
+      }
+      // Subtraction may wrap for extreme timestamps; the decoder adds back with the same
+      // two's-complement arithmetic (Go does the same with uint64), so the round trip is exact.
+      long delta = timestampMs - maxTimeMs;
+      if (num == 1) {
+        writeUvarint(delta);
+      } else {
+        writeDod(delta - tDelta);
+      }
+      writeValue(valueBits);
+      tDelta = delta;
     }
-    return a;
+    prevVBits = valueBits;
+    maxTimeMs = timestampMs;
+    numSamples = (char) (num + 1);
+  }
+
+  /**
+   * Reads, without any lock, the memory the next {@link #appendBits} will touch: this object and
+   * the buffer's last byte; returns a value of no meaning for the caller to consume (see {@code
+   * HeadAppender.commit}). Racy by design: a stale read only warms the wrong line.
+   */
+  public int touch() {
+    byte[] b = bytes; // may even be null here, read without the lock that publishes it
+    int i = bitLength >>> 3;
+    return (int) maxTimeMs + (b != null && i < b.length ? b[i] : 0);
+  }
+
+  /**
+   * Prometheus's millisecond buckets (Gorilla's were for seconds): 14, 17, 20 and 64 bits. A value
+   * fits {@code n} bits when {@code -(2^(n-1) - 1) <= dod <= 2^(n-1)} (xor.go {@code bitRange}).
+   */
+  private void writeDod(long dod) {
+    if (dod == 0) {
+      writeBit(0);
+    } else if (bitRange(dod, 14)) {
+      writeBits(0b10, 2);
+      writeBits(dod, 14);
+    } else if (bitRange(dod, 17)) {
+      writeBits(0b110, 3);
+      writeBits(dod, 17);
+    } else if (bitRange(dod, 20)) {
+      writeBits(0b1110, 4);
+      writeBits(dod, 20);
+    } else {
+      writeBits(0b1111, 4);
+      writeBits(dod, 64);
+    }
+  }
+
+  static boolean bitRange(long x, int nbits) {
+    long half = 1L << (nbits - 1);
+    return -(half - 1) <= x && x <= half;
+  }
+
+  private void writeValue(long newBits) {
+    long delta = newBits ^ prevVBits;
+    if (delta == 0) {
+      writeBit(0);
+      return;
+    }
+    writeBit(1);
+    int newLeading = Long.numberOfLeadingZeros(delta);
+    int newTrailing = Long.numberOfTrailingZeros(delta);
+    if (newLeading >= 32) {
+      newLeading = 31; // only 5 bits to encode it
+    }
+    int lead = leading & 0xff;
+    if (lead != 0xff && newLeading >= lead && newTrailing >= trailing) {
+      writeBit(0);
+      writeBits(delta >>> trailing, 64 - lead - trailing);
+      return;
+    }
+    leading = (byte) newLeading;
+    trailing = (byte) newTrailing;
+    writeBit(1);
+    writeBits(newLeading, 5);
+    int sigBits = 64 - newLeading - newTrailing;
+    // 64 significant bits do not fit in 6 bits; they are written as 0 (64 & 63) and read back as
+    // 64, never ambiguous because 0 significant bits means "unchanged", encoded above.
+    writeBits(sigBits, 6);
+    writeBits(delta >>> newTrailing, sigBits);
   }
 
   /** A fresh cursor over this chunk's samples. */
@@ -122,8 +246,7 @@ public final class XorChunk {
    * copy is trimmed (no spare capacity).
    */
   public XorChunk snapshot() {
-    return new XorChunk(
-        Arrays.copyOf(bytes, byteLength()), bitLength, numSamples, minTimeMs, maxTimeMs);
+    return new XorChunk(this, Arrays.copyOf(bytes, byteLength()));
   }
 
   /**
@@ -137,21 +260,6 @@ public final class XorChunk {
     }
   }
 
-  /**
-   * Empties this chunk for reuse, keeping its buffer: the head reuses a series' full head chunk,
-   * whose bytes it has just copied into the packed closed chunks, for the next one. Its buffer is
-   * about one chunk's size already, so the next chunk neither regrows it nor leaves the replaced
-   * arrays behind as old-generation garbage. Only for a chunk nothing else reads; the old
-   * appender must not be used again.
-   */
-  public void reset() {
-    Arrays.fill(bytes, 0, byteLength(), (byte) 0); // bits are OR-ed in
-    bitLength = 0;
-    numSamples = 0;
-    minTimeMs = 0;
-    maxTimeMs = 0;
-  }
-
   /** Heap bytes held by this chunk: the object and its buffer (including spare capacity). */
   public long ramBytesUsed() {
     return SHALLOW_BYTES + align(ARRAY_HEADER_BYTES + bytes.length);
@@ -161,7 +269,7 @@ public final class XorChunk {
     return (n + 7) & ~7L;
   }
 
-  // ---- bit writing, used by XorAppender (MSB-first within each byte, like Prometheus's bstream)
+  // ---- bit writing (MSB-first within each byte, like Prometheus's bstream)
 
   private void ensureBits(int extraBits) {
     int needBytes = (bitLength + extraBits + 7) >>> 3;

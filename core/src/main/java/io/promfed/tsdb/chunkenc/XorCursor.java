@@ -137,18 +137,6 @@ public final class XorCursor {
     return vBits;
   }
 
-  long tDelta() {
-    return tDelta;
-  }
-
-  int leading() {
-    return leading;
-  }
-
-  int trailing() {
-    return trailing;
-  }
-
   /** Bits above 2^(n-1) encode negatives (xor.go; the asymmetric range of bitRange). */
   private static long signed(long bits, int n) {
     return bits > (1L << (n - 1)) ? bits - (1L << n) : bits;

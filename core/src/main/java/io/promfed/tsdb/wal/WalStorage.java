@@ -12,7 +12,6 @@ import io.promfed.storage.SeriesSet;
 import io.promfed.storage.StorageException;
 import io.promfed.tsdb.Head;
 import io.promfed.tsdb.chunkenc.ChunkFiles;
-import io.promfed.tsdb.chunkenc.XorAppender;
 import io.promfed.tsdb.chunkenc.XorChunk;
 import io.promfed.tsdb.chunkenc.XorCursor;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
@@ -200,14 +199,12 @@ public final class WalStorage implements Appendable, AutoCloseable {
         w.write(new RecordCodec.Encoder(256).type(RecordCodec.SERIES).series(ref, s.labels()));
         SeriesCursor c = s.cursor();
         chunk = new XorChunk();
-        XorAppender a = chunk.appender();
         while (c.next()) {
-          a.appendBits(c.atT(), Double.doubleToRawLongBits(c.atV()));
+          chunk.appendBits(c.atT(), Double.doubleToRawLongBits(c.atV()));
           samples++;
           if (chunk.numSamples() == XorChunk.TARGET_SAMPLES) {
             w.write(chunkRecord(ref, chunk));
             chunk = new XorChunk();
-            a = chunk.appender();
           }
         }
         if (chunk.numSamples() > 0) {
