@@ -23,10 +23,10 @@ import java.util.Arrays;
  *
  * <p>Threading and lifetime: a chunk is written by one writer at a time (through {@link
  * #appendBits} or an {@link XorAppender} handle) and is not thread-safe while it is being appended
- * to. The head uses it only for the open head chunk, read
- * through {@link #snapshot()} taken under its series lock; when the chunk is full the head copies
- * its bytes into the series' {@link PackedChunks} and drops it, because a chunk object per closed
- * chunk costs too much heap (issue #3). A chunk no longer appended to (e.g. after {@link
+ * to. The head uses it only for the open head chunk, read through {@link #snapshot()} taken under
+ * its series lock; when the chunk is full the head copies its bytes into the series' {@link
+ * PackedChunks} and drops it, because a chunk object per closed chunk costs too much heap (issue
+ * #3). A chunk no longer appended to (e.g. after {@link
  * #compact()}) is immutable and may be read by any number of {@link XorCursor}s concurrently,
  * provided it was published to them through a lock or another happens-before edge.
  */
@@ -48,7 +48,7 @@ public final class XorChunk {
    * Shallow size of this object with compressed oops: header 12, buffer reference 4, bit length 4,
    * sample count 2, window 1 + 1, four longs 32.
    */
-  static final long SHALLOW_BYTES = 56;
+  private static final long SHALLOW_BYTES = 56;
 
   private static final long ARRAY_HEADER_BYTES = 16;
 
