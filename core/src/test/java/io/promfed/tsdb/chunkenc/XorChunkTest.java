@@ -75,7 +75,7 @@ class XorChunkTest {
   }
 
   @RepeatedTest(20)
-  void appenderReopenedOnAChunkContinuesTheSameBitStream() {
+  void appenderReopenedOnAChunkOrItsSnapshotContinuesTheSameBitStream() {
     long seed = seed();
     SplittableRandom r = new SplittableRandom(seed);
     List<Sample> ref = randomSamples(r, 2 + r.nextInt(300));
@@ -90,10 +90,13 @@ class XorChunkTest {
     XorChunk twice = new XorChunk();
     XorAppender first = twice.appender();
     ref.subList(0, split).forEach(s -> first.appendBits(s.t, s.vBits));
+    XorChunk copy = twice.snapshot(); // carries the encoder state with the bytes
     XorAppender second = twice.appender();
     ref.subList(split, ref.size()).forEach(s -> second.appendBits(s.t, s.vBits));
+    ref.subList(split, ref.size()).forEach(s -> copy.appendBits(s.t, s.vBits));
 
     assertThat(twice.bytes()).as("seed=" + seed).isEqualTo(once.bytes());
+    assertThat(copy.bytes()).as("continued snapshot, seed=" + seed).isEqualTo(once.bytes());
   }
 
   @Test
