@@ -95,7 +95,10 @@ final class ClosedChunkMover {
       files.removeBefore(mintMs);
     } catch (UncheckedIOException e) {
       // The next truncation tries again; meanwhile the files only take disk space.
-      LOG.log(System.Logger.Level.WARNING, "could not delete old chunk files: {0}", e.getCause().toString());
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "could not delete old chunk files: {0}",
+          e.getCause().toString());
     }
     if (failure != null) {
       LOG.log(

@@ -291,7 +291,8 @@ public final class ChunkFiles implements AutoCloseable {
         while (b.hasRemaining()) {
           int n = files[slot].read(b, pos + b.position());
           if (n < 0) {
-            throw new IOException("chunk at " + pos + " runs past the end of segment " + (ref >>> 32));
+            throw new IOException(
+                "chunk at " + pos + " runs past the end of segment " + (ref >>> 32));
           }
         }
       } catch (IOException e) {

@@ -94,7 +94,7 @@ public final class PackedChunks {
     if (Long.compareUnsigned(span, MAX_SPAN_MS) > 0) {
       throw new IllegalArgumentException("chunk spans more than " + MAX_SPAN_MS + " ms: " + span);
     }
-    if (end > first ? chunk.minTimeMs <= maxTimeMs(end - 1) : dEnd > dFirst && chunk.minTimeMs <= diskMaxTimeMs(disk, dEnd - 1)) {
+    if (!isEmpty() && chunk.minTimeMs <= newestMaxTimeMs()) {
       throw new IllegalArgumentException("chunk does not start after the last one");
     }
     int streamBytes = chunk.byteLength();
@@ -297,7 +297,8 @@ public final class PackedChunks {
       int at = (dEnd + k) * DISK_STRIDE;
       disk[at] = minTimeMs(i);
       disk[at + 1] = batch.ref(firstInBatch + k);
-      disk[at + 2] = (index[i] & MAX_SPAN_MS) << 32 | (long) numSamples(bytes, index, i) << 16 | len;
+      disk[at + 2] =
+          (index[i] & MAX_SPAN_MS) << 32 | (long) numSamples(bytes, index, i) << 16 | len;
     }
     dEnd += n;
     dropPacked(first + n);
@@ -389,6 +390,11 @@ public final class PackedChunks {
 
   public boolean isEmpty() {
     return first == end && dFirst == dEnd;
+  }
+
+  /** Max time of the newest live chunk: the last packed one, else the last on disk. */
+  private long newestMaxTimeMs() {
+    return end > first ? maxTimeMs(end - 1) : diskMaxTimeMs(disk, dEnd - 1);
   }
 
   public int numChunks() {
