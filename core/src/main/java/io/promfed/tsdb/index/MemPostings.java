@@ -53,40 +53,69 @@ public final class MemPostings {
   /**
    * A growable sorted list. Entries below {@code size} in the current array are never modified
    * after publication: inserts out of order and deletes allocate a new array.
+   *
+   * <p>References are kept as unsigned {@code int}s while they fit in 32 bits (four billion series
+   * created in the head's life), in half the memory of {@code long}s: each series is in one list
+   * per label and in {@link #all}, so this was a tenth of the leaf's heap per series. A list that
+   * gets a larger reference widens to {@code long}s for good.
    */
-  private static final class PostingsList {
-    long[] refs = new long[4];
+  static final class PostingsList {
+    private int[] narrow = new int[4]; // null once widened
+    private long[] wide;
     int size;
 
     void add(long ref) {
-      if (size > 0 && refs[size - 1] >= ref) {
+      if (size > 0 && last() >= ref) {
         insertSlow(ref);
         return;
       }
-      if (size == refs.length) {
-        refs = Arrays.copyOf(refs, refs.length + (refs.length >>> 1) + 1);
+      if (narrow != null && !Postings.fitsNarrow(ref)) {
+        widen();
       }
-      refs[size++] = ref;
+      if (narrow != null) {
+        if (size == narrow.length) {
+          narrow = Arrays.copyOf(narrow, narrow.length + (narrow.length >>> 1) + 1);
+        }
+        narrow[size++] = (int) ref;
+      } else {
+        if (size == wide.length) {
+          wide = Arrays.copyOf(wide, wide.length + (wide.length >>> 1) + 1);
+        }
+        wide[size++] = ref;
+      }
+    }
+
+    private long last() {
+      return narrow != null ? Integer.toUnsignedLong(narrow[size - 1]) : wide[size - 1];
+    }
+
+    private void widen() {
+      long[] w = new long[Math.max(4, narrow.length)];
+      for (int i = 0; i < size; i++) {
+        w[i] = Integer.toUnsignedLong(narrow[i]);
+      }
+      wide = w;
+      narrow = null;
     }
 
     /** Two series created concurrently may register out of ref order: copy, never shift. */
     private void insertSlow(long ref) {
-      int idx = Arrays.binarySearch(refs, 0, size, ref);
+      long[] refs = view().toArray();
+      int idx = Arrays.binarySearch(refs, ref);
       if (idx >= 0) {
         return;
       }
       int at = -idx - 1;
-      long[] n = new long[Math.max(refs.length, size + 1)];
+      long[] n = new long[size + 1];
       System.arraycopy(refs, 0, n, 0, at);
       n[at] = ref;
       System.arraycopy(refs, at, n, at + 1, size - at);
-      refs = n;
-      size++;
+      replace(n, n.length, Math.max(capacity(), size + 1));
     }
 
     /** Removes every ref in sorted {@code dead}; always into a new array. */
     void removeAll(long[] dead) {
-      long[] n = new long[Math.max(4, size)];
+      long[] refs = view().toArray();
       int k = 0;
       int j = 0;
       for (int i = 0; i < size; i++) {
@@ -97,22 +126,45 @@ public final class MemPostings {
         if (j < dead.length && dead[j] == r) {
           continue;
         }
-        n[k++] = r;
+        refs[k++] = r;
       }
-      if (k < n.length / 2 && n.length > 8) {
-        n = Arrays.copyOf(n, Math.max(4, k));
+      int capacity = Math.max(4, size);
+      if (k < capacity / 2 && capacity > 8) {
+        capacity = Math.max(4, k);
       }
-      refs = n;
-      size = k;
+      replace(refs, k, capacity);
+    }
+
+    private int capacity() {
+      return narrow != null ? narrow.length : wide.length;
+    }
+
+    /** A new array of {@code capacity} holding {@code refs[0, n)}, narrow when they all fit. */
+    private void replace(long[] refs, int n, int capacity) {
+      if (narrow != null && (n == 0 || Postings.fitsNarrow(refs[n - 1]))) {
+        int[] a = new int[capacity];
+        for (int i = 0; i < n; i++) {
+          a[i] = (int) refs[i];
+        }
+        narrow = a;
+      } else {
+        wide = Arrays.copyOf(refs, capacity);
+        narrow = null;
+      }
+      size = n;
     }
 
     Postings view() {
-      return size == 0 ? Postings.EMPTY : new Postings(refs, size);
+      if (size == 0) {
+        return Postings.EMPTY;
+      }
+      return narrow != null ? new Postings(narrow, size) : new Postings(wide, size);
     }
 
-    /** This object (header, reference, int: 24) and its array at its capacity. */
+    /** This object (header, two references, an int: 24) and its array at its capacity. */
     long ramBytesUsed() {
-      return 24 + ((16 + 8L * refs.length + 7) & ~7L);
+      long array = narrow != null ? 16 + 4L * narrow.length : 16 + 8L * wide.length;
+      return 24 + ((array + 7) & ~7L);
     }
   }
 

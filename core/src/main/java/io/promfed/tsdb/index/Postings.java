@@ -22,12 +22,35 @@ public final class Postings {
   /** Above this size ratio, intersection and subtraction gallop through the larger list. */
   private static final int GALLOP_RATIO = 32;
 
+  /** The references, unless they are stored {@link #narrow}. */
   private final long[] refs;
+
+  /** The references as unsigned 32-bit values, or null (see {@link #fitsNarrow}). */
+  private final int[] narrow;
+
   private final int size;
 
   Postings(long[] refs, int size) {
     this.refs = refs;
+    this.narrow = null;
     this.size = size;
+  }
+
+  /** A view of unsigned 32-bit references, the way {@link MemPostings} stores them when it can. */
+  Postings(int[] narrow, int size) {
+    this.refs = null;
+    this.narrow = narrow;
+    this.size = size;
+  }
+
+  /** Whether {@code ref} can be stored as an unsigned 32-bit value. */
+  static boolean fitsNarrow(long ref) {
+    return (ref >>> 32) == 0;
+  }
+
+  /** The {@code i}-th reference, no bounds check beyond the array's. */
+  private long at(int i) {
+    return narrow != null ? Integer.toUnsignedLong(narrow[i]) : refs[i];
   }
 
   /**
@@ -41,7 +64,7 @@ public final class Postings {
         throw new IllegalArgumentException("postings must be strictly ascending");
       }
     }
-    return refs.length == 0 ? EMPTY : new Postings(refs.clone(), refs.length);
+    return wrap(refs.clone(), refs.length);
   }
 
   public int size() {
@@ -57,17 +80,38 @@ public final class Postings {
     if (i >= size) {
       throw new IndexOutOfBoundsException(i);
     }
-    return refs[i];
+    return at(i);
   }
 
   /** A fresh array holding the references in ascending order. */
   public long[] toArray() {
-    return Arrays.copyOf(refs, size);
+    if (narrow == null) {
+      return Arrays.copyOf(refs, size);
+    }
+    long[] out = new long[size];
+    for (int i = 0; i < size; i++) {
+      out[i] = Integer.toUnsignedLong(narrow[i]);
+    }
+    return out;
   }
 
   /** Whether {@code ref} is in this list (binary search). */
   public boolean contains(long ref) {
-    return Arrays.binarySearch(refs, 0, size, ref) >= 0;
+    int i = lowerBound(0, size, ref);
+    return i < size && at(i) == ref;
+  }
+
+  /** The first index in {@code [lo, hi)} whose reference is {@code >= x}, or {@code hi}. */
+  private int lowerBound(int lo, int hi, long x) {
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (at(mid) < x) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   /** Whether the two lists share at least one reference; stops at the first. */
@@ -84,11 +128,12 @@ public final class Postings {
     }
     int j = 0;
     for (int i = 0; i < a.size; i++) {
-      j = advance(b.refs, j, b.size, a.refs[i], a.size * GALLOP_RATIO < b.size);
+      long x = a.at(i);
+      j = b.advance(j, x, a.size * GALLOP_RATIO < b.size);
       if (j == b.size) {
         return false;
       }
-      if (b.refs[j] == a.refs[i]) {
+      if (b.at(j) == x) {
         return true;
       }
     }
@@ -128,9 +173,9 @@ public final class Postings {
     int n = 0;
     int j = 0;
     for (int i = 0; i < a.size && j < b.size; i++) {
-      long x = a.refs[i];
-      j = advance(b.refs, j, b.size, x, gallop);
-      if (j < b.size && b.refs[j] == x) {
+      long x = a.at(i);
+      j = b.advance(j, x, gallop);
+      if (j < b.size && b.at(j) == x) {
         out[n++] = x;
         j++;
       }
@@ -175,8 +220,8 @@ public final class Postings {
     int j = 0;
     int n = 0;
     while (i < a.size && j < b.size) {
-      long x = a.refs[i];
-      long y = b.refs[j];
+      long x = a.at(i);
+      long y = b.at(j);
       if (x < y) {
         out[n++] = x;
         i++;
@@ -190,10 +235,10 @@ public final class Postings {
       }
     }
     while (i < a.size) {
-      out[n++] = a.refs[i++];
+      out[n++] = a.at(i++);
     }
     while (j < b.size) {
-      out[n++] = b.refs[j++];
+      out[n++] = b.at(j++);
     }
     return wrap(out, n);
   }
@@ -208,9 +253,9 @@ public final class Postings {
     int n = 0;
     int j = 0;
     for (int i = 0; i < a.size; i++) {
-      long x = a.refs[i];
-      j = advance(b.refs, j, b.size, x, gallop);
-      if (j < b.size && b.refs[j] == x) {
+      long x = a.at(i);
+      j = b.advance(j, x, gallop);
+      if (j < b.size && b.at(j) == x) {
         j++;
       } else {
         out[n++] = x;
@@ -220,24 +265,33 @@ public final class Postings {
   }
 
   /**
-   * The first index {@code >= from} in {@code r[0..n)} whose value is {@code >= x}: a linear step
-   * when the lists have similar sizes, exponential then binary search when {@code r} is much
-   * longer.
+   * The first index {@code >= from} in this list whose value is {@code >= x}: a linear step when
+   * the lists have similar sizes, exponential then binary search when this one is much longer.
    */
-  private static int advance(long[] r, int from, int n, long x, boolean gallop) {
+  private int advance(int from, long x, boolean gallop) {
+    int n = size;
     if (!gallop) {
-      while (from < n && r[from] < x) {
-        from++;
+      // The hot loop of intersections of similar sizes: one per representation, no branch inside.
+      int[] w = narrow;
+      if (w != null) {
+        while (from < n && Integer.toUnsignedLong(w[from]) < x) {
+          from++;
+        }
+      } else {
+        long[] r = refs;
+        while (from < n && r[from] < x) {
+          from++;
+        }
       }
       return from;
     }
-    if (from >= n || r[from] >= x) {
+    if (from >= n || at(from) >= x) {
       return from;
     }
     int step = 1;
     int lo = from;
     int hi = from + 1;
-    while (hi < n && r[hi] < x) {
+    while (hi < n && at(hi) < x) {
       lo = hi;
       step <<= 1;
       hi = from + step;
@@ -245,25 +299,46 @@ public final class Postings {
     if (hi > n) {
       hi = n;
     }
-    // r[lo] < x, and r[hi] >= x or hi == n
-    int idx = Arrays.binarySearch(r, lo + 1, hi, x);
-    return idx >= 0 ? idx : -idx - 1;
+    // at(lo) < x, and at(hi) >= x or hi == n
+    return lowerBound(lo + 1, hi, x);
   }
 
+  /**
+   * The first {@code n} of sorted {@code out}, stored narrow when they fit: with every list narrow
+   * in practice, the set operations' loops only ever see one representation.
+   */
   private static Postings wrap(long[] out, int n) {
-    return n == 0 ? EMPTY : new Postings(out, n);
+    if (n == 0) {
+      return EMPTY;
+    }
+    if (!fitsNarrow(out[n - 1])) {
+      return new Postings(out, n);
+    }
+    int[] narrow = new int[n];
+    for (int i = 0; i < n; i++) {
+      narrow[i] = (int) out[i];
+    }
+    return new Postings(narrow, n);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Postings p && Arrays.equals(refs, 0, size, p.refs, 0, p.size);
+    if (!(o instanceof Postings p) || p.size != size) {
+      return false;
+    }
+    for (int i = 0; i < size; i++) {
+      if (at(i) != p.at(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
   public int hashCode() {
     int h = 1;
     for (int i = 0; i < size; i++) {
-      h = 31 * h + Long.hashCode(refs[i]);
+      h = 31 * h + Long.hashCode(at(i));
     }
     return h;
   }

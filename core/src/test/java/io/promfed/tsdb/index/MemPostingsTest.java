@@ -362,7 +362,7 @@ class MemPostingsTest {
     }
     Postings before = mp.postings("job", "a");
     mp.add(5_000, Labels.of("job", "a"));
-    mp.add(11, Labels.of("job", "a")); // out of order: copy-on-write insert
+    mp.add(11, Labels.of("job", "a")); // out of order: the list is re-encoded
     mp.delete(new long[] {1, 2, 3}, List.of(Labels.of("job", "a")));
     assertThat(before.toArray()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
     assertThat(mp.postings("job", "a").toArray()).containsExactly(4, 5, 6, 7, 8, 9, 10, 11, 5_000);
@@ -406,5 +406,96 @@ class MemPostingsTest {
     assertThat(RegexShortcuts.literalPrefix("(?i)foo")).isEmpty();
     assertThat(RegexShortcuts.literalPrefix("a\\.b.*")).isEqualTo("a.b");
     assertThat(RegexShortcuts.literalPrefix("x😀?")).isEqualTo("x");
+  }
+
+  /**
+   * A list holds exactly the references added, in order and without duplicates, with inserts out
+   * of order and removals in between: as unsigned ints while they fit in 32 bits (including
+   * references with the top bit set), then widened to longs.
+   */
+  @RepeatedTest(5)
+  void aListHoldsWhatWasAddedNarrowThenWide() {
+    SplittableRandom rnd = new SplittableRandom();
+    MemPostings.PostingsList list = new MemPostings.PostingsList();
+    TreeSet<Long> model = new TreeSet<>();
+    long next = 1;
+    for (int op = 0; op < 5_000; op++) {
+      int kind = rnd.nextInt(40);
+      if (kind < 32) {
+        // Mostly small gaps; now and then a leap, so the list crosses 2^31 and then 2^32.
+        long gap = 1 + (kind == 0 ? rnd.nextLong(1L << 30) : rnd.nextInt(1_000));
+        next += gap;
+        list.add(next);
+        model.add(next);
+      } else if (model.isEmpty()) {
+        continue;
+      } else if (kind < 38) {
+        long ref = rnd.nextInt(4) == 0 ? model.last() : rnd.nextLong(1, next); // maybe present
+        list.add(ref);
+        model.add(ref);
+      } else {
+        long[] dead = model.stream().filter(r -> rnd.nextInt(10) == 0).mapToLong(r -> r).toArray();
+        list.removeAll(dead);
+        Arrays.stream(dead).forEach(model::remove);
+      }
+      assertThat(list.size).isEqualTo(model.size());
+      if (op % 500 == 0) {
+        assertThat(list.view().toArray()).containsExactly(toArray(model));
+      }
+    }
+    assertThat(next).isGreaterThan(1L << 32);
+    assertThat(list.view().toArray()).containsExactly(toArray(model));
+  }
+
+  /** Set operations give the same lists whether either side is stored narrow or wide. */
+  @RepeatedTest(5)
+  void narrowAndWideListsCombineAlike() {
+    SplittableRandom rnd = new SplittableRandom();
+    for (int round = 0; round < 50; round++) {
+      TreeSet<Long> a = new TreeSet<>();
+      TreeSet<Long> b = new TreeSet<>();
+      long span = rnd.nextBoolean() ? 200 : 0xFFFF_FFFFL; // dense, or up to the narrow limit
+      int na = rnd.nextInt(300);
+      int nb = rnd.nextInt(rnd.nextBoolean() ? 300 : 20_000); // sometimes galloping
+      for (int i = 0; i < na; i++) {
+        a.add(rnd.nextLong(1, span + 1));
+      }
+      for (int i = 0; i < nb; i++) {
+        b.add(rnd.nextLong(1, span + 1));
+      }
+      Postings wa = Postings.of(toArray(a));
+      Postings wb = Postings.of(toArray(b));
+      Postings ra = narrow(a);
+      Postings rb = narrow(b);
+      for (Postings x : List.of(wa, ra)) {
+        for (Postings y : List.of(wb, rb)) {
+          assertThat(Postings.intersect(x, y)).isEqualTo(Postings.intersect(wa, wb));
+          assertThat(Postings.union(x, y)).isEqualTo(Postings.union(wa, wb));
+          assertThat(Postings.without(x, y)).isEqualTo(Postings.without(wa, wb));
+          assertThat(x.intersects(y)).isEqualTo(wa.intersects(wb));
+        }
+      }
+      assertThat(ra).isEqualTo(wa).hasSameHashCodeAs(wa);
+      for (long probe : new long[] {1, span, span / 2, 0xFFFF_FFFFL}) {
+        assertThat(ra.contains(probe)).isEqualTo(a.contains(probe));
+      }
+    }
+  }
+
+  private static Postings narrow(TreeSet<Long> refs) {
+    MemPostings.PostingsList list = new MemPostings.PostingsList();
+    refs.forEach(list::add);
+    return list.view();
+  }
+
+  @Test
+  void referencesThatFitIn32BitsTakeFourBytesEach() {
+    MemPostings.PostingsList all = new MemPostings.PostingsList();
+    for (long ref = 1; ref <= 100_000; ref++) {
+      all.add(ref);
+    }
+    // Spare capacity of up to half the array counts as used.
+    assertThat(all.ramBytesUsed()).isLessThan(4 * 100_000 * 3 / 2 + 64);
+    assertThat(all.view().get(99_999)).isEqualTo(100_000);
   }
 }
