@@ -19,9 +19,9 @@ import java.util.Arrays;
  *
  * <p><b>Memory.</b> The cache lives as long as its target and holds one entry per series the
  * target exposes, so it is laid out for size: an entry is an {@code int} id into parallel arrays
- * (series reference, labels, last iteration, key position, key hash), and the lookup table is an
- * open-addressing {@code int[]} of entry ids probed by a hash of the raw bytes. No object per
- * entry: about 60 bytes plus the key's stored bytes per series. The labels an entry holds should
+ * (series reference, labels, last iteration, staleness flags, key position, key hash), and the
+ * lookup table is an open-addressing {@code int[]} of entry ids probed by a hash of the raw bytes.
+ * No object per entry: about 45 bytes plus the key's stored bytes per series. The labels an entry holds should
  * be the store's own instance ({@link #setLabels}), so a series' labels are in memory once.
  *
  * <p><b>Keys are front-coded.</b> The raw series bytes of all entries are packed into one byte
@@ -55,11 +55,21 @@ final class ScrapeCache {
   /** Iteration in which the entry was last seen, -1 for never. */
   private int[] lastIterations = new int[INITIAL_ENTRIES];
 
-  /** Iteration in which the entry was last tracked for staleness, -1 for never. */
-  private int[] trackedIterations = new int[INITIAL_ENTRIES];
+  /**
+   * Staleness tracking: {@link #TRACKED_NOW} and {@link #TRACKED_BEFORE} bits. Flags instead of
+   * lists of the ids tracked in this and the previous scrape: a byte per entry instead of eight,
+   * for a pass over the entries at the end of each scrape.
+   */
+  private byte[] tracked = new byte[INITIAL_ENTRIES];
 
-  /** {@link SeriesLimiter#generation()} in which the series limit admitted the entry, or -1. */
-  private int[] admittedGenerations = new int[INITIAL_ENTRIES];
+  private static final byte TRACKED_NOW = 1;
+  private static final byte TRACKED_BEFORE = 2;
+
+  /**
+   * {@link SeriesLimiter#generation()} in which the series limit admitted the entry, or -1; null
+   * (all -1) until a series limit admits one, as most targets have none.
+   */
+  private int[] admittedGenerations;
 
   /** Where the entry's stored suffix starts in the arena; it ends where the next one starts. */
   private int[] keyOffsets = new int[INITIAL_ENTRIES];
@@ -91,9 +101,11 @@ final class ScrapeCache {
   /** The entry {@link #get} or {@link #put} returned last in this scrape, -1 at its start. */
   private int lastHit = -1;
   private int touchedThis; // entries marked seen in this iteration, tracked for staleness or not
-  private IntArrayList seenThis = new IntArrayList();
-  private IntArrayList seenPrevious = new IntArrayList();
-  private final IntArrayList disappeared = new IntArrayList();
+  private int trackedThis; // entries tracked for staleness in this iteration
+  private int trackedBefore; // entries tracked for staleness in the previous iteration
+
+  /** What {@link #disappeared} and {@link #seenPrevious} return; reused. */
+  private IntArrayList staleIds = new IntArrayList();
 
   /**
    * The entry for the raw series {@code buf[start, end)}, or {@link #ABSENT}. No allocation.
@@ -206,8 +218,10 @@ final class ScrapeCache {
     refs[id] = 0;
     labels[id] = lset;
     lastIterations[id] = -1;
-    trackedIterations[id] = -1;
-    admittedGenerations[id] = -1;
+    tracked[id] = 0;
+    if (admittedGenerations != null) {
+      admittedGenerations[id] = -1;
+    }
     keyOffsets[id] = arenaUsed;
     keyLengths[id] = len;
     keyHashes[id] = hash(buf, start, end);
@@ -280,39 +294,55 @@ final class ScrapeCache {
    * stale marker when a later scrape does not track it again.
    */
   void trackStaleness(int id) {
-    if (trackedIterations[id] != iteration) {
-      trackedIterations[id] = iteration;
-      seenThis.add(id);
+    if ((tracked[id] & TRACKED_NOW) == 0) {
+      tracked[id] |= TRACKED_NOW;
+      trackedThis++;
     }
   }
 
   /** The series limiter generation that admitted this entry, or -1. */
   int admittedGeneration(int id) {
-    return admittedGenerations[id];
+    return admittedGenerations == null ? -1 : admittedGenerations[id];
   }
 
   void setAdmittedGeneration(int id, int generation) {
+    if (admittedGenerations == null) {
+      admittedGenerations = new int[refs.length];
+      Arrays.fill(admittedGenerations, -1);
+    }
     admittedGenerations[id] = generation;
   }
 
   /**
    * Series tracked last scrape but not in this one: they need a stale marker. The list is reused
-   * by the next call.
+   * by the next call of this or {@link #seenPrevious}.
    */
   IntArrayList disappeared() {
-    disappeared.clear();
-    for (int i = 0, n = seenPrevious.size(); i < n; i++) {
-      int id = seenPrevious.getInt(i);
-      if (trackedIterations[id] != iteration) {
-        disappeared.add(id);
-      }
-    }
-    return disappeared;
+    return idsTracked(TRACKED_NOW | TRACKED_BEFORE, TRACKED_BEFORE);
   }
 
-  /** Every series seen in the previous scrape (a failed scrape makes all of them stale). */
+  /**
+   * Every series tracked in the previous scrape (a failed scrape makes all of them stale). The list
+   * is reused by the next call of this or {@link #disappeared}.
+   */
   IntArrayList seenPrevious() {
-    return seenPrevious;
+    return idsTracked(TRACKED_BEFORE, TRACKED_BEFORE);
+  }
+
+  /** Entries whose flags under {@code mask} are {@code want}, in id order. */
+  private IntArrayList idsTracked(int mask, int want) {
+    if (staleIds.elements().length > 4096) {
+      staleIds = new IntArrayList(); // the last list was long (a failed scrape): let it go
+    }
+    staleIds.clear();
+    if (trackedBefore > 0) {
+      for (int id = 0; id < size; id++) {
+        if ((tracked[id] & mask) == want) {
+          staleIds.add(id);
+        }
+      }
+    }
+    return staleIds;
   }
 
   /**
@@ -325,13 +355,17 @@ final class ScrapeCache {
     int touched = touchedThis;
     touchedThis = 0;
     if (!success) {
-      seenThis.clear();
       touched = 0;
     }
-    IntArrayList t = seenPrevious;
-    seenPrevious = seenThis;
-    seenThis = t;
-    seenThis.clear();
+    if (trackedThis > 0 || trackedBefore > 0) {
+      // What this scrape tracked becomes the previous scrape's; a failed one tracked nothing.
+      byte keep = success ? TRACKED_NOW : 0;
+      for (int id = 0; id < size; id++) {
+        tracked[id] = (tracked[id] & keep) != 0 ? TRACKED_BEFORE : 0;
+      }
+    }
+    trackedBefore = success ? trackedThis : 0;
+    trackedThis = 0;
     if (size > 2 * touched + 64) {
       evictUnseenSince(iteration - 2);
     }
@@ -354,21 +388,18 @@ final class ScrapeCache {
    * store's.
    */
   long ramBytesUsed() {
-    // refs, labels, last/tracked iterations, admitted generations, offsets, lengths, hashes
-    long perEntry = 8L + 4 + 4 + 4 + 4 + 4 + 4 + 4;
+    // refs, labels, last iterations, offsets, lengths, hashes; then the tracked flags
+    long perEntry = 8L + 4 + 4 + 4 + 4 + 4;
     return 128
         + perEntry * refs.length
-        + 8 * 16
+        + 7 * 16
+        + align(16 + tracked.length)
+        + (admittedGenerations == null ? 0 : align(16 + 4L * admittedGenerations.length))
         + align(16 + arena.length)
         + align(16 + current.length)
         + align(16 + 4L * table.length)
-        + listBytes(seenThis)
-        + listBytes(seenPrevious)
-        + listBytes(disappeared);
-  }
-
-  private static long listBytes(IntArrayList l) {
-    return 24 + align(16 + 4L * l.elements().length);
+        + 24
+        + align(16 + 4L * staleIds.elements().length);
   }
 
   // ---- internals
@@ -378,7 +409,6 @@ final class ScrapeCache {
    * front-coded again against their new predecessors.
    */
   private void evictUnseenSince(int keepFrom) {
-    int[] newIds = new int[size];
     byte[] newArena = new byte[Math.max(1024, arenaUsed)];
     byte[] previous = new byte[current.length]; // the whole key of the last entry kept
     int previousLength = 0;
@@ -389,7 +419,6 @@ final class ScrapeCache {
     for (int id = 0; id < size; id++) {
       rebuildKey(id);
       if (lastIterations[id] < keepFrom) {
-        newIds[id] = ABSENT;
         continue;
       }
       int len = keyLengths[id];
@@ -408,12 +437,13 @@ final class ScrapeCache {
       }
       System.arraycopy(current, 0, previous, 0, len);
       previousLength = len;
-      newIds[id] = to;
       refs[to] = refs[id];
       labels[to] = labels[id];
       lastIterations[to] = lastIterations[id];
-      trackedIterations[to] = trackedIterations[id];
-      admittedGenerations[to] = admittedGenerations[id];
+      tracked[to] = tracked[id];
+      if (admittedGenerations != null) {
+        admittedGenerations[to] = admittedGenerations[id];
+      }
       keyOffsets[to] = off;
       keyLengths[to] = len;
       keyHashes[to] = keyHashes[id];
@@ -425,10 +455,6 @@ final class ScrapeCache {
     arena = arenaLength < newArena.length ? Arrays.copyOf(newArena, arenaLength) : newArena;
     arenaUsed = off;
     currentId = ABSENT;
-    for (int i = 0, n = seenPrevious.size(); i < n; i++) {
-      // Seen in the iteration just ended, so never evicted.
-      seenPrevious.set(i, newIds[seenPrevious.getInt(i)]);
-    }
     int entries = Math.max(INITIAL_ENTRIES, kept + (kept >> 1));
     if (entries < refs.length) {
       resizeEntries(entries);
@@ -444,8 +470,14 @@ final class ScrapeCache {
     refs = Arrays.copyOf(refs, n);
     labels = Arrays.copyOf(labels, n);
     lastIterations = Arrays.copyOf(lastIterations, n);
-    trackedIterations = Arrays.copyOf(trackedIterations, n);
-    admittedGenerations = Arrays.copyOf(admittedGenerations, n);
+    tracked = Arrays.copyOf(tracked, n);
+    if (admittedGenerations != null) {
+      int old = admittedGenerations.length;
+      admittedGenerations = Arrays.copyOf(admittedGenerations, n);
+      if (n > old) {
+        Arrays.fill(admittedGenerations, old, n, -1);
+      }
+    }
     keyOffsets = Arrays.copyOf(keyOffsets, n);
     keyLengths = Arrays.copyOf(keyLengths, n);
     keyHashes = Arrays.copyOf(keyHashes, n);

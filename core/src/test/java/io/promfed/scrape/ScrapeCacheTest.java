@@ -149,6 +149,20 @@ class ScrapeCacheTest {
   }
 
   @Test
+  void aScrapeThatFailsHalfwayMakesEverySeriesOfThePreviousOneStale() {
+    int a = put("a", Labels.of("__name__", "a"));
+    int b = put("b", Labels.of("__name__", "b"));
+    cache.markSeen(a, true);
+    cache.markSeen(b, true);
+    cache.iterationDone(true);
+    cache.markSeen(a, true); // the failing scrape got as far as a
+    assertThat(cache.seenPrevious().toIntArray()).containsExactly(a, b);
+    cache.iterationDone(false);
+    assertThat(cache.seenPrevious().toIntArray()).isEmpty();
+    assertThat(cache.disappeared().toIntArray()).isEmpty();
+  }
+
+  @Test
   void unseenEntriesAreEvictedAndTheRestRenumberedWithTheirState() {
     Labels keptLabels = Labels.of("__name__", "kept");
     int kept = put("kept", keptLabels);
@@ -243,6 +257,7 @@ class ScrapeCacheTest {
     }
     int hinted = 0;
     int lines = 0;
+    List<String> trackedBefore = List.of();
     for (int scrape = 0; scrape < 40; scrape++) {
       List<String> body = new ArrayList<>();
       double keep = scrape % 10 == 9 ? 0.2 : 0.9; // now and then most series go away
@@ -287,7 +302,24 @@ class ScrapeCacheTest {
         assertThat(hintedLabels.build()).isEqualTo(plainLabels.build());
         cache.markSeen(e, true);
       }
-      cache.iterationDone(true);
+      // Staleness: the series of the last successful scrape that this one lacks disappeared; a
+      // scrape that fails (after parsing its body) makes all of that scrape's series stale.
+      boolean fails = scrape % 7 == 6;
+      List<String> expectStale = new ArrayList<>(trackedBefore);
+      if (!fails) {
+        expectStale.removeAll(body);
+      }
+      List<Integer> staleIds = new ArrayList<>();
+      for (String k : expectStale) {
+        byte[] kb = k.getBytes(UTF_8);
+        staleIds.add(cache.get(kb, 0, kb.length));
+      }
+      int[] stale = fails ? cache.seenPrevious().toIntArray() : cache.disappeared().toIntArray();
+      assertThat(stale)
+          .as("scrape %d", scrape)
+          .containsExactlyInAnyOrder(staleIds.stream().mapToInt(i -> i).toArray());
+      cache.iterationDone(!fails);
+      trackedBefore = fails ? List.of() : body;
     }
     assertThat(hinted).as("lines found as the expected next entry").isGreaterThan(lines / 2);
   }
