@@ -21,8 +21,9 @@ import java.util.Arrays;
  * target exposes, so it is laid out for size: an entry is an {@code int} id into parallel arrays
  * (series reference, labels, last iteration, staleness flags, key position, key hash), and the
  * lookup table is an open-addressing {@code int[]} of entry ids probed by a hash of the raw bytes.
- * No object per entry: about 45 bytes plus the key's stored bytes per series. The labels an entry holds should
- * be the store's own instance ({@link #setLabels}), so a series' labels are in memory once.
+ * No object per entry: about 45 bytes plus the key's stored bytes per series. The labels an entry
+ * holds should be the store's own instance ({@link #setLabels}), so a series' labels are in memory
+ * once.
  *
  * <p><b>Keys are front-coded.</b> The raw series bytes of all entries are packed into one byte
  * arena in id order, each stored as the suffix it does not share with the previous entry's key
@@ -384,8 +385,8 @@ final class ScrapeCache {
 
   /**
    * Heap bytes of this cache: the entry arrays, the arena and the table at their capacity, the
-   * rebuilt-key buffer, the seen lists, headers included (compressed oops). The labels are not counted: they are the
-   * store's.
+   * rebuilt-key buffer and the stale-id list, headers included (compressed oops). The labels are
+   * not counted: they are the store's.
    */
   long ramBytesUsed() {
     // refs, labels, last iterations, offsets, lengths, hashes; then the tracked flags
