@@ -164,12 +164,17 @@ final class ScrapeCache {
     for (int k = from; k <= id; k++) {
       int suffix = suffixLength(k);
       int len = keyLengths[k];
-      if (current.length < len) {
-        current = Arrays.copyOf(current, Math.max(len, 2 * current.length));
-      }
+      ensureCurrentHolds(len);
       System.arraycopy(arena, keyOffsets[k], current, len - suffix, suffix);
     }
     currentId = id;
+  }
+
+  /** Grows {@link #current}, keeping its bytes, so it holds a key of {@code len} bytes. */
+  private void ensureCurrentHolds(int len) {
+    if (current.length < len) {
+      current = Arrays.copyOf(current, Math.max(len, 2 * current.length));
+    }
   }
 
   /**
@@ -227,9 +232,7 @@ final class ScrapeCache {
     keyLengths[id] = len;
     keyHashes[id] = hash(buf, start, end);
     arenaUsed += suffix;
-    if (current.length < len) {
-      current = Arrays.copyOf(current, Math.max(len, 2 * current.length));
-    }
+    ensureCurrentHolds(len);
     System.arraycopy(buf, start + shared, current, shared, suffix);
     currentId = id;
     lastHit = id;

@@ -90,11 +90,7 @@ public final class MemPostings {
     }
 
     private void widen() {
-      long[] w = new long[Math.max(4, narrow.length)];
-      for (int i = 0; i < size; i++) {
-        w[i] = Integer.toUnsignedLong(narrow[i]);
-      }
-      wide = w;
+      wide = Arrays.copyOf(view().toArray(), Math.max(4, narrow.length));
       narrow = null;
     }
 
@@ -142,11 +138,7 @@ public final class MemPostings {
     /** A new array of {@code capacity} holding {@code refs[0, n)}, narrow when they all fit. */
     private void replace(long[] refs, int n, int capacity) {
       if (narrow != null && (n == 0 || Postings.fitsNarrow(refs[n - 1]))) {
-        int[] a = new int[capacity];
-        for (int i = 0; i < n; i++) {
-          a[i] = (int) refs[i];
-        }
-        narrow = a;
+        narrow = Postings.toNarrow(refs, n, capacity);
       } else {
         wide = Arrays.copyOf(refs, capacity);
         narrow = null;

@@ -314,11 +314,16 @@ public final class Postings {
     if (!fitsNarrow(out[n - 1])) {
       return new Postings(out, n);
     }
-    int[] narrow = new int[n];
+    return new Postings(toNarrow(out, n, n), n);
+  }
+
+  /** {@code refs[0, n)} (each must {@link #fitsNarrow}) in a new int array of {@code capacity}. */
+  static int[] toNarrow(long[] refs, int n, int capacity) {
+    int[] narrow = new int[capacity];
     for (int i = 0; i < n; i++) {
-      narrow[i] = (int) out[i];
+      narrow[i] = (int) refs[i];
     }
-    return new Postings(narrow, n);
+    return narrow;
   }
 
   @Override
