@@ -4,6 +4,7 @@ import io.promfed.model.labels.Labels;
 import io.promfed.tsdb.chunkenc.ChunkFiles;
 import io.promfed.tsdb.chunkenc.PackedChunks;
 import io.promfed.tsdb.chunkenc.XorChunk;
+import io.promfed.tsdb.chunkenc.XorStream;
 import java.util.Arrays;
 
 /**
@@ -12,19 +13,22 @@ import java.util.Arrays;
  * chunk, the last committed sample, the append ids of its most recent samples (for {@link
  * Isolation}) and the bookkeeping of appenders holding uncommitted samples for it.
  *
- * <p>Memory: closed chunks are packed into one {@link PackedChunks} (one byte array and one {@code
- * long} of index per chunk, no object per chunk), allocated when the first chunk closes and dropped
- * when truncation empties it; with chunk files, each truncation moves them to disk and keeps a
- * 24-byte entry per chunk instead. The head chunk carries its own encoder state (no appender
- * object). A series with one sample costs about 104 bytes here, 120 for 10 labels and 104 for its
- * head chunk (see {@link #ramBytesUsed()}).
+ * <p>Memory: the series is its own open head chunk: it extends {@link XorStream}, the chunk's bit
+ * stream and encoder state, instead of holding a chunk object, which saves that object's header,
+ * the reference to it and a second copy of the last sample (the stream's last sample is the
+ * series' last committed one), 32 bytes per series. Closed chunks are packed into one {@link
+ * PackedChunks} (one byte array and one {@code long} of index per chunk, no object per chunk),
+ * allocated when the first chunk closes and dropped when truncation empties it; with chunk files,
+ * each truncation moves them to disk and keeps a 24-byte entry per chunk instead. A series with one
+ * sample costs 128 bytes here, 120 for 10 labels and 48 for its open chunk's buffer (see {@link
+ * #ramBytesUsed()}).
  *
  * <p>Thread-safety: all mutable state is guarded by the series' own monitor ({@code synchronized
  * (series)}), held only for one sample's validation or write, or for taking a read snapshot. A
  * snapshot pins the packed closed chunks it covers (never rewritten in place) and copies the head
  * chunk.
  */
-final class MemSeries {
+final class MemSeries extends XorStream {
 
   static final int OK = 0;
 
@@ -35,11 +39,12 @@ final class MemSeries {
   static final int DUPLICATE = 3;
 
   /**
-   * Shallow size of this object with compressed oops (12-byte header; 7 longs, 4 ints, 2 booleans,
-   * 4 references = 102, aligned to 104), as JOL reports it; recount when adding a field ({@code
+   * Shallow size of this object with compressed oops: 12-byte header; {@link XorStream}'s fields
+   * (a reference, an int, a char, 2 bytes and 4 longs = 44); this class's 5 longs, 5 ints, 2
+   * references and a boolean (69); 125 aligned to 128. Recount when adding a field ({@code
    * HeadHeapMeasurementTest} catches a forgotten one).
    */
-  static final long SHALLOW_BYTES = 104;
+  static final long SHALLOW_BYTES = 128;
 
   /** Shallow size of a {@link Labels}: header, the pairs reference and the cached hash. */
   static final long LABELS_SHALLOW_BYTES = 24;
@@ -52,15 +57,12 @@ final class MemSeries {
   /** Closed chunks, oldest first; null while there are none. */
   private PackedChunks closed;
 
-  /** The open head chunk, which carries its own encoder state; null while there is none. */
-  private XorChunk head;
-
-  /** Samples ever written; sample ordinals run 0..appendedCount-1. */
+  /**
+   * Samples ever written; sample ordinals run 0..appendedCount-1. Above 0, the last committed
+   * sample is the stream's last one ({@link #lastTimeMs()}, {@link #lastValueBits()}), which
+   * outlives the chunk it was written to.
+   */
   private long appendedCount;
-
-  private boolean hasLast;
-  private long lastT;
-  private long lastVBits;
 
   /**
    * Append ids of the last {@code txCount} samples (ordinals appendedCount-txCount ..), oldest
@@ -101,7 +103,7 @@ final class MemSeries {
    * the fields it validates against (the object spans two cache lines). Racy by design.
    */
   int touchForAppend() {
-    return pendingOwner + (int) lastT;
+    return pendingOwner + (int) lastTimeMs();
   }
 
   /**
@@ -109,8 +111,7 @@ final class MemSeries {
    * HeadAppender.commit}); the result means nothing. Racy by design.
    */
   int touch() {
-    XorChunk h = head;
-    return (int) lastT + (h == null ? 0 : h.touch());
+    return touchStream();
   }
 
   /**
@@ -119,7 +120,7 @@ final class MemSeries {
    * accepted as a no-op, "as we can encounter them in valid cases like federation").
    */
   int appendable(long t, long vBits) {
-    return hasLast ? classify(t, vBits, lastT, lastVBits) : OK;
+    return appendedCount > 0 ? classify(t, vBits, lastTimeMs(), lastValueBits()) : OK;
   }
 
   /**
@@ -127,7 +128,7 @@ final class MemSeries {
    * newest, otherwise against the last committed one.
    */
   int appendableFor(int owner, long t, long vBits) {
-    if (pendingOwner == owner && (!hasLast || pendingT >= lastT)) {
+    if (pendingOwner == owner && (appendedCount == 0 || pendingT >= lastTimeMs())) {
       return classify(t, vBits, pendingT, pendingVBits);
     }
     return appendable(t, vBits);
@@ -150,23 +151,19 @@ final class MemSeries {
    * index. Ids below {@code lowWatermark} are dropped from the ring first.
    */
   void write(long t, long vBits, long appendId, long lowWatermark) {
-    if (head == null
-        || head.numSamples() >= XorChunk.TARGET_SAMPLES
-        || (head.numSamples() > 0
-            && Long.compareUnsigned(t - head.minTimeMs(), PackedChunks.MAX_SPAN_MS) > 0)) {
+    int n = streamSamples();
+    if (n >= XorChunk.TARGET_SAMPLES
+        || (n > 0 && Long.compareUnsigned(t - streamMinTimeMs(), PackedChunks.MAX_SPAN_MS) > 0)) {
       cutChunk();
     }
-    head.appendBits(t, vBits);
-    hasLast = true;
-    lastT = t;
-    lastVBits = vBits;
+    encode(t, vBits);
     appendedCount++;
     trimTx(lowWatermark);
     pushTx(appendId);
   }
 
   /**
-   * Moves the head chunk's bytes into the packed closed chunks and opens a new head chunk.
+   * Copies the open chunk's bytes into the packed closed chunks and opens a new stream.
    *
    * <p>The new chunk starts with a small buffer that grows with it. Reusing the full one would
    * spare the regrowth and its old-generation garbage, but a buffer the size of a full chunk from
@@ -177,13 +174,11 @@ final class MemSeries {
    * sixth round).
    */
   private void cutChunk() {
-    if (head != null && head.numSamples() > 0) {
-      if (closed == null) {
-        closed = new PackedChunks();
-      }
-      closed.append(head);
+    if (closed == null) {
+      closed = new PackedChunks();
     }
-    head = new XorChunk();
+    closed.append(this);
+    restartStream();
   }
 
   private void trimTx(long lowWatermark) {
@@ -259,20 +254,16 @@ final class MemSeries {
         closed = null; // an idle series keeps no empty store
       }
     }
-    if (head != null && head.numSamples() > 0 && head.maxTimeMs() < mintMs && closed == null) {
-      head = null;
+    if (streamSamples() > 0 && lastTimeMs() < mintMs && closed == null) {
+      releaseStream();
       drop++;
     }
     return drop;
   }
 
-  private int headSamples() {
-    return head == null ? 0 : head.numSamples();
-  }
-
   /** No samples left in memory. */
   boolean isEmpty() {
-    return closed == null && headSamples() == 0;
+    return closed == null && streamSamples() == 0;
   }
 
   /** Append ids still tracked for recent samples (bounded by the isolation low watermark). */
@@ -282,7 +273,7 @@ final class MemSeries {
 
   /** Timestamp of the last committed sample, or {@code Long.MIN_VALUE}. */
   long lastTimestamp() {
-    return hasLast ? lastT : Long.MIN_VALUE;
+    return appendedCount > 0 ? lastTimeMs() : Long.MIN_VALUE;
   }
 
   /** Closed chunks whose bytes are in the chunk files. */
@@ -291,7 +282,7 @@ final class MemSeries {
   }
 
   int numChunks() {
-    return (closed == null ? 0 : closed.numChunks()) + (headSamples() > 0 ? 1 : 0);
+    return (closed == null ? 0 : closed.numChunks()) + (streamSamples() > 0 ? 1 : 0);
   }
 
   /**
@@ -302,10 +293,10 @@ final class MemSeries {
    */
   HeadSeries snapshot(Isolation.ReadState state, long mintMs, long maxtMs, ChunkFiles files) {
     PackedChunks.View view = closed == null ? null : closed.view(mintMs, maxtMs, files);
-    int headCount = head == null ? 0 : head.numSamples();
+    int headCount = streamSamples();
     XorChunk headCopy = null;
-    if (headCount > 0 && head.maxTimeMs() >= mintMs && head.minTimeMs() <= maxtMs) {
-      headCopy = head.snapshot();
+    if (headCount > 0 && lastTimeMs() >= mintMs && streamMinTimeMs() <= maxtMs) {
+      headCopy = copyStream();
     }
     if (view == null && headCopy == null) {
       return null;
@@ -333,7 +324,8 @@ final class MemSeries {
       }
     }
     // With every commit visible, the newest sample in the chunks is the last committed one.
-    boolean latestKnown = hidden == null && hasLast && lastT >= mintMs && lastT <= maxtMs;
+    long lastT = lastTimeMs();
+    boolean latestKnown = hidden == null && appendedCount > 0 && lastT >= mintMs && lastT <= maxtMs;
     return new HeadSeries(
         labels,
         view,
@@ -344,13 +336,13 @@ final class MemSeries {
         mintMs,
         maxtMs,
         latestKnown ? lastT : Long.MIN_VALUE,
-        latestKnown ? lastVBits : 0);
+        latestKnown ? lastValueBits() : 0);
   }
 
   /**
-   * Heap bytes of this series with compressed oops: this object, its {@link Labels} object and
-   * pairs array (the strings are the symbol table's), the packed closed chunks, the head chunk with
-   * its buffer, and the append-id ring. Object and array headers and alignment padding
+   * Heap bytes of this series with compressed oops: this object (the open chunk's encoder state
+   * included), its {@link Labels} object and pairs array (the strings are the symbol table's), the
+   * packed closed chunks, the open chunk's buffer, and the append-id ring. Object and array headers and alignment padding
    * included; spare capacity counts as used.
    */
   long ramBytesUsed() {
@@ -359,9 +351,7 @@ final class MemSeries {
     if (closed != null) {
       bytes += closed.ramBytesUsed();
     }
-    if (head != null) {
-      bytes += head.ramBytesUsed();
-    }
+    bytes += streamBufferRamBytes();
     if (txIds != null) {
       bytes += align(16 + 8L * txIds.length);
     }
@@ -380,9 +370,9 @@ final class MemSeries {
         acc[1] += closed.chunkNumSamples(k);
       }
     }
-    if (head != null && head.numSamples() > 0) {
-      acc[0] += head.byteLength();
-      acc[1] += head.numSamples();
+    if (streamSamples() > 0) {
+      acc[0] += streamByteLength();
+      acc[1] += streamSamples();
     }
   }
 

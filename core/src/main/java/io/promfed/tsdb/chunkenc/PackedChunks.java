@@ -83,9 +83,9 @@ public final class PackedChunks {
   /**
    * Appends a copy of {@code chunk}, which must be non-empty, start after the last live chunk ends,
    * hold at most {@link XorChunk#MAX_SAMPLES} samples and span at most {@link #MAX_SPAN_MS}. The
-   * chunk itself is left as it is (the head usually drops it).
+   * chunk itself is left as it is (the head restarts its stream).
    */
-  public void append(XorChunk chunk) {
+  public void append(XorStream chunk) {
     int n = chunk.numSamples;
     if (n == 0 || n > XorChunk.MAX_SAMPLES) {
       throw new IllegalArgumentException("chunk must hold 1.." + XorChunk.MAX_SAMPLES + " samples");
@@ -97,7 +97,7 @@ public final class PackedChunks {
     if (!isEmpty() && chunk.minTimeMs <= newestMaxTimeMs()) {
       throw new IllegalArgumentException("chunk does not start after the last one");
     }
-    int streamBytes = chunk.byteLength();
+    int streamBytes = chunk.streamByteLength();
     int len = HEADER_BYTES + streamBytes;
     ensureRoom(len);
     byte[] b = bytes;
