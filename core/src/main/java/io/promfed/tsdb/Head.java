@@ -10,11 +10,11 @@ import io.promfed.storage.Queryable;
 import io.promfed.storage.StorageException;
 import io.promfed.tsdb.chunkenc.ChunkFiles;
 import io.promfed.tsdb.index.MemPostings;
+import io.promfed.util.IdlePool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -75,14 +75,15 @@ public final class Head implements Appendable, Queryable {
 
   /**
    * How many finished appenders' sample buffers are kept for the next ones. Enough for the large
-   * scrapes running at once; more concurrent appenders allocate their own. Not counted in {@link
-   * #ramBytesUsed()}, which measures what the stored series cost: the pool holds at most this many
-   * times 20 bytes per sample of the largest transactions.
+   * scrapes running at once; more concurrent appenders allocate their own, and buffers unused for
+   * a minute are dropped ({@link IdlePool}). Not counted in {@link #ramBytesUsed()}, which
+   * measures what the stored series cost: the pool holds at most this many times 20 bytes per
+   * sample of the largest transactions.
    */
   static final int APPEND_BUFFER_POOL_SIZE = 4;
 
-  private final ArrayBlockingQueue<HeadAppender.Buffers> appendBuffers =
-      new ArrayBlockingQueue<>(APPEND_BUFFER_POOL_SIZE);
+  private final IdlePool<HeadAppender.Buffers> appendBuffers =
+      new IdlePool<>(APPEND_BUFFER_POOL_SIZE);
 
   private final AtomicLong lastRef = new AtomicLong();
   private final AtomicLong numSeries = new AtomicLong();

@@ -3,6 +3,8 @@ package io.promfed.scrape;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class ScrapeBufferPoolTest {
@@ -49,6 +51,28 @@ class ScrapeBufferPoolTest {
     buf.release();
     assertThat(pool.pooledBytes()).isEqualTo(beforeRelease + 65536);
     assertThat(buf.length()).isZero();
+  }
+
+  @Test
+  void theArraysABodyGrewThroughAreDroppedOnceLeftIdle() {
+    AtomicLong nanos = new AtomicLong();
+    ScrapeBufferPool idling = new ScrapeBufferPool(Duration.ofSeconds(60), nanos::get);
+    ScrapeBuffer first = new ScrapeBuffer(idling, 100);
+    byte[] read = new byte[10_000]; // a body arrives a socket read at a time
+    for (int i = 0; i < 30; i++) {
+      first.append(read, 0, read.length); // grows 8 KiB -> 16 -> ... -> 512 KiB
+    }
+    first.release();
+    assertThat(idling.pooledBytes()).isEqualTo(1_048_576 - 8192); // 8 KiB + ... + 512 KiB
+
+    // Later scrapes of that target take the 512 KiB class at once; the smaller classes idle.
+    for (int scrape = 1; scrape <= 30; scrape++) {
+      nanos.addAndGet(Duration.ofSeconds(5).toNanos());
+      ScrapeBuffer next = new ScrapeBuffer(idling, 300_000);
+      next.append(new byte[300_000], 0, 300_000);
+      next.release();
+    }
+    assertThat(idling.pooledBytes()).isEqualTo(524_288);
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.promfed.tsdb.Head;
 import io.promfed.tsdb.chunkenc.ChunkFiles;
 import io.promfed.tsdb.chunkenc.XorChunk;
 import io.promfed.tsdb.chunkenc.XorCursor;
+import io.promfed.util.IdlePool;
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongArrayList;
@@ -32,7 +33,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.LongAdder;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
@@ -325,15 +325,23 @@ public final class WalStorage implements Appendable, AutoCloseable {
       sampleLabels.clear();
       sampleBody.reset();
       samplesRecord.reset();
+      boolean wasLarge = fresh.size() > MIN_POOLED_SAMPLES;
       fresh.clear();
+      if (wasLarge) {
+        // New series come in bursts (a target's first scrape); the set's table of that size
+        // would otherwise stay with the buffers, 1 MiB after 50,000 new series.
+        fresh.trim();
+      }
     }
   }
 
-  /** At most this many idle buffers are kept: about one per scrape thread at a time. */
+  /**
+   * At most this many idle buffers are kept, and none unused for a minute ({@link IdlePool}): as
+   * many as transactions were in flight at once lately, not as many as at the busiest moment ever.
+   */
   private static final int MAX_POOLED_BUFFERS = 64;
 
-  private final ArrayBlockingQueue<AppendBuffers> appendBuffers =
-      new ArrayBlockingQueue<>(MAX_POOLED_BUFFERS);
+  private final IdlePool<AppendBuffers> appendBuffers = new IdlePool<>(MAX_POOLED_BUFFERS);
 
   private AppendBuffers takeAppendBuffers() {
     AppendBuffers b = appendBuffers.poll();
