@@ -29,7 +29,7 @@ import java.util.Arrays;
  * arena in id order, each stored as the suffix it does not share with the previous entry's key
  * (as sorted-string tables store keys). Exporters write a family's series one after another, so
  * consecutive keys share the metric name and most of the label block: on node-exporter-like
- * bodies a key keeps 25 of its 69 bytes at 5,000 series per target, and 8 of 43 at 50,000. Every
+ * bodies a key keeps 25 of its 69 bytes, at 5,000 series per target as at 50,000. Every
  * {@value #RESTART_INTERVAL}th entry is stored whole, so any key can be rebuilt from at most that
  * many suffixes. That walk is rarely needed: {@link #current} holds the key of the entry last
  * found, and the next entry in the scrape's order is that key's prefix plus one suffix.

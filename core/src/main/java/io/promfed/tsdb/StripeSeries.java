@@ -1,16 +1,11 @@
 package io.promfed.tsdb;
 
 import io.promfed.model.labels.Labels;
-import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * The head's series maps, like Prometheus's {@code stripeSeries} (tsdb/head.go): stripes find a
- * series by label hash, each stripe with its own lock and fastutil map, so concurrent scrapes
+ * series by label hash, each stripe with its own lock and table, so concurrent scrapes
  * rarely contend and no lock covers all series; a {@link RefTable} finds it by reference without
  * a lock.
  *
@@ -35,94 +30,125 @@ final class StripeSeries {
   }
 
   /**
-   * A fastutil open-addressing map from a {@code long} label hash to a series that
-   * can tell its real size: its tables never shrink, so the heap it holds depends on its history,
-   * not only on its current size.
-   */
-  static final class SeriesMap extends Long2ObjectOpenHashMap<MemSeries> {
-
-    /** Shallow size of a {@link Long2ObjectOpenHashMap} with compressed oops (JOL: 64). */
-    private static final long SHALLOW_BYTES = 64;
-
-    SeriesMap() {
-      super(4);
-    }
-
-    /**
-     * This map and its two tables ({@code long} keys, references; always of one length), headers
-     * and padding.
-     */
-    long ramBytesUsed() {
-      int slots = key.length; // value is a generic array: reading it here would need a cast
-      return SHALLOW_BYTES + align(16 + 8L * slots) + align(16 + 4L * slots);
-    }
-  }
-
-  /**
-   * Label hash → series, with a side map for the (astronomically rare) 64-bit hash collision, as
-   * Prometheus's {@code seriesHashmap} keeps {@code unique} and {@code conflicts}.
+   * The series of one stripe by label hash: an open-addressing table of the series themselves
+   * (linear probing, at most 3/4 full), with no key array beside it. A probe compares the label
+   * hash each series' {@link Labels} caches ({@link Labels#hashCode}, derived from the same 64-bit
+   * hash that picked the stripe), then the labels; series whose hashes collide simply sit in
+   * different slots, so no side map is needed for them as Prometheus's {@code seriesHashmap}
+   * needs {@code conflicts}.
+   *
+   * <p>Why not a {@code Long2ObjectOpenHashMap} from the 64-bit hash, as before: its key array
+   * took 8 bytes a slot beside the 4 of the values, 25 bytes per series at the tables' usual
+   * load, 17 more than this table (docs/benchmarks.md, eighth round). Not thread-safe: used
+   * under the stripe's monitor.
    */
   static final class HashStripe {
-    final SeriesMap unique = new SeriesMap();
-    Map<Long, List<MemSeries>> conflicts; // null until needed
+    private static final int INITIAL_SLOTS = 8;
+
+    private MemSeries[] table = new MemSeries[INITIAL_SLOTS];
+    private int size;
 
     MemSeries get(long hash, Labels labels) {
-      MemSeries s = unique.get(hash);
-      if (s != null && s.labels.equals(labels)) {
-        return s;
-      }
-      if (conflicts != null) {
-        List<MemSeries> l = conflicts.get(hash);
-        if (l != null) {
-          for (MemSeries c : l) {
-            if (c.labels.equals(labels)) {
-              return c;
-            }
-          }
+      int h = labelsHashCode(hash);
+      MemSeries[] t = table;
+      int mask = t.length - 1;
+      for (int i = slot(h, mask); ; i = (i + 1) & mask) {
+        MemSeries s = t[i];
+        if (s == null) {
+          return null;
+        }
+        if (s.labels.hashCode() == h && s.labels.equals(labels)) {
+          return s;
         }
       }
-      return null;
     }
 
+    /** Adds {@code s}, whose labels hash to {@code hash} and are not in the stripe yet. */
     void put(long hash, MemSeries s) {
-      if (!unique.containsKey(hash)) {
-        unique.put(hash, s);
-        return;
+      if (4L * (size + 1) > 3L * table.length) {
+        resize(table.length * 2);
       }
-      if (conflicts == null) {
-        conflicts = new HashMap<>();
-      }
-      conflicts.computeIfAbsent(hash, k -> new ArrayList<>(2)).add(s);
+      insert(table, s, labelsHashCode(hash));
+      size++;
     }
 
+    /** Removes {@code s} (this very series), if present; its labels hash to {@code hash}. */
     void remove(long hash, MemSeries s) {
-      if (unique.get(hash) == s) {
-        unique.remove(hash);
-        if (conflicts != null) {
-          List<MemSeries> l = conflicts.get(hash);
-          if (l != null) {
-            unique.put(hash, l.remove(l.size() - 1));
-            if (l.isEmpty()) {
-              conflicts.remove(hash);
-            }
-          }
+      MemSeries[] t = table;
+      int mask = t.length - 1;
+      int i = slot(labelsHashCode(hash), mask);
+      while (t[i] != s) {
+        if (t[i] == null) {
+          return;
         }
-      } else if (conflicts != null) {
-        List<MemSeries> l = conflicts.get(hash);
-        if (l != null) {
-          l.remove(s);
-          if (l.isEmpty()) {
-            conflicts.remove(hash);
-          }
+        i = (i + 1) & mask;
+      }
+      // Backward-shift deletion: pull later entries of the probe run into the gap, so every
+      // entry stays reachable from its home slot without tombstones.
+      for (int j = (i + 1) & mask; t[j] != null; j = (j + 1) & mask) {
+        int home = slot(t[j].labels.hashCode(), mask);
+        boolean homeInGap = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+        if (homeInGap) {
+          t[i] = t[j];
+          i = j;
         }
       }
+      t[i] = null;
+      size--;
+    }
+
+    int size() {
+      return size;
     }
 
     void forEach(Consumer<MemSeries> action) {
-      unique.values().forEach(action);
-      if (conflicts != null) {
-        conflicts.values().forEach(l -> l.forEach(action));
+      for (MemSeries s : table) {
+        if (s != null) {
+          action.accept(s);
+        }
       }
+    }
+
+    /** This stripe object (header, table reference, size) and its table, headers and padding. */
+    long ramBytesUsed() {
+      return 24 + align(16 + 4L * table.length);
+    }
+
+    private void resize(int slots) {
+      MemSeries[] t = new MemSeries[slots];
+      for (MemSeries s : table) {
+        if (s != null) {
+          insert(t, s, s.labels.hashCode());
+        }
+      }
+      table = t;
+    }
+
+    private static void insert(MemSeries[] t, MemSeries s, int h) {
+      int mask = t.length - 1;
+      int i = slot(h, mask);
+      while (t[i] != null) {
+        i = (i + 1) & mask;
+      }
+      t[i] = s;
+    }
+
+    /** {@link Labels#hashCode} of labels whose {@link Labels#hash64} is {@code hash}. */
+    private static int labelsHashCode(long hash) {
+      return (int) (hash ^ (hash >>> 32));
+    }
+
+    /**
+     * The home slot of a hash. Mixed first (MurmurHash3's finalizer): the stripe was picked by the
+     * same hash's low bits, so within a stripe those bits are all alike.
+     */
+    private static int slot(int h, int mask) {
+      h ^= h >>> 16;
+      h *= 0x85ebca6b;
+      h ^= h >>> 13;
+      h *= 0xc2b2ae35;
+      h ^= h >>> 16;
+      return h & mask;
     }
   }
 
@@ -157,17 +183,14 @@ final class StripeSeries {
 
   /**
    * Heap bytes of the maps themselves (not the series): this object, the stripe array, each
-   * stripe object and its map tables at their current capacity, and the ref table. A hash collision list, which
-   * practically never exists, is estimated. Takes each stripe lock in turn.
+   * stripe with its table at its current capacity, and the ref table. Takes each stripe lock in
+   * turn.
    */
   long ramBytesUsed() {
     long bytes = 24 + align(16 + 4L * hashStripes.length) + byRef.ramBytesUsed();
     for (HashStripe hs : hashStripes) {
       synchronized (hs) {
-        bytes += 24 + hs.unique.ramBytesUsed();
-        if (hs.conflicts != null) {
-          bytes += 64 + hs.conflicts.size() * 96L;
-        }
+        bytes += hs.ramBytesUsed();
       }
     }
     return bytes;
