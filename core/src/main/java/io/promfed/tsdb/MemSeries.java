@@ -40,7 +40,7 @@ final class MemSeries extends XorStream {
 
   /**
    * Shallow size of this object with compressed oops: 12-byte header; {@link XorStream}'s fields
-   * (a reference, an int, a char, 2 bytes and 4 longs = 44); this class's 5 longs, 5 ints, 2
+   * (a reference, an int, a char, 2 bytes and 4 longs = 44); this class's 5 longs, 4 ints, 3
    * references and a boolean (69); 125 aligned to 128. Recount when adding a field ({@code
    * HeadHeapMeasurementTest} catches a forgotten one).
    */
