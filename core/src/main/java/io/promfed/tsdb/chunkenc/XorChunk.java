@@ -39,13 +39,11 @@ public final class XorChunk extends XorStream {
    */
   public static final int TARGET_SAMPLES = 120;
 
-  private static final int INITIAL_CAPACITY_BYTES = 32;
-
   /**
    * Shallow size of this object with compressed oops ({@link XorStream}'s fields; this class adds
    * none): header 12, buffer reference 4, bit length 4, sample count 2, window 1 + 1, four longs 32.
    */
-  static final long SHALLOW_BYTES = 56;
+  private static final long SHALLOW_BYTES = 56;
 
   /** An empty chunk with a small growable buffer. */
   public XorChunk() {

@@ -26,7 +26,8 @@ public abstract class XorStream {
   /** The format's hard limit: Prometheus stores the count in a 16-bit header. */
   public static final int MAX_SAMPLES = 0xFFFF;
 
-  private static final int INITIAL_CAPACITY_BYTES = 32;
+  /** A new stream's buffer; it grows by half each time it fills. */
+  static final int INITIAL_CAPACITY_BYTES = 32;
 
   static final long ARRAY_HEADER_BYTES = 16;
 
