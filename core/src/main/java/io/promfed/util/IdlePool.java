@@ -14,10 +14,10 @@ import java.util.function.ToLongFunction;
  * <p><b>Why.</b> The Prometheus code we port pools its large per-scrape buffers in Go's {@code
  * sync.Pool}, which the garbage collector empties every cycle or two. A pool that only caps its
  * count instead keeps, for good, as many buffers as were ever in use at once: on a leaf scraping 20
- * targets of 50,000 series, the burst of the first scrapes left 20 sets of write-ahead-log buffers
- * and 24 body buffers pooled, 126 MiB, about 13 % of its heap, while one or two scrapes are in
- * flight at a time (docs/benchmarks.md, eighth round). Dropping what sat unused for a minute keeps
- * about that many.
+ * targets of 50,000 series, the overlapping first scrapes left 20 sets of write-ahead-log buffers
+ * pooled, and bodies growing through the size classes 24 arrays, 126 MiB in all, about 16 % of its
+ * live heap, while only a few scrapes are in flight at a time (docs/benchmarks.md, eighth round).
+ * Dropping what sat unused for a minute keeps about as many as were in use within that minute.
  *
  * <p>Thread-safe; every operation takes the pool's lock briefly (a handful of objects at most).
  */
