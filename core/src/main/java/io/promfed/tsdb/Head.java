@@ -221,7 +221,7 @@ public final class Head implements Appendable, Queryable {
               });
           chunks += dropped[0];
           for (MemSeries s : deadHere) {
-            hs.remove(s.labels.hash64(), s);
+            hs.remove(s);
             series.removeRef(s.ref);
           }
         }

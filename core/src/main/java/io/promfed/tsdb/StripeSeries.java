@@ -72,11 +72,14 @@ final class StripeSeries {
       size++;
     }
 
-    /** Removes {@code s} (this very series), if present; its labels hash to {@code hash}. */
-    void remove(long hash, MemSeries s) {
+    /**
+     * Removes {@code s} (this very series), if present. Its home slot comes from the hash its
+     * labels cached when it was put, so no label string is hashed again.
+     */
+    void remove(MemSeries s) {
       MemSeries[] t = table;
       int mask = t.length - 1;
-      int i = slot(labelsHashCode(hash), mask);
+      int i = slot(s.labels.hashCode(), mask);
       while (t[i] != s) {
         if (t[i] == null) {
           return;

@@ -42,7 +42,7 @@ class StripeSeriesTest {
 
     assertThat(hs.get(pair[0].hash64(), pair[0])).isSameAs(a);
     assertThat(hs.get(pair[1].hash64(), pair[1])).isSameAs(b);
-    hs.remove(pair[0].hash64(), a);
+    hs.remove(a);
     assertThat(hs.get(pair[0].hash64(), pair[0])).isNull();
     assertThat(hs.get(pair[1].hash64(), pair[1])).isSameAs(b);
     assertThat(hs.size()).isEqualTo(1);
@@ -74,7 +74,7 @@ class StripeSeriesTest {
           hs.put(l.hash64(), s);
           model.put(l, s);
         } else if (r.nextInt(3) > 0) { // removes a little more often than it adds, and back
-          hs.remove(l.hash64(), present);
+          hs.remove(present);
           model.remove(l);
         }
         if (pool.size() > 50 && op % 50 != 0) {
@@ -99,7 +99,7 @@ class StripeSeriesTest {
     Labels l = Labels.of("__name__", "up");
     MemSeries s = new MemSeries(1, l);
     hs.put(l.hash64(), s);
-    hs.remove(l.hash64(), new MemSeries(2, l)); // same labels, another series object
+    hs.remove(new MemSeries(2, l)); // same labels, another series object
     assertThat(hs.get(l.hash64(), l)).isSameAs(s);
     assertThat(hs.size()).isEqualTo(1);
   }
