@@ -342,8 +342,8 @@ final class MemSeries extends XorStream {
   /**
    * Heap bytes of this series with compressed oops: this object (the open chunk's encoder state
    * included), its {@link Labels} object and pairs array (the strings are the symbol table's), the
-   * packed closed chunks, the open chunk's buffer, and the append-id ring. Object and array headers and alignment padding
-   * included; spare capacity counts as used.
+   * packed closed chunks, the open chunk's buffer, and the append-id ring. Object and array
+   * headers and alignment padding included; spare capacity counts as used.
    */
   long ramBytesUsed() {
     long bytes = SHALLOW_BYTES;

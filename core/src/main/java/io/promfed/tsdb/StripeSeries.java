@@ -49,7 +49,7 @@ final class StripeSeries {
     private int size;
 
     MemSeries get(long hash, Labels labels) {
-      int h = labelsHashCode(hash);
+      int h = Labels.hashCodeOf(hash);
       MemSeries[] t = table;
       int mask = t.length - 1;
       for (int i = slot(h, mask); ; i = (i + 1) & mask) {
@@ -68,7 +68,7 @@ final class StripeSeries {
       if (4L * (size + 1) > 3L * table.length) {
         resize(table.length * 2);
       }
-      insert(table, s, labelsHashCode(hash));
+      insert(table, s, Labels.hashCodeOf(hash));
       size++;
     }
 
@@ -136,11 +136,6 @@ final class StripeSeries {
       t[i] = s;
     }
 
-    /** {@link Labels#hashCode} of labels whose {@link Labels#hash64} is {@code hash}. */
-    private static int labelsHashCode(long hash) {
-      return (int) (hash ^ (hash >>> 32));
-    }
-
     /**
      * The home slot of a hash. Mixed first (MurmurHash3's finalizer): the stripe was picked by the
      * same hash's low bits, so within a stripe those bits are all alike.
@@ -160,7 +155,7 @@ final class StripeSeries {
   }
 
   HashStripe hashStripe(long hash) {
-    return hashStripes[(int) (hash ^ (hash >>> 32)) & mask];
+    return hashStripes[Labels.hashCodeOf(hash) & mask];
   }
 
   HashStripe hashStripeAt(int i) {

@@ -149,11 +149,18 @@ public final class Labels implements Comparable<Labels> {
   public int hashCode() {
     int h = hash;
     if (h == 0) {
-      long l = hash64();
-      h = (int) (l ^ (l >>> 32));
+      h = hashCodeOf(hash64());
       hash = h;
     }
     return h;
+  }
+
+  /**
+   * The {@link #hashCode} of labels whose {@link #hash64} is {@code hash64}: a map keyed by the
+   * 64-bit hash can compare the cached 32-bit one without touching the labels' strings.
+   */
+  public static int hashCodeOf(long hash64) {
+    return (int) (hash64 ^ (hash64 >>> 32));
   }
 
   @Override
